@@ -1,0 +1,91 @@
+"""Small Mask R-CNN with a keypoint branch in the same RoIHeads (one forward: boxes, masks, keypoints)."""
+from __future__ import annotations
+
+from functools import partial
+
+import torch
+from torch import nn
+from torchvision.models import mobilenetv3
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.backbone_utils import _mobilenet_extractor
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
+from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.ops import MultiScaleRoIAlign
+from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork, LastLevelMaxPool
+
+IMAGE_MEAN = [0.485, 0.456, 0.406]
+IMAGE_STD = [0.229, 0.224, 0.225]
+
+DEFAULT_CONFIG = {
+    "backbone": "mobilenet_v3_small",
+    "fpn_channels": 96,
+    "box_repr": 256,
+    "mask_channels": 96,
+    "mask_layers": 4,
+    "keypoint_channels": 128,
+    "keypoint_layers": 4,
+    "num_classes": 7,          # background + 6
+    "num_keypoints": 17,
+    "min_size": 320,
+    "max_size": 512,
+    "rpn_post_nms_top_n_test": 300,
+    "box_detections_per_img": 100,
+    "box_score_thresh": 0.05,
+    "rpn_post_nms_top_n_train": 600,
+    "box_batch_size_per_image": 128,
+}
+
+
+def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
+    c = dict(DEFAULT_CONFIG)
+    c.update(cfg or {})
+    norm = partial(nn.BatchNorm2d, eps=1e-3, momentum=0.05)
+    net = mobilenetv3.__dict__[c["backbone"]](weights=None, norm_layer=norm)
+    # stage indices of mobilenet_v3 features: [0, C1(s4), C2(s8), C3(s16), C4(s32), last]; take s8, s16, s32
+    nstages = 2 + sum(1 for b in net.features if getattr(b, "_is_cn", False))
+    backbone = _mobilenet_extractor(net, True, trainable_layers=nstages,
+                                    returned_layers=[nstages - 4, nstages - 3, nstages - 1])
+    # _mobilenet_extractor fixes 256 FPN channels; rebuild the FPN narrower
+    in_list = [m.in_channels for m in backbone.fpn.inner_blocks.modules() if isinstance(m, nn.Conv2d)]
+    backbone.fpn = FeaturePyramidNetwork(in_list, c["fpn_channels"], extra_blocks=LastLevelMaxPool())
+    backbone.out_channels = c["fpn_channels"]
+    ch = c["fpn_channels"]
+
+    anchor_gen = AnchorGenerator(sizes=((16, 24), (32, 48), (64, 96), (128, 256)),
+                                 aspect_ratios=((0.5, 1.0, 2.0),) * 4)
+    feats = ["0", "1", "2"]
+    box_pool = MultiScaleRoIAlign(feats, 7, 2)
+    mask_pool = MultiScaleRoIAlign(feats, 14, 2)
+    kp_pool = MultiScaleRoIAlign(feats, 14, 2)
+    box_head = TwoMLPHead(ch * 49, c["box_repr"])
+    mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
+    mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
+    min_size = train_min_sizes if train_min_sizes is not None else c["min_size"]
+    model = MaskRCNN(
+        backbone, num_classes=None, min_size=min_size, max_size=c["max_size"],
+        image_mean=IMAGE_MEAN, image_std=IMAGE_STD,
+        rpn_anchor_generator=anchor_gen, rpn_pre_nms_top_n_test=1000,
+        rpn_post_nms_top_n_test=c["rpn_post_nms_top_n_test"],
+        rpn_pre_nms_top_n_train=1000, rpn_post_nms_top_n_train=c["rpn_post_nms_top_n_train"],
+        rpn_batch_size_per_image=256,
+        box_roi_pool=box_pool, box_head=box_head, box_predictor=FastRCNNPredictor(c["box_repr"], c["num_classes"]),
+        box_detections_per_img=c["box_detections_per_img"], box_score_thresh=c["box_score_thresh"],
+        box_batch_size_per_image=c["box_batch_size_per_image"], mask_roi_pool=mask_pool, mask_head=mask_head, mask_predictor=mask_pred,
+    )
+    add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"])
+    model.sparkseg_config = c
+    return model
+
+
+def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, layers: int, num_keypoints: int):
+    """Same three modules KeypointRCNN puts into RoIHeads."""
+    model.roi_heads.keypoint_roi_pool = pool
+    model.roi_heads.keypoint_head = KeypointRCNNHeads(in_channels, [channels] * layers)
+    model.roi_heads.keypoint_predictor = KeypointRCNNPredictor(channels, num_keypoints)
+    return model
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.state_dict().values() if p.is_floating_point())
