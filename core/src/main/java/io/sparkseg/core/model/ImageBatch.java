@@ -1,0 +1,95 @@
+package io.sparkseg.core.model;
+
+import io.sparkseg.core.image.BilinearResize;
+import io.sparkseg.core.image.RgbImage;
+import java.util.List;
+
+/**
+ * Images of different sizes made into one network input: each resized by the bundle's rule
+ * into the top-left corner of a zero-padded {@code [B, 3, H, W]} float buffer, with each
+ * image's resized size (the model needs it to clip boxes) and original size (to map results
+ * back).
+ */
+public final class ImageBatch {
+  private final List<RgbImage> images;
+  private final int[] resizedHeights;
+  private final int[] resizedWidths;
+  private final int height;
+  private final int width;
+  private final float[] pixels;
+
+  private ImageBatch(List<RgbImage> images, int[] hs, int[] ws, int height, int width, float[] pixels) {
+    this.images = images;
+    this.resizedHeights = hs;
+    this.resizedWidths = ws;
+    this.height = height;
+    this.width = width;
+    this.pixels = pixels;
+  }
+
+  /** Resizes every image per {@code rule} and pads the batch to its largest resized size. */
+  public static ImageBatch of(List<RgbImage> images, ResizeRule rule) {
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("an image batch needs at least one image");
+    }
+    int n = images.size();
+    int[] hs = new int[n];
+    int[] ws = new int[n];
+    int maxH = 0;
+    int maxW = 0;
+    for (int i = 0; i < n; i++) {
+      RgbImage img = images.get(i);
+      int[] size = rule.resizedSize(img.width(), img.height());
+      hs[i] = size[0];
+      ws[i] = size[1];
+      maxH = Math.max(maxH, hs[i]);
+      maxW = Math.max(maxW, ws[i]);
+    }
+    float[] pixels = new float[n * 3 * maxH * maxW];
+    for (int i = 0; i < n; i++) {
+      BilinearResize.resizeInto(images.get(i), hs[i], ws[i], pixels, i * 3 * maxH * maxW, maxH, maxW);
+    }
+    return new ImageBatch(List.copyOf(images), hs, ws, maxH, maxW, pixels);
+  }
+
+  public int size() {
+    return images.size();
+  }
+
+  public RgbImage image(int i) {
+    return images.get(i);
+  }
+
+  public int resizedHeight(int i) {
+    return resizedHeights[i];
+  }
+
+  public int resizedWidth(int i) {
+    return resizedWidths[i];
+  }
+
+  /** Padded batch height. */
+  public int height() {
+    return height;
+  }
+
+  /** Padded batch width. */
+  public int width() {
+    return width;
+  }
+
+  /** {@code [B, 3, height, width]} row-major; not copied. */
+  public float[] pixels() {
+    return pixels;
+  }
+
+  /** {@code [B, 2]} resized (height, width) per image, as the model's {@code sizes} input. */
+  public long[] sizes() {
+    long[] sizes = new long[2 * size()];
+    for (int i = 0; i < size(); i++) {
+      sizes[2 * i] = resizedHeights[i];
+      sizes[2 * i + 1] = resizedWidths[i];
+    }
+    return sizes;
+  }
+}

@@ -1,0 +1,170 @@
+package io.sparkseg.core.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.result.ImageResult;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A loaded Mask R-CNN bundle on one device (CPU or a GPU), safe to share between threads:
+ * load it once per JVM and call {@link #predict} from any task thread. Execution goes through
+ * DJL predictors (one per concurrent caller, pooled); pre/post-processing lives in
+ * {@link MaskRcnnTranslator}.
+ */
+public final class MaskRcnnModel implements AutoCloseable {
+  static {
+    // Never let DJL reach for the network: natives come from the pytorch-native-cpu jar.
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+  }
+
+  private final ModelBundle bundle;
+  private final Model model;
+  private final Device device;
+  private final ConcurrentLinkedQueue<Predictor<MaskRcnnTranslator.Request, List<ImageResult>>> idle = new ConcurrentLinkedQueue<>();
+  private final List<Predictor<MaskRcnnTranslator.Request, List<ImageResult>>> all = new ArrayList<>();
+  private volatile boolean closed;
+
+  private MaskRcnnModel(ModelBundle bundle, Model model, Device device) {
+    this.bundle = bundle;
+    this.model = model;
+    this.device = device;
+  }
+
+  /**
+   * Loads the bundle's TorchScript file with DJL's PyTorch engine on {@code device} ("cpu",
+   * "gpu", "gpu:1", or a bare GPU ordinal such as "0") and checks, by running it once on a
+   * blank image, that its outputs follow the bundle's contract.
+   *
+   * @throws InvalidBundleException when the file cannot be loaded or breaks the contract
+   */
+  public static MaskRcnnModel load(ModelBundle bundle, String device) {
+    Device dev = parseDevice(device);
+    Model model = Model.newInstance(bundle.name(), dev, "PyTorch");
+    try {
+      String file = bundle.modelFile().getFileName().toString();
+      model.load(bundle.modelFile().getParent(), file, Map.of("mapLocation", "true"));
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new InvalidBundleException(bundle.modelFile() + ": libtorch cannot load it as a TorchScript model: "
+          + rootMessage(e), e);
+    }
+    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev);
+    try {
+      loaded.checkContract();
+    } catch (RuntimeException e) {
+      loaded.close();
+      throw e;
+    }
+    return loaded;
+  }
+
+  private void checkContract() {
+    RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
+    try {
+      run(List.of(blank), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
+    } catch (InvalidBundleException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
+          + "(forward(images[B,3,H,W] float32, sizes[B,2] int64) -> " + ModelBundle.OUTPUT_NAMES + "): "
+          + rootMessage(e), e);
+    }
+  }
+
+  static Device parseDevice(String device) {
+    if (device == null || device.isBlank() || device.equalsIgnoreCase("cpu")) {
+      return Device.cpu();
+    }
+    String d = device.trim().toLowerCase();
+    if (d.matches("\\d+")) {
+      return Device.gpu(Integer.parseInt(d));
+    }
+    if (d.equals("gpu") || d.equals("cuda")) {
+      return Device.gpu();
+    }
+    if (d.matches("(gpu|cuda):\\d+")) {
+      return Device.gpu(Integer.parseInt(d.substring(d.indexOf(':') + 1)));
+    }
+    throw new IllegalArgumentException("device must be 'cpu', 'gpu', 'gpu:N' or a GPU ordinal, got '" + device + "'");
+  }
+
+  public ModelBundle bundle() {
+    return bundle;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /** Runs one batch (images of any sizes); results in input order, in original coordinates. */
+  public List<ImageResult> predict(List<RgbImage> images, PredictOptions options) {
+    if (images.isEmpty()) {
+      return List.of();
+    }
+    return run(images, options);
+  }
+
+  private List<ImageResult> run(List<RgbImage> images, PredictOptions options) {
+    if (closed) {
+      throw new IllegalStateException("model " + bundle.name() + " is closed");
+    }
+    ImageBatch batch = ImageBatch.of(images, bundle.resize());
+    Predictor<MaskRcnnTranslator.Request, List<ImageResult>> predictor = borrow();
+    try {
+      return predictor.predict(new MaskRcnnTranslator.Request(batch, options));
+    } catch (TranslateException e) {
+      if (e.getCause() instanceof InvalidBundleException ib) {
+        throw ib;
+      }
+      throw new IllegalStateException("inference failed in model " + bundle.name() + ": " + rootMessage(e), e);
+    } finally {
+      idle.add(predictor);
+    }
+  }
+
+  private Predictor<MaskRcnnTranslator.Request, List<ImageResult>> borrow() {
+    Predictor<MaskRcnnTranslator.Request, List<ImageResult>> p = idle.poll();
+    if (p != null) {
+      return p;
+    }
+    p = model.newPredictor(new MaskRcnnTranslator(bundle), device);
+    synchronized (all) {
+      all.add(p);
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (all) {
+      all.forEach(Predictor::close);
+      all.clear();
+    }
+    idle.clear();
+    model.close();
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    if (msg != null) {
+      int nl = msg.indexOf('\n');
+      msg = nl > 0 ? msg.substring(0, nl) : msg;
+    }
+    return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+}

@@ -1,0 +1,300 @@
+package io.sparkseg.core.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A validated model bundle on local disk: a folder holding the TorchScript file and
+ * {@code model.json}, which declares the categories, the input contract (resize rule,
+ * normalization) and the output contract. Loading checks everything that can be checked
+ * without running the model, so a bad bundle fails on the driver before any task starts.
+ */
+public final class ModelBundle {
+  public static final String FORMAT = "sparkseg-bundle/1";
+  public static final String DESCRIPTOR = "model.json";
+  /** The model's outputs, in order, as every bundle must declare them. */
+  public static final List<String> OUTPUT_NAMES =
+      List.of("boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path directory;
+  private final Path modelFile;
+  private final String name;
+  private final String version;
+  private final String sha256;
+  private final List<Category> categories;
+  private final ResizeRule resize;
+  private final int sizeDivisibility;
+  private final int maskResolution;
+  private final int numKeypoints;
+  private final PredictOptions defaultOptions;
+
+  private ModelBundle(Path directory, JsonNode root) {
+    this.directory = directory;
+    String where = "model bundle " + directory;
+    String format = text(root, "format", where);
+    if (!FORMAT.equals(format)) {
+      throw new InvalidBundleException(where + ": format is '" + format + "', expected '" + FORMAT + "'");
+    }
+    this.name = text(root, "name", where);
+    this.version = text(root, "version", where);
+    String file = root.path("model_file").asText("model.pt");
+    this.modelFile = directory.resolve(file);
+    this.sha256 = text(root, "sha256", where).toLowerCase();
+    this.categories = parseCategories(require(root, "categories", where), where);
+
+    JsonNode input = require(root, "input", where);
+    expect(input, "channel_order", "RGB", where);
+    expect(input, "layout", "NCHW", where);
+    expect(input, "dtype", "float32", where);
+    JsonNode range = require(input, "value_range", where);
+    if (range.size() != 2 || range.get(0).asDouble() != 0.0 || range.get(1).asDouble() != 1.0) {
+      throw new InvalidBundleException(where + ": input.value_range must be [0.0, 1.0], got " + range);
+    }
+    JsonNode norm = require(input, "normalization", where);
+    if (!norm.path("inside_model").asBoolean(false)) {
+      throw new InvalidBundleException(
+          where + ": input.normalization.inside_model must be true (sparkseg feeds 0..1 RGB)");
+    }
+    JsonNode resizeNode = require(input, "resize", where);
+    expect(resizeNode, "rule", "torchvision", where);
+    try {
+      this.resize = new ResizeRule(
+          requireInt(resizeNode, "min_size", where), requireInt(resizeNode, "max_size", where));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidBundleException(where + ": input.resize: " + e.getMessage());
+    }
+    this.sizeDivisibility = input.path("size_divisibility").asInt(32);
+    if (sizeDivisibility <= 0) {
+      throw new InvalidBundleException(where + ": input.size_divisibility must be positive");
+    }
+
+    JsonNode output = require(root, "output", where);
+    List<String> names = new ArrayList<>();
+    require(output, "names", where).forEach(n -> names.add(n.asText()));
+    if (!names.equals(OUTPUT_NAMES)) {
+      throw new InvalidBundleException(
+          where + ": output.names must be " + OUTPUT_NAMES + ", got " + names);
+    }
+    expect(output, "box_format", "xyxy", where);
+    expect(output, "coordinates", "resized_input", where);
+    this.maskResolution = requireInt(output, "mask_resolution", where);
+    this.numKeypoints = requireInt(output, "num_keypoints", where);
+    if (maskResolution <= 0 || numKeypoints < 0) {
+      throw new InvalidBundleException(where + ": output.mask_resolution must be > 0 and num_keypoints >= 0");
+    }
+    for (Category c : categories) {
+      if (c.hasKeypoints() && c.keypointNames().size() != numKeypoints) {
+        throw new InvalidBundleException(where + ": category '" + c.name() + "' declares "
+            + c.keypointNames().size() + " keypoints but output.num_keypoints is " + numKeypoints);
+      }
+    }
+
+    JsonNode thresholds = root.path("thresholds");
+    try {
+      this.defaultOptions = new PredictOptions(
+          (float) thresholds.path("score").asDouble(0.5), (float) thresholds.path("mask").asDouble(0.5));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidBundleException(where + ": thresholds: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads and validates {@code dir/model.json} and checks the model file's sha256.
+   *
+   * @throws InvalidBundleException naming the bundle and the problem
+   */
+  public static ModelBundle load(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new InvalidBundleException("model bundle " + dir + ": no such directory");
+    }
+    Path descriptor = dir.resolve(DESCRIPTOR);
+    if (!Files.isRegularFile(descriptor)) {
+      throw new InvalidBundleException("model bundle " + dir + ": " + DESCRIPTOR + " is missing");
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(descriptor.toFile());
+    } catch (IOException e) {
+      throw new InvalidBundleException(descriptor + ": not valid JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidBundleException(descriptor + ": expected a JSON object");
+    }
+    ModelBundle bundle = new ModelBundle(dir, root);
+    bundle.verifyChecksum();
+    return bundle;
+  }
+
+  private void verifyChecksum() {
+    if (!Files.isRegularFile(modelFile)) {
+      throw new InvalidBundleException("model bundle " + directory + ": model file " + modelFile.getFileName() + " is missing");
+    }
+    String actual = sha256Hex(modelFile);
+    if (!actual.equals(sha256)) {
+      throw new InvalidBundleException(modelFile + ": sha256 mismatch: model.json says " + sha256
+          + " but the file hashes to " + actual + " (corrupt or replaced model file)");
+    }
+  }
+
+  /** Lower-case hex SHA-256 of a file. */
+  public static String sha256Hex(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new InvalidBundleException(file + ": cannot read: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<Category> parseCategories(JsonNode node, String where) {
+    if (!node.isArray() || node.isEmpty()) {
+      throw new InvalidBundleException(where + ": categories must be a non-empty list");
+    }
+    List<Category> result = new ArrayList<>();
+    Set<Integer> ids = new HashSet<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode c = node.get(i);
+      String at = where + ": categories[" + i + "]";
+      int label = requireInt(c, "label", at);
+      if (label != i + 1) {
+        throw new InvalidBundleException(at + ": label is " + label + ", expected " + (i + 1)
+            + " (labels are the model's contiguous outputs 1..C, in list order)");
+      }
+      int id = requireInt(c, "id", at);
+      if (!ids.add(id)) {
+        throw new InvalidBundleException(at + ": duplicate category id " + id);
+      }
+      List<String> kpNames = new ArrayList<>();
+      c.path("keypoints").forEach(k -> kpNames.add(k.asText()));
+      List<int[]> skeleton = new ArrayList<>();
+      for (JsonNode pair : c.path("skeleton")) {
+        int a = pair.path(0).asInt(0);
+        int b = pair.path(1).asInt(0);
+        if (pair.size() != 2 || a < 1 || b < 1 || a > kpNames.size() || b > kpNames.size()) {
+          throw new InvalidBundleException(at + ": skeleton pair " + pair + " is not two 1-based keypoint indexes");
+        }
+        skeleton.add(new int[] {a, b});
+      }
+      double[] sigmas = new double[c.path("sigmas").size()];
+      for (int k = 0; k < sigmas.length; k++) {
+        sigmas[k] = c.path("sigmas").get(k).asDouble();
+      }
+      if (!kpNames.isEmpty() && sigmas.length != kpNames.size()) {
+        throw new InvalidBundleException(at + ": " + kpNames.size() + " keypoints but " + sigmas.length + " sigmas");
+      }
+      result.add(new Category(label, id, text(c, "name", at),
+          c.path("supercategory").asText(""), kpNames, skeleton, sigmas));
+    }
+    return List.copyOf(result);
+  }
+
+  private static JsonNode require(JsonNode node, String field, String where) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidBundleException(where + ": field '" + field + "' is missing");
+    }
+    return v;
+  }
+
+  private static String text(JsonNode node, String field, String where) {
+    JsonNode v = require(node, field, where);
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new InvalidBundleException(where + ": field '" + field + "' must be a non-empty string");
+    }
+    return v.asText();
+  }
+
+  private static int requireInt(JsonNode node, String field, String where) {
+    JsonNode v = require(node, field, where);
+    if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+      throw new InvalidBundleException(where + ": field '" + field + "' must be an integer, got " + v);
+    }
+    return v.asInt();
+  }
+
+  private static void expect(JsonNode node, String field, String expected, String where) {
+    String actual = text(node, field, where);
+    if (!expected.equals(actual)) {
+      throw new InvalidBundleException(
+          where + ": field '" + field + "' is '" + actual + "', sparkseg supports only '" + expected + "'");
+    }
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public Path modelFile() {
+    return modelFile;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String version() {
+    return version;
+  }
+
+  public String sha256() {
+    return sha256;
+  }
+
+  /** Categories in label order: {@code categories().get(label - 1)}. */
+  public List<Category> categories() {
+    return categories;
+  }
+
+  /** The category for a model output label, or an exception naming the label. */
+  public Category categoryForLabel(int label) {
+    if (label < 1 || label > categories.size()) {
+      throw new IllegalStateException("model " + name + " produced label " + label
+          + " but its bundle declares labels 1.." + categories.size());
+    }
+    return categories.get(label - 1);
+  }
+
+  public ResizeRule resize() {
+    return resize;
+  }
+
+  public int sizeDivisibility() {
+    return sizeDivisibility;
+  }
+
+  public int maskResolution() {
+    return maskResolution;
+  }
+
+  public int numKeypoints() {
+    return numKeypoints;
+  }
+
+  public PredictOptions defaultOptions() {
+    return defaultOptions;
+  }
+
+  @Override
+  public String toString() {
+    return "ModelBundle[" + name + " " + version + " at " + directory + "]";
+  }
+}
