@@ -1,0 +1,161 @@
+package io.sparkseg.core.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageDecoderTest {
+  private final ImageDecoder decoder = new ImageDecoder();
+
+  private static int[] px(RgbImage img, int x, int y) {
+    int i = (y * img.width() + x) * 3;
+    byte[] b = img.rgb();
+    return new int[] {b[i] & 0xFF, b[i + 1] & 0xFF, b[i + 2] & 0xFF};
+  }
+
+  private static void assertNear(int[] expected, int[] actual, int tol) {
+    for (int c = 0; c < 3; c++) {
+      assertTrue(Math.abs(expected[c] - actual[c]) <= tol,
+          "channel " + c + ": expected ~" + expected[c] + " got " + actual[c]);
+    }
+  }
+
+  @Test
+  void decodesRgbJpegAndPng() {
+    for (byte[] data : new byte[][] {TestImages.jpeg(64, 48), TestImages.png(64, 48)}) {
+      DecodeResult r = decoder.decode(data);
+      assertEquals(DecodeStatus.OK, r.status(), r.message());
+      assertEquals(64, r.image().width());
+      assertEquals(48, r.image().height());
+      assertNear(new int[] {255, 0, 0}, px(r.image(), 5, 5), 12);
+      assertNear(new int[] {0, 0, 255}, px(r.image(), 60, 40), 12);
+    }
+  }
+
+  @Test
+  void grayscaleIsReplicatedWithoutGammaShift() {
+    DecodeResult png = decoder.decode(TestImages.grayPng(10, 10, 77));
+    assertEquals(DecodeStatus.OK, png.status());
+    assertNear(new int[] {77, 77, 77}, px(png.image(), 3, 3), 0);
+    DecodeResult jpg = decoder.decode(TestImages.grayJpeg(16, 16, 128));
+    assertEquals(DecodeStatus.OK, jpg.status(), jpg.message());
+    assertNear(new int[] {128, 128, 128}, px(jpg.image(), 3, 3), 2);
+  }
+
+  @Test
+  void alphaIsDropped() {
+    DecodeResult r = decoder.decode(TestImages.alphaPng(8, 8, 10, 200, 30, 0));
+    assertEquals(DecodeStatus.OK, r.status());
+    assertNear(new int[] {10, 200, 30}, px(r.image(), 1, 1), 0);
+  }
+
+  @Test
+  void sixteenBitIsScaledTo8Bit() {
+    DecodeResult rgb = decoder.decode(TestImages.rgb16Png(8, 8, 0xFFFF, 0x8080, 0));
+    assertEquals(DecodeStatus.OK, rgb.status(), rgb.message());
+    assertNear(new int[] {255, 128, 0}, px(rgb.image(), 2, 2), 0);
+    DecodeResult gray = decoder.decode(TestImages.gray16Png(8, 8, 0x4000));
+    assertEquals(DecodeStatus.OK, gray.status(), gray.message());
+    assertNear(new int[] {64, 64, 64}, px(gray.image(), 2, 2), 0);
+  }
+
+  @Test
+  void cmykJpegIsConvertedToRgb() {
+    // magenta + yellow ink, no cyan, no black: red
+    DecodeResult r = decoder.decode(TestImages.cmykJpeg(16, 16, 0, 255, 255, 0));
+    assertEquals(DecodeStatus.OK, r.status(), r.message());
+    int[] p = px(r.image(), 8, 8);
+    assertTrue(p[0] > 180 && p[1] < 100 && p[2] < 100, "expected red, got " + p[0] + "," + p[1] + "," + p[2]);
+  }
+
+  @Test
+  void exifOrientationIsApplied() {
+    // stored 60x20: left half red, right half blue. Orientation 6 = rotate 90 clockwise:
+    // shown 20x60 with the red half on top.
+    DecodeResult r = decoder.decode(TestImages.exifJpeg(60, 20, 6));
+    assertEquals(DecodeStatus.OK, r.status(), r.message());
+    assertEquals(20, r.width());
+    assertEquals(60, r.height());
+    assertNear(new int[] {255, 0, 0}, px(r.image(), 10, 5), 12);
+    assertNear(new int[] {0, 0, 255}, px(r.image(), 10, 55), 12);
+    // orientation 8 = rotate counter-clockwise: the red half ends at the bottom
+    DecodeResult r8 = decoder.decode(TestImages.exifJpeg(60, 20, 8));
+    assertNear(new int[] {0, 0, 255}, px(r8.image(), 10, 5), 12);
+    assertNear(new int[] {255, 0, 0}, px(r8.image(), 10, 55), 12);
+    // orientation 3 = 180: red on the right
+    DecodeResult r3 = decoder.decode(TestImages.exifJpeg(60, 20, 3));
+    assertEquals(60, r3.width());
+    assertNear(new int[] {255, 0, 0}, px(r3.image(), 55, 10), 12);
+  }
+
+  @Test
+  void orientationTransformsMapCornersCorrectly() {
+    // 3x2 image with distinct pixel values 0..5 (row-major)
+    byte[] rgb = new byte[18];
+    for (int i = 0; i < 6; i++) {
+      rgb[3 * i] = (byte) i;
+    }
+    RgbImage src = new RgbImage(3, 2, rgb);
+    // expected layouts of the red channel after each orientation (rows of shown image)
+    int[][][] expected = {
+        null,
+        {{0, 1, 2}, {3, 4, 5}},
+        {{2, 1, 0}, {5, 4, 3}},
+        {{5, 4, 3}, {2, 1, 0}},
+        {{3, 4, 5}, {0, 1, 2}},
+        {{0, 3}, {1, 4}, {2, 5}},
+        {{3, 0}, {4, 1}, {5, 2}},
+        {{5, 2}, {4, 1}, {3, 0}},
+        {{2, 5}, {1, 4}, {0, 3}},
+    };
+    for (int o = 1; o <= 8; o++) {
+      RgbImage out = ExifOrientation.apply(src, o);
+      int[][] e = expected[o];
+      assertEquals(e.length, out.height(), "height for orientation " + o);
+      assertEquals(e[0].length, out.width(), "width for orientation " + o);
+      for (int y = 0; y < out.height(); y++) {
+        for (int x = 0; x < out.width(); x++) {
+          assertEquals(e[y][x], out.rgb()[(y * out.width() + x) * 3], "orientation " + o + " at " + x + "," + y);
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesHugeImagesFromTheHeaderAlone() {
+    DecodeResult r = decoder.decode(TestImages.pngHeaderOnly(50_000, 50_000));
+    assertEquals(DecodeStatus.TOO_LARGE, r.status());
+    assertEquals(50_000, r.width());
+    assertTrue(r.message().contains("2500000000"), r.message());
+    DecodeResult small = new ImageDecoder(100).decode(TestImages.jpeg(20, 20));
+    assertEquals(DecodeStatus.TOO_LARGE, small.status());
+  }
+
+  @Test
+  void badInputsAreReportedNotThrown() {
+    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode(new byte[0]).status());
+    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode(null).status());
+    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode("hello world".getBytes()).status());
+    DecodeResult corrupt = decoder.decode(TestImages.corruptJpeg(64, 48));
+    assertEquals(DecodeStatus.DECODE_ERROR, corrupt.status(), String.valueOf(corrupt.message()));
+    DecodeResult truncated = decoder.decode(TestImages.truncatedJpeg(64, 48));
+    assertEquals(DecodeStatus.DECODE_ERROR, truncated.status(), String.valueOf(truncated.message()));
+    assertEquals(DecodeStatus.UNSUPPORTED, decoder.decode(TestImages.heicHeader()).status());
+  }
+
+  @Test
+  void generatedCorpusGivesExpectedStatuses(@TempDir Path dir) throws Exception {
+    Map<String, String> expected = TestImages.writeCorpus(dir);
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      DecodeResult r = decoder.decode(Files.readAllBytes(dir.resolve(e.getKey())));
+      assertNotNull(r);
+      assertEquals(e.getValue(), r.status().code(), e.getKey() + ": " + r.message());
+    }
+  }
+}
