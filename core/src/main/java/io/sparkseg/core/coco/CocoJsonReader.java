@@ -1,0 +1,316 @@
+package io.sparkseg.core.coco;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.core.mask.Rle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Reads COCO annotation files and results files from a stream with Jackson's streaming parser,
+ * one record at a time, so large files need memory only for the records themselves. Errors are
+ * {@link CocoFormatException}s naming the record, e.g. {@code "annotation id 17: bbox must have
+ * 4 numbers"}.
+ */
+public final class CocoJsonReader {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private CocoJsonReader() {}
+
+  /** Reads a COCO annotation file ({@code images}, {@code categories}, {@code annotations}). */
+  public static CocoDataset readDataset(InputStream in) throws IOException {
+    List<CocoImage> images = new ArrayList<>();
+    List<CocoCategory> categories = new ArrayList<>();
+    List<CocoAnnotation> annotations = new ArrayList<>();
+    try (JsonParser p = MAPPER.createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new CocoFormatException("a COCO annotation file must be a JSON object with images, categories and annotations");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "images" -> readArray(p, t, "images", n -> images.add(image(n, images.size())));
+          case "categories" -> readArray(p, t, "categories", n -> categories.add(category(n, categories.size())));
+          case "annotations" -> readArray(p, t, "annotations", n -> annotations.add(annotation(n, annotations.size())));
+          default -> p.skipChildren();
+        }
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new CocoFormatException("invalid JSON in COCO annotation file: " + e.getOriginalMessage(), e);
+    }
+    return new CocoDataset(images, categories, annotations);
+  }
+
+  /** Reads a COCO results file: a JSON array of detections, in file order. */
+  public static List<CocoDetection> readResults(InputStream in) throws IOException {
+    List<CocoDetection> out = new ArrayList<>();
+    readResults(in, out::add);
+    return out;
+  }
+
+  /** Streams the detections of a COCO results file to {@code sink}, in file order. */
+  public static void readResults(InputStream in, Consumer<CocoDetection> sink) throws IOException {
+    try (JsonParser p = MAPPER.createParser(in)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_ARRAY) {
+        throw new CocoFormatException("a COCO results file must be a JSON array of detections");
+      }
+      int[] index = {0};
+      readArray(p, t, "results", n -> sink.accept(detection(n, index[0]++)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new CocoFormatException("invalid JSON in COCO results file: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static void readArray(JsonParser p, JsonToken t, String what, Consumer<JsonNode> each) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      throw new CocoFormatException("'" + what + "' must be an array");
+    }
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.START_OBJECT) {
+        throw new CocoFormatException("'" + what + "' must contain only objects, found " + t.asString());
+      }
+      JsonNode n = p.readValueAsTree();
+      each.accept(n);
+    }
+  }
+
+  // ---------------------------------------------------------------- records
+
+  static CocoImage image(JsonNode n, int index) {
+    String rec = "image #" + index;
+    long id = requiredLong(n, "id", rec);
+    rec = "image id " + id;
+    int width = optionalInt(n, "width", rec, -1);
+    int height = optionalInt(n, "height", rec, -1);
+    JsonNode fn = n.get("file_name");
+    return new CocoImage(id, width, height, fn == null || fn.isNull() ? null : fn.asText());
+  }
+
+  static CocoCategory category(JsonNode n, int index) {
+    String rec = "category #" + index;
+    int id = (int) requiredInt(n, "id", rec);
+    rec = "category id " + id;
+    String name = text(n, "name");
+    String sup = text(n, "supercategory");
+    List<String> kps = new ArrayList<>();
+    JsonNode k = n.get("keypoints");
+    if (k != null && !k.isNull()) {
+      if (!k.isArray()) {
+        throw new CocoFormatException(rec + ": keypoints must be a list of names");
+      }
+      k.forEach(e -> kps.add(e.asText()));
+    }
+    List<int[]> skeleton = new ArrayList<>();
+    JsonNode s = n.get("skeleton");
+    if (s != null && !s.isNull()) {
+      if (!s.isArray()) {
+        throw new CocoFormatException(rec + ": skeleton must be a list of [a, b] pairs");
+      }
+      for (JsonNode pair : s) {
+        if (!pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt() || !pair.get(1).canConvertToInt()) {
+          throw new CocoFormatException(rec + ": skeleton entries must be [a, b] pairs of keypoint numbers");
+        }
+        skeleton.add(new int[] {pair.get(0).asInt(), pair.get(1).asInt()});
+      }
+    }
+    double[] sigmas = null;
+    if (n.hasNonNull("sigmas")) {
+      sigmas = numbers(n.get("sigmas"), "sigmas", rec);
+      if (sigmas.length != kps.size()) {
+        throw new CocoFormatException(rec + ": has " + sigmas.length + " sigmas for " + kps.size() + " keypoints");
+      }
+    }
+    return new CocoCategory(id, name, sup, kps, skeleton, sigmas);
+  }
+
+  static CocoAnnotation annotation(JsonNode n, int index) {
+    String rec = "annotation #" + index;
+    long id = requiredLong(n, "id", rec);
+    rec = "annotation id " + id;
+    long imageId = requiredLong(n, "image_id", rec);
+    int categoryId = (int) requiredInt(n, "category_id", rec);
+    boolean crowd = false;
+    JsonNode c = n.get("iscrowd");
+    if (c != null && !c.isNull()) {
+      if (c.isBoolean()) {
+        crowd = c.booleanValue();
+      } else if (c.isNumber()) {
+        crowd = c.asDouble() != 0;
+      } else {
+        throw new CocoFormatException(rec + ": iscrowd must be 0 or 1, got " + c);
+      }
+    }
+    Double area = null;
+    if (n.hasNonNull("area")) {
+      area = number(n.get("area"), "area", rec);
+    }
+    double[] bbox = null;
+    if (n.hasNonNull("bbox")) {
+      bbox = box(n.get("bbox"), rec);
+    }
+    Segmentation seg = null;
+    if (n.hasNonNull("segmentation")) {
+      seg = segmentation(n.get("segmentation"), rec);
+    }
+    double[] kps = null;
+    Integer numKps = null;
+    if (n.hasNonNull("keypoints")) {
+      kps = keypoints(n.get("keypoints"), rec);
+    }
+    if (n.hasNonNull("num_keypoints")) {
+      numKps = (int) requiredInt(n, "num_keypoints", rec);
+    } else if (kps != null) {
+      int v = 0;
+      for (int i = 2; i < kps.length; i += 3) {
+        if (kps[i] > 0) {
+          v++;
+        }
+      }
+      numKps = v;
+    }
+    return new CocoAnnotation(id, imageId, categoryId, crowd, area, bbox, seg, kps, numKps);
+  }
+
+  static CocoDetection detection(JsonNode n, int index) {
+    String rec = "detection #" + index;
+    long imageId = requiredLong(n, "image_id", rec);
+    rec = "detection #" + index + " (image_id " + imageId + ")";
+    int categoryId = (int) requiredInt(n, "category_id", rec);
+    JsonNode s = n.get("score");
+    if (s == null || s.isNull()) {
+      throw new CocoFormatException(rec + ": score is missing");
+    }
+    double score = number(s, "score", rec);
+    if (Double.isNaN(score)) {
+      throw new CocoFormatException(rec + ": score is not a number");
+    }
+    double[] bbox = null;
+    JsonNode b = n.get("bbox");
+    if (b != null && !b.isNull() && !(b.isArray() && b.isEmpty())) {
+      bbox = box(b, rec);
+    }
+    Segmentation seg = n.hasNonNull("segmentation") ? segmentation(n.get("segmentation"), rec) : null;
+    double[] kps = n.hasNonNull("keypoints") ? keypoints(n.get("keypoints"), rec) : null;
+    return new CocoDetection(imageId, categoryId, score, bbox, seg, kps);
+  }
+
+  static Segmentation segmentation(JsonNode s, String rec) {
+    if (s.isArray()) {
+      List<double[]> polys = new ArrayList<>(s.size());
+      int i = 0;
+      for (JsonNode p : s) {
+        polys.add(numbers(p, "segmentation polygon " + i, rec));
+        i++;
+      }
+      if (polys.isEmpty()) {
+        throw new CocoFormatException(rec + ": segmentation is an empty list of polygons");
+      }
+      return new Segmentation.PolygonSet(polys);
+    }
+    if (!s.isObject()) {
+      throw new CocoFormatException(rec + ": segmentation must be a list of polygons or an RLE object, got " + s.getNodeType());
+    }
+    JsonNode size = s.get("size");
+    if (size == null || !size.isArray() || size.size() != 2 || !size.get(0).canConvertToInt() || !size.get(1).canConvertToInt()) {
+      throw new CocoFormatException(rec + ": RLE segmentation needs \"size\": [height, width]");
+    }
+    int h = size.get(0).asInt();
+    int w = size.get(1).asInt();
+    JsonNode counts = s.get("counts");
+    try {
+      if (counts == null || counts.isNull()) {
+        throw new CocoFormatException(rec + ": RLE segmentation has no counts");
+      } else if (counts.isTextual()) {
+        return new Segmentation.RleMask(Rle.fromCompressedString(h, w, counts.asText()), true);
+      } else if (counts.isArray()) {
+        long[] c = new long[counts.size()];
+        for (int i = 0; i < c.length; i++) {
+          JsonNode e = counts.get(i);
+          if (!e.isIntegralNumber() && !(e.isNumber() && e.asDouble() == Math.rint(e.asDouble()))) {
+            throw new CocoFormatException(rec + ": RLE counts must be integers, found " + e);
+          }
+          c[i] = e.asLong();
+        }
+        return new Segmentation.RleMask(Rle.fromUncompressed(h, w, c), false);
+      } else {
+        throw new CocoFormatException(rec + ": RLE counts must be a string or a list of integers");
+      }
+    } catch (CocoFormatException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new CocoFormatException(rec + ": bad RLE segmentation: " + e.getMessage(), e);
+    }
+  }
+
+  private static double[] box(JsonNode b, String rec) {
+    double[] v = numbers(b, "bbox", rec);
+    if (v.length != 4) {
+      throw new CocoFormatException(rec + ": bbox must have 4 numbers [x, y, width, height], got " + v.length);
+    }
+    return v;
+  }
+
+  private static double[] keypoints(JsonNode k, String rec) {
+    double[] v = numbers(k, "keypoints", rec);
+    if (v.length % 3 != 0) {
+      throw new CocoFormatException(rec + ": keypoints must be [x, y, v] triples, got " + v.length + " numbers");
+    }
+    return v;
+  }
+
+  private static double[] numbers(JsonNode a, String field, String rec) {
+    if (!a.isArray()) {
+      throw new CocoFormatException(rec + ": " + field + " must be a list of numbers, got " + a.getNodeType());
+    }
+    double[] v = new double[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = number(a.get(i), field, rec);
+    }
+    return v;
+  }
+
+  private static double number(JsonNode n, String field, String rec) {
+    if (!n.isNumber()) {
+      throw new CocoFormatException(rec + ": " + field + " must be numeric, found " + n);
+    }
+    return n.asDouble();
+  }
+
+  private static long requiredLong(JsonNode n, String field, String rec) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      throw new CocoFormatException(rec + ": " + field + " is missing");
+    }
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      return v.asLong();
+    }
+    if (v.isNumber() && v.asDouble() == Math.rint(v.asDouble()) && Math.abs(v.asDouble()) < 9e15) {
+      return (long) v.asDouble();
+    }
+    throw new CocoFormatException(rec + ": " + field + " must be an integer, found " + v);
+  }
+
+  private static long requiredInt(JsonNode n, String field, String rec) {
+    long v = requiredLong(n, field, rec);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new CocoFormatException(rec + ": " + field + " " + v + " is out of range");
+    }
+    return v;
+  }
+
+  private static int optionalInt(JsonNode n, String field, String rec, int dflt) {
+    return n.hasNonNull(field) ? (int) requiredInt(n, field, rec) : dflt;
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}
