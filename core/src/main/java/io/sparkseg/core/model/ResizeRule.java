@@ -19,7 +19,9 @@ public record ResizeRule(int minSize, int maxSize) {
   public float scale(int width, int height) {
     float shorter = Math.min(width, height);
     float longer = Math.max(width, height);
-    return Math.min((float) minSize / shorter, (float) maxSize / longer);
+    // torch evaluates `python_float / float32_tensor` as reciprocal-then-multiply in float32;
+    // e.g. 320 / 100 gives 3.1999998, so a 100 px side becomes 319 px, not 320.
+    return Math.min(minSize * (1f / shorter), maxSize * (1f / longer));
   }
 
   /** {@code [height, width]} after resizing. */

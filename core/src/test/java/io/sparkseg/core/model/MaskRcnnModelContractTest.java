@@ -1,0 +1,54 @@
+package io.sparkseg.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files that pass bundle validation but cannot serve as the model fail in {@link MaskRcnnModel#load},
+ * with the file and the reason in the message (real libtorch; tiny TorchScript files from models/tools).
+ */
+class MaskRcnnModelContractTest {
+  @TempDir Path tmp;
+
+  private static byte[] resource(String name) throws Exception {
+    try (InputStream in = MaskRcnnModelContractTest.class.getResourceAsStream("/bundles/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private String loadFailure(byte[] model) throws Exception {
+    ModelBundle bundle = ModelBundle.load(TestBundles.write(tmp.resolve("b" + System.nanoTime()), model, d -> {}));
+    return assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.load(bundle, "cpu")).getMessage();
+  }
+
+  @Test
+  void corruptModelFile() throws Exception {
+    byte[] junk = new byte[4096];
+    new Random(1).nextBytes(junk);
+    String msg = loadFailure(junk);
+    assertTrue(msg.contains("model.pt") && msg.contains("cannot load it as a TorchScript model"), msg);
+  }
+
+  @Test
+  void wrongNumberOfOutputs() throws Exception {
+    String msg = loadFailure(resource("three_outputs.pt"));
+    assertTrue(msg.contains("returned 3 outputs"), msg);
+  }
+
+  @Test
+  void wrongMaskShape() throws Exception {
+    String msg = loadFailure(resource("wrong_mask_shape.pt"));
+    assertTrue(msg.contains("'mask_probs'") && msg.contains("(1, 1, 28, 28)"), msg);
+  }
+
+  @Test
+  void badDeviceName() {
+    assertThrows(IllegalArgumentException.class, () -> MaskRcnnModel.parseDevice("tpu:0"));
+  }
+}
