@@ -30,14 +30,16 @@ public final class MaskRcnnModel implements AutoCloseable {
   private final ModelBundle bundle;
   private final Model model;
   private final Device device;
-  private final ConcurrentLinkedQueue<Predictor<MaskRcnnTranslator.Request, List<ImageResult>>> idle = new ConcurrentLinkedQueue<>();
-  private final List<Predictor<MaskRcnnTranslator.Request, List<ImageResult>>> all = new ArrayList<>();
+  private final DetectionDecoder decoder;
+  private final ConcurrentLinkedQueue<Predictor<ImageBatch, RawDetections>> idle = new ConcurrentLinkedQueue<>();
+  private final List<Predictor<ImageBatch, RawDetections>> all = new ArrayList<>();
   private volatile boolean closed;
 
   private MaskRcnnModel(ModelBundle bundle, Model model, Device device) {
     this.bundle = bundle;
     this.model = model;
     this.device = device;
+    this.decoder = new DetectionDecoder(bundle);
   }
 
   /**
@@ -71,7 +73,7 @@ public final class MaskRcnnModel implements AutoCloseable {
   private void checkContract() {
     RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
     try {
-      run(List.of(blank), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
+      decoder.decode(infer(List.of(blank)), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
     } catch (InvalidBundleException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -111,17 +113,26 @@ public final class MaskRcnnModel implements AutoCloseable {
     if (images.isEmpty()) {
       return List.of();
     }
-    return run(images, options);
+    return decoder.decode(infer(images), options);
   }
 
-  private List<ImageResult> run(List<RgbImage> images, PredictOptions options) {
+  /** Post-processing for {@link #infer} results; thread-safe, may run on any thread. */
+  public DetectionDecoder decoder() {
+    return decoder;
+  }
+
+  /**
+   * Only the forward pass (plus resizing and batching): raw outputs, no native memory kept.
+   * Pipelines call this on the inference thread and {@link #decoder()} elsewhere.
+   */
+  public RawDetections infer(List<RgbImage> images) {
     if (closed) {
       throw new IllegalStateException("model " + bundle.name() + " is closed");
     }
     ImageBatch batch = ImageBatch.of(images, bundle.resize());
-    Predictor<MaskRcnnTranslator.Request, List<ImageResult>> predictor = borrow();
+    Predictor<ImageBatch, RawDetections> predictor = borrow();
     try {
-      return predictor.predict(new MaskRcnnTranslator.Request(batch, options));
+      return predictor.predict(batch);
     } catch (TranslateException e) {
       if (e.getCause() instanceof InvalidBundleException ib) {
         throw ib;
@@ -132,8 +143,8 @@ public final class MaskRcnnModel implements AutoCloseable {
     }
   }
 
-  private Predictor<MaskRcnnTranslator.Request, List<ImageResult>> borrow() {
-    Predictor<MaskRcnnTranslator.Request, List<ImageResult>> p = idle.poll();
+  private Predictor<ImageBatch, RawDetections> borrow() {
+    Predictor<ImageBatch, RawDetections> p = idle.poll();
     if (p != null) {
       return p;
     }

@@ -1,0 +1,75 @@
+package io.sparkseg.core.model;
+
+import io.sparkseg.core.mask.MaskPaster;
+import io.sparkseg.core.mask.Rle;
+import io.sparkseg.core.result.BoundingBox;
+import io.sparkseg.core.result.ImageResult;
+import io.sparkseg.core.result.Instance;
+import io.sparkseg.core.result.Keypoints;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a batch's {@link RawDetections} into one {@link ImageResult} per image: drops
+ * detections under the score threshold, maps boxes and keypoints back to original
+ * coordinates the way torchvision's postprocess does (per-axis float32 ratios), pastes each
+ * mask straight into COCO RLE and attaches keypoints only to keypoint categories.
+ */
+public final class DetectionDecoder {
+  private final ModelBundle bundle;
+
+  public DetectionDecoder(ModelBundle bundle) {
+    this.bundle = bundle;
+  }
+
+  public List<ImageResult> decode(RawDetections raw, PredictOptions options) {
+    int n = raw.images();
+    List<List<Instance>> perImage = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      perImage.add(new ArrayList<>());
+    }
+    int m = bundle.maskResolution();
+    int k = bundle.numKeypoints();
+    // torchvision sorts detections by score within each image; keep that order
+    for (int d = 0; d < raw.count(); d++) {
+      float score = raw.scores()[d];
+      if (score < options.scoreThreshold()) {
+        continue;
+      }
+      int img = (int) raw.imageIndex()[d];
+      if (img < 0 || img >= n) {
+        throw new IllegalStateException("model returned image_index " + img + " for a batch of " + n);
+      }
+      int width = raw.originalWidths()[img];
+      int height = raw.originalHeights()[img];
+      float rw = (float) width / raw.resizedWidths()[img];
+      float rh = (float) height / raw.resizedHeights()[img];
+      float[] b = raw.boxes();
+      float x1 = b[4 * d] * rw;
+      float y1 = b[4 * d + 1] * rh;
+      float x2 = b[4 * d + 2] * rw;
+      float y2 = b[4 * d + 3] * rh;
+      Category category = bundle.categoryForLabel((int) raw.labels()[d]);
+      Rle mask = MaskPaster.paste(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
+          options.maskThreshold());
+      Keypoints keypoints = null;
+      if (category.hasKeypoints() && k > 0) {
+        float[] xys = new float[3 * k];
+        for (int j = 0; j < k; j++) {
+          int at = (d * k + j) * 3;
+          xys[3 * j] = raw.keypoints()[at] * rw;
+          xys[3 * j + 1] = raw.keypoints()[at + 1] * rh;
+          xys[3 * j + 2] = raw.keypointScores()[d * k + j];
+        }
+        keypoints = new Keypoints(xys);
+      }
+      perImage.get(img).add(new Instance(category.id(), category.name(), score,
+          BoundingBox.fromCorners(x1, y1, x2, y2), mask, keypoints));
+    }
+    List<ImageResult> results = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      results.add(new ImageResult(raw.originalWidths()[i], raw.originalHeights()[i], perImage.get(i)));
+    }
+    return results;
+  }
+}
