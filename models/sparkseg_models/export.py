@@ -1,0 +1,324 @@
+"""Export a trained model (or a user's torchvision Mask/Keypoint R-CNN checkpoint) as a sparkseg bundle.
+
+A bundle is a folder with ``model.pt`` (TorchScript, scripted -- not traced -- with pure-aten nms and
+roi_align, so no ``torchvision::`` op is needed at run time) and ``model.json`` (format
+``sparkseg-bundle/1``: categories, input/output contract, thresholds, sha256 of model.pt).
+
+Scripted forward contract::
+
+    forward(images: float32[B,3,H,W] RGB in 0..1, resized by the caller (torchvision rule) and
+            zero-padded to a common size; sizes: int64[B,2] true (resized) height,width)
+      -> (boxes[N,4] xyxy in resized coordinates, scores[N], labels[N] int64, mask_probs[N,1,M,M],
+          keypoints[N,K,3] (x, y, 1), keypoint_scores[N,K], image_index[N] int64)
+
+Commands::
+
+  # sparkseg checkpoint written by sparkseg_models.train
+  python -m sparkseg_models.export checkpoint --checkpoint runs/main/last.pt --out ../samples/model
+
+  # a torchvision maskrcnn_* / keypointrcnn_* state_dict + category list
+  python -m sparkseg_models.export torchvision --arch maskrcnn_resnet50_fpn --state-dict my.pth \\
+      --categories cats.json --out my_bundle [--min-size 800 --max-size 1333]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import zipfile
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.models.detection.image_list import ImageList
+
+from . import ops
+from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
+from .model import IMAGE_MEAN, IMAGE_STD, build_model
+
+FORMAT = "sparkseg-bundle/1"
+
+
+class BundleModule(nn.Module):
+    """Backbone + RPN + RoIHeads of a torchvision GeneralizedRCNN behind the bundle's tensor contract."""
+
+    def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
+                 mask_resolution: int = 28):
+        super().__init__()
+        self.backbone = model.backbone
+        self.rpn = model.rpn
+        self.roi_heads = model.roi_heads
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
+        self.has_masks = has_masks
+        self.has_keypoints = has_keypoints
+        self.num_keypoints = num_keypoints
+        self.mask_resolution = mask_resolution
+        self.size_divisible = 32
+
+    def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        b, _, h, w = images.shape
+        x = (images - self.mean[None, :, None, None]) / self.std[None, :, None, None]
+        sizes = sizes.to(torch.int64)
+        rows = torch.arange(h, device=images.device)[None, :, None]
+        cols = torch.arange(w, device=images.device)[None, None, :]
+        inside = (rows < sizes[:, 0, None, None]) & (cols < sizes[:, 1, None, None])
+        x = x * inside[:, None].to(x.dtype)
+        d = self.size_divisible
+        hp = (h + d - 1) // d * d
+        wp = (w + d - 1) // d * d
+        x = F.pad(x, (0, wp - w, 0, hp - h))
+        image_sizes: List[Tuple[int, int]] = []
+        for i in range(b):
+            image_sizes.append((int(sizes[i, 0]), int(sizes[i, 1])))
+        il = ImageList(x, image_sizes)
+        features = self.backbone(x)
+        proposals, _ = self.rpn(il, features, None)
+        dets, _ = self.roi_heads(features, proposals, il.image_sizes, None)
+        boxes: List[Tensor] = []
+        scores: List[Tensor] = []
+        labels: List[Tensor] = []
+        masks: List[Tensor] = []
+        kps: List[Tensor] = []
+        kpscores: List[Tensor] = []
+        index: List[Tensor] = []
+        m = self.mask_resolution
+        k = self.num_keypoints
+        for i, det in enumerate(dets):
+            n = det["boxes"].shape[0]
+            boxes.append(det["boxes"])
+            scores.append(det["scores"])
+            labels.append(det["labels"])
+            if self.has_masks:
+                masks.append(det["masks"])
+            else:
+                masks.append(torch.zeros((n, 1, m, m), dtype=x.dtype, device=x.device))
+            if self.has_keypoints:
+                kps.append(det["keypoints"])
+                kpscores.append(det["keypoints_scores"])
+            else:
+                kps.append(torch.zeros((n, k, 3), dtype=x.dtype, device=x.device))
+                kpscores.append(torch.zeros((n, k), dtype=x.dtype, device=x.device))
+            index.append(torch.full((n,), i, dtype=torch.int64, device=x.device))
+        if b == 0:
+            z = torch.zeros((0,), dtype=x.dtype, device=x.device)
+            return (z.reshape(0, 4), z, z.to(torch.int64), z.reshape(0, 1, 1, 1).expand(0, 1, m, m),
+                    z.reshape(0, 1, 1).expand(0, k, 3), z.reshape(0, 1).expand(0, k), z.to(torch.int64))
+        return (torch.cat(boxes), torch.cat(scores), torch.cat(labels), torch.cat(masks), torch.cat(kps),
+                torch.cat(kpscores), torch.cat(index))
+
+
+def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD):
+    ops.patch_torchvision()
+    model = model.eval()
+    rh = model.roi_heads
+    has_masks = rh.has_mask()
+    has_kp = rh.has_keypoint()
+    k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
+    mod = BundleModule(model, mean, std, has_masks, has_kp, k).eval()
+    return torch.jit.script(mod), has_masks, has_kp, k
+
+
+def torchvision_ops_in_archive(path: str) -> List[str]:
+    """Lines of the serialized TorchScript code that call a torchvision:: custom op."""
+    bad = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if "/code/" in name and name.endswith(".py"):
+                txt = z.read(name).decode("utf-8", "replace")
+                for line in txt.splitlines():
+                    if "ops.torchvision." in line or "torchvision::" in line:
+                        bad.append(f"{name}: {line.strip()}")
+    return bad
+
+
+def sha256_of(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_categories() -> List[dict]:
+    cats = []
+    for i, (cid, name, sup) in enumerate(CATEGORIES):
+        rec = {"label": i + 1, "id": cid, "name": name, "supercategory": sup}
+        if cid == 1:
+            rec["keypoints"] = list(KEYPOINT_NAMES)
+            rec["skeleton"] = [list(s) for s in SKELETON]
+            rec["sigmas"] = list(SIGMAS)
+        cats.append(rec)
+    return cats
+
+
+def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max_size: int,
+                 name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
+                 training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
+                 mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
+    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std)
+    os.makedirs(out_dir, exist_ok=True)
+    pt = os.path.join(out_dir, "model.pt")
+    tmp = pt + ".tmp"
+    scripted.save(tmp)
+    bad = torchvision_ops_in_archive(tmp)
+    if bad:
+        os.remove(tmp)
+        raise RuntimeError("scripted model still calls torchvision ops:\n" + "\n".join(bad[:10]))
+    os.replace(tmp, pt)
+    meta = {
+        "format": FORMAT,
+        "name": name,
+        "version": version,
+        "model_file": "model.pt",
+        "sha256": sha256_of(pt),
+        "architecture": architecture,
+        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "training": training or {},
+        "categories": categories,
+        "input": {
+            "layout": "NCHW", "dtype": "float32", "channel_order": "RGB", "value_range": [0.0, 1.0],
+            "normalization": {"inside_model": True, "mean": list(mean), "std": list(std)},
+            "resize": {"rule": "torchvision", "min_size": int(min_size), "max_size": int(max_size)},
+            "size_divisibility": 32,
+            "inputs": ["images", "sizes"],
+        },
+        "output": {
+            "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],
+            "box_format": "xyxy", "coordinates": "resized_input", "mask_resolution": 28, "num_keypoints": k,
+            "has_masks": has_masks, "has_keypoints": has_kp,
+        },
+        "thresholds": {"score": score_threshold, "mask": mask_threshold},
+    }
+    with open(os.path.join(out_dir, "model.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return meta
+
+
+# ---------------------------------------------------------------- sparkseg checkpoints
+def load_checkpoint(path: str):
+    ck = torch.load(path, map_location="cpu")
+    model = build_model(ck["config"])
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
+def architecture_string(cfg: dict) -> str:
+    return (f"torchvision MaskRCNN + KeypointRCNN heads in one RoIHeads; backbone {cfg['backbone']} (from scratch) "
+            f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level; box head 2xFC {cfg['box_repr']}; "
+            f"mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
+            f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv; rpn_post_nms_top_n_test "
+            f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
+            f"box_score_thresh {cfg['box_score_thresh']}")
+
+
+def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-maskrcnn", version="1.0.0",
+                      extra_training: Optional[dict] = None) -> dict:
+    model, ck = load_checkpoint(ckpt_path)
+    cfg = ck["config"]
+    training = {"data": "sparkseg_models.synthetic", "data_seed": ck.get("data_seed"),
+                "num_images": ck.get("num_images"), "iterations": ck.get("iteration"),
+                "wall_time_s": round(float(ck.get("elapsed_s", 0.0)), 1), "checkpoint_time": ck.get("time"),
+                "args": ck.get("args"), "device": "cpu (2 threads)"}
+    if extra_training:
+        training.update(extra_training)
+    return write_bundle(model, out_dir, default_categories(), cfg["min_size"], cfg["max_size"], name=name,
+                        version=version, architecture=architecture_string(cfg), training=training)
+
+
+# ---------------------------------------------------------------- torchvision checkpoints
+TV_ARCHS = ("maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2", "keypointrcnn_resnet50_fpn")
+
+
+def load_categories_file(path: str) -> List[dict]:
+    """A JSON list of categories (or a COCO json with a "categories" key).  Each entry: id, name,
+    optional supercategory, keypoints, skeleton, sigmas and label (the model's output class index;
+    defaults to position + 1)."""
+    with open(path) as f:
+        data = json.load(f)
+    if isinstance(data, dict):
+        data = data["categories"]
+    cats = []
+    for i, c in enumerate(data):
+        rec = {"label": int(c.get("label", i + 1)), "id": int(c["id"]), "name": c["name"],
+               "supercategory": c.get("supercategory", "")}
+        for key in ("keypoints", "skeleton", "sigmas"):
+            if key in c:
+                rec[key] = c[key]
+        if "keypoints" in rec and "sigmas" not in rec and len(rec["keypoints"]) == 17:
+            rec["sigmas"] = list(SIGMAS)
+        cats.append(rec)
+    return cats
+
+
+def build_torchvision_model(arch: str, state_dict: Dict[str, Tensor], num_classes: int, min_size: int,
+                            max_size: int, box_detections_per_img: int = 100, rpn_post_nms_top_n_test: int = 1000):
+    import torchvision.models.detection as det
+    if arch not in TV_ARCHS:
+        raise ValueError(f"unsupported arch {arch}; one of {TV_ARCHS}")
+    kw = dict(weights=None, weights_backbone=None, num_classes=num_classes, min_size=min_size, max_size=max_size,
+              box_detections_per_img=box_detections_per_img, rpn_post_nms_top_n_test=rpn_post_nms_top_n_test)
+    if arch.startswith("keypointrcnn"):
+        k = state_dict["roi_heads.keypoint_predictor.kps_score_lowres.weight"].shape[1]
+        kw["num_keypoints"] = int(k)
+    model = getattr(det, arch)(**kw)
+    model.load_state_dict(state_dict)
+    return model.eval()
+
+
+def export_torchvision(arch: str, state_dict_path: str, categories_path: str, out_dir: str, min_size=800,
+                       max_size=1333, name=None, version="1.0.0", box_detections_per_img=100,
+                       rpn_post_nms_top_n_test=1000) -> dict:
+    sd = torch.load(state_dict_path, map_location="cpu")
+    if isinstance(sd, dict) and "model" in sd and isinstance(sd["model"], dict):
+        sd = sd["model"]   # torchvision reference-scripts checkpoint
+    cats = load_categories_file(categories_path)
+    num_classes = int(sd["roi_heads.box_predictor.cls_score.weight"].shape[0])
+    if max(c["label"] for c in cats) >= num_classes:
+        raise ValueError(f"category labels go up to {max(c['label'] for c in cats)} but the checkpoint has "
+                         f"{num_classes} classes (incl. background)")
+    model = build_torchvision_model(arch, sd, num_classes, min_size, max_size, box_detections_per_img,
+                                    rpn_post_nms_top_n_test)
+    return write_bundle(model, out_dir, cats, min_size, max_size, name=name or f"converted-{arch}",
+                        version=version, architecture=f"torchvision {arch} (converted checkpoint)",
+                        training={"source": os.path.basename(state_dict_path), "converted_by":
+                                  "sparkseg_models.export torchvision"})
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a1 = sub.add_parser("checkpoint", help="export a sparkseg training checkpoint")
+    a1.add_argument("--checkpoint", required=True)
+    a1.add_argument("--out", required=True)
+    a1.add_argument("--name", default="sparkseg-synthetic-maskrcnn")
+    a1.add_argument("--version", default="1.0.0")
+    a1.add_argument("--training-json", default=None, help="extra JSON merged into the 'training' field")
+    a2 = sub.add_parser("torchvision", help="convert a torchvision maskrcnn_*/keypointrcnn_* state_dict")
+    a2.add_argument("--arch", required=True, choices=TV_ARCHS)
+    a2.add_argument("--state-dict", required=True)
+    a2.add_argument("--categories", required=True)
+    a2.add_argument("--out", required=True)
+    a2.add_argument("--min-size", type=int, default=800)
+    a2.add_argument("--max-size", type=int, default=1333)
+    a2.add_argument("--name", default=None)
+    a2.add_argument("--version", default="1.0.0")
+    a2.add_argument("--detections-per-img", type=int, default=100)
+    a2.add_argument("--rpn-post-nms-top-n", type=int, default=1000)
+    a = ap.parse_args(argv)
+    if a.cmd == "checkpoint":
+        extra = json.loads(a.training_json) if a.training_json else None
+        meta = export_checkpoint(a.checkpoint, a.out, a.name, a.version, extra)
+    else:
+        meta = export_torchvision(a.arch, a.state_dict, a.categories, a.out, a.min_size, a.max_size, a.name,
+                                  a.version, a.detections_per_img, a.rpn_post_nms_top_n)
+    size = os.path.getsize(os.path.join(a.out, "model.pt"))
+    print(f"wrote {a.out}/model.pt ({size / 1e6:.1f} MB, sha256 {meta['sha256']}) and model.json")
+
+
+if __name__ == "__main__":
+    main()
