@@ -8,7 +8,7 @@ import java.util.List;
  * The {@code segmentation} of a COCO record: polygons, or an RLE (compressed or uncompressed
  * {@code counts}). {@link #toRle} gives the mask as pycocotools' {@code COCO.annToRLE} does.
  */
-public sealed interface Segmentation permits Segmentation.PolygonSet, Segmentation.RleMask {
+public sealed interface Segmentation extends java.io.Serializable permits Segmentation.PolygonSet, Segmentation.RleMask {
 
   /** The mask; polygons are rasterised in the image size and merged, RLEs keep their own size. */
   Rle toRle(int imageHeight, int imageWidth);

@@ -9,4 +9,4 @@ import io.sparkseg.core.coco.Segmentation;
  */
 public record LoadedDetection(
     long id, long imageId, int categoryId, double score, double area, double[] bbox, Segmentation segmentation,
-    double[] keypoints) {}
+    double[] keypoints) implements java.io.Serializable {}

@@ -1,0 +1,168 @@
+package io.sparkseg.job.cli;
+
+import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.job.evaluate.EvaluateJob;
+import io.sparkseg.job.evaluate.EvaluateOptions;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkseg evaluate}: COCO evaluation (pycocotools semantics) of a run's detections against
+ * a COCO annotations file, distributed on Spark. Prints pycocotools' summary per iouType and
+ * optionally writes a summary JSON and Parquet tables (summary, per-category AP/AR, PR curves).
+ */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Evaluate detections against COCO ground truth (bbox, segm, keypoints; pycocotools' numbers).",
+        "Detections: a run's instances table (<output>/instances or the <output> root), or a COCO results JSON.",
+        "Exit codes: 0 ok, 1 failed, 2 bad options or input."})
+public final class EvaluateCommand implements Callable<Integer> {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"--ground-truth", "--gt"}, paramLabel = "GT.json",
+      description = "COCO annotations JSON (file://, hdfs://, s3a://, ...).")
+  String groundTruth;
+
+  @Option(names = "--detections", paramLabel = "PATH",
+      description = "The instances Parquet table of a run (or the run's output root), or a COCO results JSON.")
+  String detections;
+
+  @Option(names = "--detections-format", paramLabel = "FMT", defaultValue = "auto",
+      description = "auto (JSON if the path ends in .json), parquet or json. Default: ${DEFAULT-VALUE}.")
+  String detectionsFormat;
+
+  @Option(names = "--run-id", paramLabel = "ID",
+      description = "The run to evaluate when the table holds several (for JSON: the run id of the outputs).")
+  String runId;
+
+  @Option(names = "--iou-types", paramLabel = "TYPES", split = ",",
+      description = "bbox,segm,keypoints (default: all that the data supports).")
+  List<String> iouTypes = new ArrayList<>();
+
+  @Option(names = "--dt-area", paramLabel = "SRC", defaultValue = "auto",
+      description = "Detection area for the area ranges: auto (pycocotools' loadRes rule: the box when "
+          + "detections have one), bbox, segm (mask pixels, detectron2's mask-AP convention) or keypoints. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String dtArea;
+
+  @Option(names = "--output", paramLabel = "DIR",
+      description = "Write eval_summary, eval_per_category and eval_pr_curves Parquet tables (by run_id) here.")
+  String output;
+
+  @Option(names = "--summary-json", paramLabel = "FILE", description = "Write the summary JSON here.")
+  String summaryJson;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+      description = "Image groups for the per-image evaluation (0: Spark's default parallelism).")
+  int partitions;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+      description = "Spark configuration for a new session (repeatable).")
+  Map<String, String> conf = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    EvaluateOptions o;
+    try {
+      o = options();
+    } catch (IllegalArgumentException e) {
+      err.println("sparkseg evaluate: " + e.getMessage());
+      err.println("Run 'sparkseg evaluate --help' for the options.");
+      err.flush();
+      return USAGE;
+    }
+    SparkSession existing = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get() : null;
+    SparkSession spark = session();
+    try {
+      EvaluateJob.run(spark, o, new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8));
+      return OK;
+    } catch (IllegalArgumentException e) {
+      err.println("sparkseg evaluate: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    } catch (Exception e) {
+      err.println("sparkseg evaluate: failed: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return FAILED;
+    } finally {
+      if (existing == null || existing != spark) {
+        spark.stop();
+      }
+    }
+  }
+
+  EvaluateOptions options() {
+    List<String> problems = new ArrayList<>();
+    if (groundTruth == null || groundTruth.isBlank()) {
+      problems.add("--ground-truth is required");
+    }
+    if (detections == null || detections.isBlank()) {
+      problems.add("--detections is required");
+    }
+    List<IouType> types = new ArrayList<>();
+    for (String t : iouTypes) {
+      if (t.isBlank()) {
+        continue;
+      }
+      try {
+        IouType it = IouType.parse(t);
+        if (!types.contains(it)) {
+          types.add(it);
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add("--iou-types: " + e.getMessage());
+      }
+    }
+    LoadRes.AreaSource area = null;
+    try {
+      area = LoadRes.AreaSource.valueOf(dtArea.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problems.add("--dt-area must be auto, bbox, segm or keypoints, got '" + dtArea + "'");
+    }
+    if (!List.of("auto", "parquet", "json").contains(detectionsFormat)) {
+      problems.add("--detections-format must be auto, parquet or json, got '" + detectionsFormat + "'");
+    }
+    if (partitions < 0) {
+      problems.add("--partitions must not be negative");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
+        partitions);
+  }
+
+  /** The session: an active one, else a new one (master from spark-submit, else local[*]). */
+  SparkSession session() {
+    if (SparkSession.getActiveSession().isDefined()) {
+      return SparkSession.getActiveSession().get();
+    }
+    SparkSession.Builder b = SparkSession.builder().appName("sparkseg evaluate");
+    if (!new SparkConf().contains("spark.master") && !conf.containsKey("spark.master")) {
+      b.master("local[*]");
+    }
+    conf.forEach(b::config);
+    return b.getOrCreate();
+  }
+}

@@ -1,0 +1,173 @@
+package io.sparkseg.job.evaluate;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.sparkseg.core.coco.CocoCategory;
+import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.core.coco.eval.EvalParams;
+import io.sparkseg.core.coco.eval.EvalResult;
+import io.sparkseg.core.coco.eval.EvalSummary;
+import io.sparkseg.core.coco.eval.IouType;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Writes evaluation results: the summary JSON ({@code {"bbox": {"stats": [...], "per_category":
+ * {...}}, ...}}) and three Parquet tables partitioned by {@code run_id} under an output directory:
+ * {@code eval_summary} (one row per statistic), {@code eval_per_category} (AP, AP50, AP75, AR at
+ * area all and the last maxDet) and {@code eval_pr_curves} (precision and score at every recall
+ * threshold, per category, area range and IoU threshold, at the largest maxDet). Writing a run replaces only that run's partition.
+ */
+public final class EvalOutputs {
+  /** Names of the 12 bbox/segm statistics, in {@code stats} order. */
+  public static final List<String> DET_STAT_NAMES = List.of("AP", "AP50", "AP75", "AP_small", "AP_medium",
+      "AP_large", "AR1", "AR10", "AR100", "AR_small", "AR_medium", "AR_large");
+  /** Names of the 10 keypoint statistics, in {@code stats} order. */
+  public static final List<String> KPT_STAT_NAMES =
+      List.of("AP", "AP50", "AP75", "AP_medium", "AP_large", "AR", "AR50", "AR75", "AR_medium", "AR_large");
+
+  public static final StructType SUMMARY_SCHEMA = schema(
+      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
+      DataTypes.createStructField("stat_index", DataTypes.IntegerType, false),
+      DataTypes.createStructField("stat_name", DataTypes.StringType, false),
+      DataTypes.createStructField("value", DataTypes.DoubleType, false),
+      DataTypes.createStructField("run_id", DataTypes.StringType, false));
+  public static final StructType PER_CATEGORY_SCHEMA = schema(
+      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
+      DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
+      DataTypes.createStructField("category_name", DataTypes.StringType, true),
+      DataTypes.createStructField("ap", DataTypes.DoubleType, false),
+      DataTypes.createStructField("ap50", DataTypes.DoubleType, false),
+      DataTypes.createStructField("ap75", DataTypes.DoubleType, false),
+      DataTypes.createStructField("ar", DataTypes.DoubleType, false),
+      DataTypes.createStructField("run_id", DataTypes.StringType, false));
+  public static final StructType PR_CURVE_SCHEMA = schema(
+      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
+      DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
+      DataTypes.createStructField("area", DataTypes.StringType, false),
+      DataTypes.createStructField("max_dets", DataTypes.IntegerType, false),
+      DataTypes.createStructField("iou_threshold", DataTypes.DoubleType, false),
+      DataTypes.createStructField("recall_threshold", DataTypes.DoubleType, false),
+      DataTypes.createStructField("precision", DataTypes.DoubleType, false),
+      DataTypes.createStructField("score", DataTypes.DoubleType, false),
+      DataTypes.createStructField("run_id", DataTypes.StringType, false));
+
+  private EvalOutputs() {}
+
+  private static StructType schema(StructField... f) {
+    return DataTypes.createStructType(f);
+  }
+
+  /** The statistic names of an iouType. */
+  public static List<String> statNames(IouType t) {
+    return t == IouType.KEYPOINTS ? KPT_STAT_NAMES : DET_STAT_NAMES;
+  }
+
+  /** Writes the summary JSON to a Hadoop FS path. */
+  public static void writeSummaryJson(Configuration conf, String uri, Map<IouType, EvalSummary> results)
+      throws IOException {
+    try (OutputStream out = HadoopFiles.create(conf, uri)) {
+      writeSummaryJson(out, results);
+    }
+  }
+
+  /** Writes the summary JSON. */
+  public static void writeSummaryJson(OutputStream out, Map<IouType, EvalSummary> results) throws IOException {
+    try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      for (Map.Entry<IouType, EvalSummary> e : results.entrySet()) {
+        g.writeObjectFieldStart(e.getKey().cocoName());
+        double[] stats = e.getValue().stats();
+        g.writeFieldName("stats");
+        g.writeArray(stats, 0, stats.length);
+        g.writeObjectFieldStart("stat_names");
+        List<String> names = statNames(e.getKey());
+        for (int i = 0; i < stats.length; i++) {
+          g.writeNumberField(names.get(i), stats[i]);
+        }
+        g.writeEndObject();
+        g.writeObjectFieldStart("per_category");
+        for (EvalSummary.CategoryStats c : e.getValue().perCategory().values()) {
+          g.writeObjectFieldStart(Integer.toString(c.categoryId()));
+          g.writeNumberField("AP", c.ap());
+          g.writeNumberField("AP50", c.ap50());
+          g.writeNumberField("AP75", c.ap75());
+          g.writeNumberField("AR", c.ar());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /** Writes the three tables for one run under {@code dir}. */
+  public static void writeTables(SparkSession spark, String dir, String runId, CocoDataset gt,
+      Map<IouType, EvalSummary> results) {
+    List<Row> summary = new ArrayList<>();
+    List<Row> perCat = new ArrayList<>();
+    List<Row> curves = new ArrayList<>();
+    for (Map.Entry<IouType, EvalSummary> e : results.entrySet()) {
+      String type = e.getKey().cocoName();
+      double[] stats = e.getValue().stats();
+      List<String> names = statNames(e.getKey());
+      for (int i = 0; i < stats.length; i++) {
+        summary.add(RowFactory.create(type, i, names.get(i), stats[i], runId));
+      }
+      for (EvalSummary.CategoryStats c : e.getValue().perCategory().values()) {
+        CocoCategory cat = gt.category(c.categoryId());
+        perCat.add(RowFactory.create(type, c.categoryId(), cat == null ? null : cat.name(), c.ap(), c.ap50(), c.ap75(),
+            c.ar(), runId));
+      }
+      EvalResult r = e.getValue().result();
+      EvalParams p = r.params();
+      int[] maxDets = p.maxDets();
+      double[] iouThrs = p.iouThrs();
+      double[] recThrs = p.recThrs();
+      for (int k = 0; k < p.catCount(); k++) {
+        for (int a = 0; a < p.areaCount(); a++) {
+          int m = p.maxDetCount() - 1;
+          {
+            for (int t = 0; t < p.iouThrCount(); t++) {
+              for (int rr = 0; rr < p.recThrCount(); rr++) {
+                curves.add(RowFactory.create(type, p.catId(k), p.areaLabel(a), maxDets[m], iouThrs[t], recThrs[rr],
+                    r.precision(t, rr, k, a, m), r.score(t, rr, k, a, m), runId));
+              }
+            }
+          }
+        }
+      }
+    }
+    String base = dir.endsWith("/") ? dir : dir + "/";
+    write(spark, summary, SUMMARY_SCHEMA, base + "eval_summary", 1);
+    write(spark, perCat, PER_CATEGORY_SCHEMA, base + "eval_per_category", 1);
+    write(spark, curves, PR_CURVE_SCHEMA, base + "eval_pr_curves", Math.max(1, curves.size() / 500_000 + 1));
+  }
+
+  private static void write(SparkSession spark, List<Row> rows, StructType schema, String path, int files) {
+    String key = "spark.sql.sources.partitionOverwriteMode";
+    String before = spark.conf().get(key, "static");
+    spark.conf().set(key, "dynamic");
+    try {
+      spark.createDataFrame(rows, schema).coalesce(files).write().mode(SaveMode.Overwrite).partitionBy("run_id")
+          .parquet(path);
+    } finally {
+      spark.conf().set(key, before);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.sparkseg.job.evaluate;
+
+import io.sparkseg.core.coco.CocoAnnotation;
+import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.core.coco.CocoDetection;
+import io.sparkseg.core.coco.CocoJsonReader;
+import io.sparkseg.core.coco.eval.CocoEvaluator;
+import io.sparkseg.core.coco.eval.EvalParams;
+import io.sparkseg.core.coco.eval.EvalResult;
+import io.sparkseg.core.coco.eval.EvalSummary;
+import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.core.coco.eval.LoadedDetection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The {@code evaluate} job: reads COCO ground truth and a run's detections (instances table or
+ * COCO results JSON), evaluates each iouType on Spark ({@link DistributedCocoEval}), prints
+ * pycocotools' summary and writes the outputs ({@link EvalOutputs}).
+ */
+public final class EvaluateJob {
+  /** The evaluated run and the summary of each iouType, in evaluation order. */
+  public record Outcome(String runId, Map<IouType, EvalSummary> results) {}
+
+  private EvaluateJob() {}
+
+  /**
+   * Runs the evaluation; prints the summaries to {@code out} (if not null).
+   *
+   * @throws IllegalArgumentException for unusable options or input (the message says what)
+   */
+  public static Outcome run(SparkSession spark, EvaluateOptions o, PrintStream out) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    o = resolveRunRoot(conf, o);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    CocoDataset gt;
+    try (InputStream in = HadoopFiles.open(conf, o.groundTruth())) {
+      gt = CocoJsonReader.readDataset(in);
+    }
+    int[] kpCats = gt.keypointCategoryIds();
+    String runId;
+    JavaRDD<LoadedDetection> dets;
+    boolean hasMasks;
+    boolean hasKeypoints;
+    int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
+    if (o.jsonDetections()) {
+      List<CocoDetection> list;
+      try (InputStream in = HadoopFiles.open(conf, o.detections())) {
+        list = CocoJsonReader.readResults(in);
+      }
+      runId = o.runId() != null ? o.runId() : fileStem(o.detections());
+      LoadRes.AreaSource branch = o.dtArea() == LoadRes.AreaSource.AUTO ? LoadRes.branch(list) : o.dtArea();
+      hasMasks = !list.isEmpty() && list.get(0).segmentation() != null;
+      hasKeypoints = list.stream().anyMatch(d -> d.keypoints() != null && Arrays.binarySearch(kpCats, d.categoryId()) >= 0);
+      List<LoadedDetection> loaded = LoadRes.apply(gt, list, branch);
+      dets = jsc.parallelize(loaded, partitions);
+    } else {
+      Dataset<Row> df = spark.read().parquet(o.detections());
+      if (Arrays.asList(df.columns()).contains("run_id")) {
+        List<String> runs = df.select("run_id").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        if (o.runId() != null) {
+          if (!runs.contains(o.runId())) {
+            throw new IllegalArgumentException("run " + o.runId() + " is not in " + o.detections() + " (runs: " + runs + ")");
+          }
+          runId = o.runId();
+        } else if (runs.size() == 1) {
+          runId = runs.get(0);
+        } else {
+          throw new IllegalArgumentException(o.detections() + " holds " + runs.size() + " runs " + runs
+              + "; choose one with --run-id");
+        }
+        df = df.filter(functions.col("run_id").equalTo(runId));
+      } else {
+        runId = o.runId() != null ? o.runId() : fileStem(o.detections());
+      }
+      hasMasks = Arrays.asList(df.columns()).contains("mask");
+      hasKeypoints = kpCats.length > 0 && !df.filter(functions.col("keypoints").isNotNull()
+          .and(functions.col("category_id").isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
+      dets = InstanceDetections.load(df, o.dtArea());
+    }
+    dets = dets.persist(StorageLevel.MEMORY_AND_DISK());
+
+    List<IouType> types = new ArrayList<>(o.iouTypes());
+    if (types.isEmpty()) {
+      types.add(IouType.BBOX);
+      if (hasMasks && gt.annotations().stream().anyMatch(a -> a.segmentation() != null)) {
+        types.add(IouType.SEGM);
+      }
+      if (hasKeypoints && kpCats.length > 0 && gt.annotations().stream().anyMatch(CocoAnnotationHasKeypoints::test)) {
+        types.add(IouType.KEYPOINTS);
+      }
+    }
+    Map<IouType, EvalSummary> results = new LinkedHashMap<>();
+    try {
+      for (IouType type : types) {
+        EvalParams p = CocoEvaluator.defaultParams(gt, type);
+        if (p.catCount() == 0) {
+          throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
+              + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
+        }
+        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, dets, p, partitions);
+        EvalSummary s = EvalSummary.of(r);
+        results.put(type, s);
+        if (out != null) {
+          out.println("Evaluate annotation type *" + type.cocoName() + "*");
+          out.print(s.text());
+        }
+      }
+    } finally {
+      dets.unpersist(false);
+    }
+    if (o.summaryJson() != null) {
+      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results);
+    }
+    if (o.outputDir() != null) {
+      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results);
+    }
+    return new Outcome(runId, results);
+  }
+
+  /** A run's output root (with an {@code instances} folder) stands for its instances table. */
+  static EvaluateOptions resolveRunRoot(Configuration conf, EvaluateOptions o) throws IOException {
+    if (o.jsonDetections()) {
+      return o;
+    }
+    org.apache.hadoop.fs.Path inst = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(o.detections()), "instances");
+    if (inst.getFileSystem(conf).isDirectory(inst)) {
+      return new EvaluateOptions(o.groundTruth(), inst.toString(), o.detectionsFormat(), o.runId(), o.iouTypes(),
+          o.dtArea(), o.outputDir(), o.summaryJson(), o.partitions());
+    }
+    return o;
+  }
+
+  private static final class CocoAnnotationHasKeypoints {
+    static boolean test(CocoAnnotation a) {
+      return a.keypoints() != null;
+    }
+  }
+
+  static String fileStem(String path) {
+    String s = path.replaceAll("/+$", "");
+    s = s.substring(s.lastIndexOf('/') + 1);
+    int dot = s.lastIndexOf('.');
+    return dot > 0 ? s.substring(0, dot) : s;
+  }
+}

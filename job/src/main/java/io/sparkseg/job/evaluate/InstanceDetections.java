@@ -1,0 +1,69 @@
+package io.sparkseg.job.evaluate;
+
+import io.sparkseg.core.coco.CocoDetection;
+import io.sparkseg.core.coco.Segmentation;
+import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.core.mask.Rle;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Reads the job's {@code instances} table as detections for evaluation. Each row becomes a
+ * detection with id {@code instance_index + 1} (ties in score keep instance order, as a results
+ * file's order would), its box, its compressed-RLE mask and its keypoints; the area follows
+ * pycocotools' loadRes rules ({@link LoadRes.AreaSource#AUTO} = from the box, as every row has
+ * one).
+ */
+public final class InstanceDetections {
+  /** The columns used. */
+  public static final List<String> COLUMNS =
+      List.of("image_id", "instance_index", "category_id", "score", "bbox", "mask", "keypoints");
+
+  private InstanceDetections() {}
+
+  /** The detections of an instances table (already filtered to one run). */
+  public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area) {
+    LoadRes.AreaSource branch = area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
+    String[] cols = COLUMNS.toArray(new String[0]);
+    return instances.select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length))
+        .toJavaRDD()
+        .map(r -> fromRow(r, branch));
+  }
+
+  /** One row ({@link #COLUMNS} order) as a loaded detection. */
+  static LoadedDetection fromRow(Row r, LoadRes.AreaSource branch) {
+    long imageId = r.getLong(0);
+    int index = r.getInt(1);
+    String what = "instance " + index + " of image_id " + imageId;
+    double[] bbox = null;
+    if (!r.isNullAt(4)) {
+      Row b = r.getStruct(4);
+      bbox = new double[] {b.getDouble(0), b.getDouble(1), b.getDouble(2), b.getDouble(3)};
+    }
+    Segmentation seg = null;
+    if (!r.isNullAt(5)) {
+      Row m = r.getStruct(5);
+      try {
+        seg = new Segmentation.RleMask(Rle.fromCompressedString(m.getInt(0), m.getInt(1), m.getString(2)), true);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(what + ": bad mask: " + e.getMessage(), e);
+      }
+    }
+    double[] kps = null;
+    if (!r.isNullAt(6)) {
+      List<Row> k = r.getList(6);
+      kps = new double[k.size() * 3];
+      for (int i = 0; i < k.size(); i++) {
+        Row p = k.get(i);
+        kps[3 * i] = p.getFloat(0);
+        kps[3 * i + 1] = p.getFloat(1);
+        kps[3 * i + 2] = p.getFloat(2);
+      }
+    }
+    CocoDetection d = new CocoDetection(imageId, r.getInt(2), r.getFloat(3), bbox, seg, kps);
+    return LoadRes.load(index + 1L, d, branch, -1, -1, what);
+  }
+}

@@ -1,0 +1,216 @@
+package io.sparkseg.job.evaluate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.core.coco.CocoDetection;
+import io.sparkseg.core.coco.CocoJsonReader;
+import io.sparkseg.core.coco.Segmentation;
+import io.sparkseg.core.coco.eval.CocoEvaluator;
+import io.sparkseg.core.coco.eval.EvalParams;
+import io.sparkseg.core.coco.eval.EvalResult;
+import io.sparkseg.core.coco.eval.EvalSummary;
+import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.cli.EvaluateCommand;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The Spark evaluation gives the single-machine (and pycocotools') numbers. */
+class DistributedCocoEvalTest {
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2]").appName("DistributedCocoEvalTest")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static Path caseDir(String c) {
+    return TestVectors.dir().resolve(c);
+  }
+
+  static CocoDataset gt(String c) throws Exception {
+    try (InputStream in = Files.newInputStream(caseDir(c).resolve("gt.json"))) {
+      return CocoJsonReader.readDataset(in);
+    }
+  }
+
+  static List<CocoDetection> dts(String c) throws Exception {
+    try (InputStream in = Files.newInputStream(caseDir(c).resolve("dt.json"))) {
+      return CocoJsonReader.readResults(in);
+    }
+  }
+
+  static JsonNode expected(String c) throws Exception {
+    return new ObjectMapper().readTree(caseDir(c).resolve("expected.json").toFile());
+  }
+
+  @Test
+  void sameNumbersAsSingleMachineAndPycocotools() throws Exception {
+    String c = "c03_three_cats_kp";
+    CocoDataset gt = gt(c);
+    List<CocoDetection> dts = dts(c);
+    JsonNode exp = expected(c);
+    for (IouType type : IouType.values()) {
+      EvalParams p = CocoEvaluator.defaultParams(gt, type);
+      List<LoadedDetection> loaded = LoadRes.apply(gt, dts, LoadRes.AreaSource.AUTO);
+      EvalResult single = CocoEvaluator.evaluateLoaded(gt, loaded, p);
+      EvalResult dist = DistributedCocoEval.evaluate(jsc, gt, jsc.parallelize(loaded, 3), p, 5);
+      double[] s1 = EvalSummary.of(single).stats();
+      double[] s2 = EvalSummary.of(dist).stats();
+      assertArrayEquals(s1, s2, 0.0, type + ": Spark and single-machine stats differ");
+      for (int t = 0; t < p.iouThrCount(); t++) {
+        for (int r = 0; r < p.recThrCount(); r++) {
+          for (int k = 0; k < p.catCount(); k++) {
+            for (int a = 0; a < p.areaCount(); a++) {
+              for (int m = 0; m < p.maxDetCount(); m++) {
+                assertEquals(single.precision(t, r, k, a, m), dist.precision(t, r, k, a, m), 0.0);
+              }
+            }
+          }
+        }
+      }
+      JsonNode es = exp.get(type.cocoName()).get("stats");
+      for (int i = 0; i < s2.length; i++) {
+        assertEquals(es.get(i).asDouble(), s2[i], 1e-9, type + " stats[" + i + "]");
+      }
+    }
+  }
+
+  /** The c02 detections as a run's instances table (instance_index in file order per image). */
+  static Dataset<Row> instancesTable(List<CocoDetection> dts, String runId) {
+    StructType bbox = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("x", DataTypes.DoubleType, false),
+        DataTypes.createStructField("y", DataTypes.DoubleType, false),
+        DataTypes.createStructField("width", DataTypes.DoubleType, false),
+        DataTypes.createStructField("height", DataTypes.DoubleType, false)));
+    StructType mask = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("height", DataTypes.IntegerType, false),
+        DataTypes.createStructField("width", DataTypes.IntegerType, false),
+        DataTypes.createStructField("counts", DataTypes.StringType, false)));
+    StructType kp = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("x", DataTypes.FloatType, false),
+        DataTypes.createStructField("y", DataTypes.FloatType, false),
+        DataTypes.createStructField("score", DataTypes.FloatType, false)));
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("image_id", DataTypes.LongType, false),
+        DataTypes.createStructField("instance_index", DataTypes.IntegerType, false),
+        DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
+        DataTypes.createStructField("category_name", DataTypes.StringType, false),
+        DataTypes.createStructField("score", DataTypes.FloatType, false),
+        DataTypes.createStructField("bbox", bbox, false),
+        DataTypes.createStructField("mask", mask, false),
+        DataTypes.createStructField("mask_area", DataTypes.LongType, false),
+        DataTypes.createStructField("keypoints", DataTypes.createArrayType(kp, false), true),
+        DataTypes.createStructField("model_name", DataTypes.StringType, false),
+        DataTypes.createStructField("model_version", DataTypes.StringType, false),
+        DataTypes.createStructField("run_id", DataTypes.StringType, false)));
+    Map<Long, Integer> next = new HashMap<>();
+    List<Row> rows = new ArrayList<>();
+    for (CocoDetection d : dts) {
+      int idx = next.merge(d.imageId(), 1, Integer::sum) - 1;
+      var rle = ((Segmentation.RleMask) d.segmentation()).rle();
+      List<Row> kps = null;
+      if (d.keypoints() != null) {
+        kps = new ArrayList<>();
+        for (int i = 0; i < d.keypoints().length; i += 3) {
+          kps.add(RowFactory.create((float) d.keypoints()[i], (float) d.keypoints()[i + 1], (float) d.keypoints()[i + 2]));
+        }
+      }
+      double[] b = d.bbox();
+      rows.add(RowFactory.create(d.imageId(), idx, d.categoryId(), "c" + d.categoryId(), (float) d.score(),
+          RowFactory.create(b[0], b[1], b[2], b[3]),
+          RowFactory.create(rle.height(), rle.width(), rle.toCompressedString()), rle.area(), kps, "m", "1", runId));
+    }
+    return spark.createDataFrame(rows, schema);
+  }
+
+  @Test
+  void evaluateJobOnInstancesTableWritesSummaryAndTables(@TempDir Path tmp) throws Exception {
+    String c = "c02_small_mixed";
+    Path table = tmp.resolve("out/instances");
+    instancesTable(dts(c), "run-a").union(instancesTable(dts("c01_tiny"), "run-b"))
+        .write().partitionBy("run_id").parquet(table.toUri().toString());
+    Path summary = tmp.resolve("summary.json");
+    EvaluateOptions o = new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(),
+        tmp.resolve("out").toUri().toString(), "parquet", "run-a", List.of(), LoadRes.AreaSource.AUTO,
+        tmp.resolve("eval").toUri().toString(), summary.toUri().toString(), 3);
+    EvaluateJob.Outcome out = EvaluateJob.run(spark, o, System.out);
+    assertEquals("run-a", out.runId());
+    assertEquals(List.of(IouType.BBOX, IouType.SEGM, IouType.KEYPOINTS), List.copyOf(out.results().keySet()));
+    JsonNode exp = expected(c);
+    JsonNode written = new ObjectMapper().readTree(summary.toFile());
+    for (IouType t : List.of(IouType.BBOX, IouType.SEGM)) {
+      JsonNode es = exp.get(t.cocoName()).get("stats");
+      JsonNode ws = written.get(t.cocoName()).get("stats");
+      assertEquals(12, ws.size());
+      for (int i = 0; i < 12; i++) {
+        assertEquals(es.get(i).asDouble(), ws.get(i).asDouble(), 1e-9, t + " stats[" + i + "]");
+      }
+      JsonNode ep = exp.get(t.cocoName()).get("per_category_all_area_maxdet_last");
+      ep.fields().forEachRemaining(e -> assertEquals(e.getValue().get("AP").asDouble(),
+          written.get(t.cocoName()).get("per_category").get(e.getKey()).get("AP").asDouble(), 1e-9));
+    }
+    assertEquals(10, written.get("keypoints").get("stats").size());
+    Dataset<Row> stats = spark.read().parquet(tmp.resolve("eval/eval_summary").toUri().toString());
+    assertEquals(12 + 12 + 10, stats.filter("run_id = 'run-a'").count());
+    double ap = stats.filter("run_id = 'run-a' and iou_type = 'segm' and stat_name = 'AP'").first().getDouble(3);
+    assertEquals(exp.get("segm").get("stats").get(0).asDouble(), ap, 1e-9);
+    Dataset<Row> curves = spark.read().parquet(tmp.resolve("eval/eval_pr_curves").toUri().toString());
+    assertEquals(4L * 4 * 10 * 101 * 2 + 1L * 3 * 10 * 101, curves.count());
+    assertTrue(spark.read().parquet(tmp.resolve("eval/eval_per_category").toUri().toString()).count() > 0);
+  }
+
+  @Test
+  void evaluateCommandOnResultsJson(@TempDir Path tmp) throws Exception {
+    String c = "c01_tiny";
+    Path summary = tmp.resolve("s.json");
+    int rc = new CommandLine(new EvaluateCommand()).execute(
+        "--ground-truth", caseDir(c).resolve("gt.json").toString(),
+        "--detections", caseDir(c).resolve("dt.json").toString(),
+        "--iou-types", "bbox,segm",
+        "--summary-json", summary.toString(),
+        "--partitions", "2");
+    assertEquals(0, rc);
+    JsonNode written = new ObjectMapper().readTree(summary.toFile());
+    JsonNode exp = expected(c);
+    for (String t : List.of("bbox", "segm")) {
+      for (int i = 0; i < 12; i++) {
+        assertEquals(exp.get(t).get("stats").get(i).asDouble(), written.get(t).get("stats").get(i).asDouble(), 1e-9);
+      }
+    }
+    assertTrue(written.get("keypoints") == null);
+    int bad = new CommandLine(new EvaluateCommand()).execute("--detections", "x.json", "--iou-types", "boxes");
+    assertEquals(2, bad);
+  }
+}
