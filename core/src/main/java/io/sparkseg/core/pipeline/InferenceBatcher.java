@@ -1,0 +1,181 @@
+package io.sparkseg.core.pipeline;
+
+import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.MaskRcnnModel;
+import io.sparkseg.core.model.PredictOptions;
+import io.sparkseg.core.model.RawDetections;
+import io.sparkseg.core.result.ImageResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One model, many callers: images submitted from any number of threads (e.g. all Spark tasks of
+ * an executor) are formed into batches of at most {@code maxBatch}, waiting at most
+ * {@code maxWait} for a batch to fill, and run by a single inference thread, so the model is
+ * never called concurrently and never idles while work is queued. Mask pasting and RLE run on
+ * separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
+ * {@code queueCapacity} images are waiting.
+ */
+public final class InferenceBatcher implements AutoCloseable {
+  private record Job(RgbImage image, PredictOptions options, CompletableFuture<ImageResult> result, long enqueuedNanos) {}
+
+  private final MaskRcnnModel model;
+  private final int maxBatch;
+  private final long maxWaitNanos;
+  private final BlockingQueue<Job> queue;
+  private final Thread inferenceThread;
+  private final ExecutorService postprocess;
+  private volatile boolean closed;
+
+  private final AtomicLong images = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong inferenceNanos = new AtomicLong();
+  private final AtomicLong waitNanos = new AtomicLong();
+
+  public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads) {
+    if (maxBatch < 1 || queueCapacity < maxBatch || postprocessThreads < 1) {
+      throw new IllegalArgumentException("need maxBatch >= 1, queueCapacity >= maxBatch and postprocessThreads >= 1, got "
+          + maxBatch + ", " + queueCapacity + ", " + postprocessThreads);
+    }
+    this.model = model;
+    this.maxBatch = maxBatch;
+    this.maxWaitNanos = maxWait.toNanos();
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.postprocess = Executors.newFixedThreadPool(postprocessThreads, r -> {
+      Thread t = new Thread(r, "sparkseg-postprocess");
+      t.setDaemon(true);
+      return t;
+    });
+    this.inferenceThread = new Thread(this::loop, "sparkseg-inference");
+    inferenceThread.setDaemon(true);
+    inferenceThread.start();
+  }
+
+  /** Queues one image; blocks while the queue is full. The future completes after post-processing. */
+  public CompletableFuture<ImageResult> submit(RgbImage image, PredictOptions options) throws InterruptedException {
+    if (closed) {
+      throw new IllegalStateException("batcher is closed");
+    }
+    CompletableFuture<ImageResult> f = new CompletableFuture<>();
+    queue.put(new Job(image, options, f, System.nanoTime()));
+    return f;
+  }
+
+  private void loop() {
+    List<Job> batch = new ArrayList<>(maxBatch);
+    while (!closed || !queue.isEmpty()) {
+      try {
+        Job first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        long deadline = System.nanoTime() + maxWaitNanos;
+        while (batch.size() < maxBatch) {
+          long left = deadline - System.nanoTime();
+          Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
+        run(List.copyOf(batch));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } finally {
+        batch.clear();
+      }
+    }
+    Job leftover;
+    while ((leftover = queue.poll()) != null) {
+      leftover.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran"));
+    }
+  }
+
+  private void run(List<Job> batch) {
+    long start = System.nanoTime();
+    for (Job j : batch) {
+      waitNanos.addAndGet(start - j.enqueuedNanos());
+    }
+    List<RgbImage> imgs = new ArrayList<>(batch.size());
+    batch.forEach(j -> imgs.add(j.image()));
+    RawDetections raw;
+    try {
+      raw = model.infer(imgs);
+    } catch (RuntimeException e) {
+      batch.forEach(j -> j.result().completeExceptionally(e));
+      return;
+    }
+    inferenceNanos.addAndGet(System.nanoTime() - start);
+    batches.incrementAndGet();
+    images.addAndGet(batch.size());
+    postprocess.execute(() -> {
+      try {
+        // options may differ per caller; decode once per distinct options object
+        List<ImageResult> decoded = null;
+        PredictOptions decodedWith = null;
+        for (int i = 0; i < batch.size(); i++) {
+          Job j = batch.get(i);
+          if (decoded == null || !j.options().equals(decodedWith)) {
+            decoded = model.decoder().decode(raw, j.options());
+            decodedWith = j.options();
+          }
+          j.result().complete(decoded.get(i));
+        }
+      } catch (RuntimeException e) {
+        batch.forEach(j -> j.result().completeExceptionally(e));
+      }
+    });
+  }
+
+  /** Images run through the model so far. */
+  public long imagesProcessed() {
+    return images.get();
+  }
+
+  /** Batches run so far; {@code imagesProcessed() / batchesRun()} is the mean batch size. */
+  public long batchesRun() {
+    return batches.get();
+  }
+
+  /** Total time spent in the forward pass (incl. resize and batching). */
+  public Duration inferenceTime() {
+    return Duration.ofNanos(inferenceNanos.get());
+  }
+
+  /** Total time images spent queued before their batch started. */
+  public Duration queueWaitTime() {
+    return Duration.ofNanos(waitNanos.get());
+  }
+
+  /** Images waiting for the model right now. */
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  /** Runs what is queued, then stops the threads. The model stays open (its owner closes it). */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      inferenceThread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    postprocess.shutdown();
+    try {
+      postprocess.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.sparkseg.core.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkseg.core.image.ImageDecoder;
+import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.MaskRcnnModel;
+import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.core.model.PredictOptions;
+import io.sparkseg.core.result.ImageResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** Several submitting threads share one model through the batcher: same answers, real batches. */
+class InferenceBatcherTest {
+
+  static Path repoRoot() {
+    String p = System.getProperty("sparkseg.repo.root");
+    Path start = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
+    for (Path d = start; d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("samples/model"))) {
+        return d;
+      }
+    }
+    return start;
+  }
+
+  @Test
+  void crossThreadBatchesGiveTheSameResultsAsDirectCalls() throws Exception {
+    Path root = repoRoot();
+    List<RgbImage> images = new ArrayList<>();
+    ImageDecoder decoder = new ImageDecoder();
+    for (int i = 0; i < 4; i++) {
+      images.add(decoder.decode(Files.readAllBytes(root.resolve(String.format("samples/images/val_%06d.jpg", i)))).image());
+    }
+    PredictOptions options = new PredictOptions(0.3f, 0.5f);
+    try (MaskRcnnModel model = MaskRcnnModel.load(ModelBundle.load(root.resolve("samples/model")), "cpu")) {
+      List<ImageResult> direct = new ArrayList<>();
+      for (RgbImage img : images) {
+        direct.add(model.predict(List.of(img), options).get(0));
+      }
+      ExecutorService tasks = Executors.newFixedThreadPool(4);
+      try (InferenceBatcher batcher = new InferenceBatcher(model, 4, Duration.ofMillis(500), 8, 2)) {
+        List<Future<CompletableFuture<ImageResult>>> submitted = new ArrayList<>();
+        for (RgbImage img : images) {
+          submitted.add(tasks.submit(() -> batcher.submit(img, options)));
+        }
+        for (int i = 0; i < images.size(); i++) {
+          ImageResult r = submitted.get(i).get().get();
+          ImageResult d = direct.get(i);
+          assertEquals(d.instances().size(), r.instances().size(), "image " + i);
+          for (int j = 0; j < d.instances().size(); j++) {
+            assertEquals(d.instances().get(j).categoryId(), r.instances().get(j).categoryId());
+            assertEquals(d.instances().get(j).box().x(), r.instances().get(j).box().x(), 0.05);
+          }
+        }
+        assertEquals(4, batcher.imagesProcessed());
+        assertTrue(batcher.batchesRun() < 4, "images from different threads shared a batch: " + batcher.batchesRun());
+      } finally {
+        tasks.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void rejectsInconsistentLimits() {
+    assertThrows(IllegalArgumentException.class, () -> new InferenceBatcher(null, 8, Duration.ZERO, 4, 1));
+  }
+}
