@@ -126,10 +126,14 @@ public final class MaskRcnnModel implements AutoCloseable {
    * Pipelines call this on the inference thread and {@link #decoder()} elsewhere.
    */
   public RawDetections infer(List<RgbImage> images) {
+    return infer(ImageBatch.of(images, bundle.resize()));
+  }
+
+  /** The forward pass alone on an already resized and padded batch (benchmarks pre-make these). */
+  public RawDetections infer(ImageBatch batch) {
     if (closed) {
       throw new IllegalStateException("model " + bundle.name() + " is closed");
     }
-    ImageBatch batch = ImageBatch.of(images, bundle.resize());
     Predictor<ImageBatch, RawDetections> predictor = borrow();
     try {
       return predictor.predict(batch);
