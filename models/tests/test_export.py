@@ -1,0 +1,91 @@
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sparkseg_models import export
+from sparkseg_models.model import build_model
+
+TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
+        "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
+
+
+def _resize_like_torchvision(img, min_size, max_size):
+    h, w = img.shape[-2:]
+    scale = torch.min(min_size / torch.tensor(float(min(h, w))), max_size / torch.tensor(float(max(h, w)))).item()
+    return F.interpolate(img[None], scale_factor=scale, mode="bilinear", recompute_scale_factor=True,
+                         align_corners=False)[0]
+
+
+def test_scripted_tiny_model_has_no_torchvision_ops_and_runs_two_sizes(tmp_path):
+    torch.manual_seed(0)
+    model = build_model(TINY).eval()
+    meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
+    pt = tmp_path / "model.pt"
+    assert export.torchvision_ops_in_archive(str(pt)) == []
+    assert meta["sha256"] == export.sha256_of(str(pt))
+    js = json.load(open(tmp_path / "model.json"))
+    assert js["format"] == "sparkseg-bundle/1" and js["output"]["num_keypoints"] == 17
+    assert js["categories"][0]["name"] == "person" and js["categories"][0]["label"] == 1
+    m = torch.jit.load(str(pt))
+    for (h, w) in ((320, 480), (512, 352)):
+        out = m(torch.rand(1, 3, h, w), torch.tensor([[h, w]]))
+        assert len(out) == 7
+        boxes, scores, labels, masks, kps, kps_scores, idx = out
+        n = boxes.shape[0]
+        assert n > 0 and masks.shape == (n, 1, 28, 28) and kps.shape == (n, 17, 3) and kps_scores.shape == (n, 17)
+        assert labels.dtype == torch.int64 and idx.dtype == torch.int64
+        assert (boxes[:, 2] <= w + 1e-3).all() and (boxes[:, 3] <= h + 1e-3).all()
+    # a padded batch of two different images: image_index tells them apart
+    x = torch.zeros(2, 3, 320, 480)
+    x[0] = torch.rand(3, 320, 480)
+    x[1, :, :300, :400] = torch.rand(3, 300, 400)
+    out = m(x, torch.tensor([[320, 480], [300, 400]]))
+    idx = out[6]
+    assert set(idx.tolist()) <= {0, 1}
+    b1 = out[0][idx == 1]
+    assert (b1[:, 2] <= 400 + 1e-3).all() and (b1[:, 3] <= 300 + 1e-3).all()
+
+
+def test_scripted_matches_eager_model(tmp_path):
+    torch.manual_seed(1)
+    model = build_model(TINY).eval()
+    export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        eager = model([img])[0]
+        x = _resize_like_torchvision(img, 320.0, 512.0)
+        h, w = x.shape[-2:]
+        out = m(x[None], torch.tensor([[h, w]]))
+    sx, sy = 420 / w, 300 / h
+    boxes = out[0] * torch.tensor([sx, sy, sx, sy])
+    assert torch.equal(out[2], eager["labels"])
+    assert (boxes - eager["boxes"]).abs().max() < 0.05
+    assert (out[1] - eager["scores"]).abs().max() < 1e-4
+
+
+def test_torchvision_checkpoint_conversion(tmp_path):
+    import torchvision
+    torch.manual_seed(2)
+    tv = torchvision.models.detection.maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=3)
+    sd_path = tmp_path / "tv.pth"
+    torch.save(tv.state_dict(), sd_path)
+    cats = tmp_path / "cats.json"
+    cats.write_text(json.dumps([{"id": 1, "name": "person", "supercategory": "person"},
+                                {"id": 3, "name": "car", "supercategory": "vehicle"}]))
+    out = tmp_path / "bundle"
+    export.main(["torchvision", "--arch", "maskrcnn_resnet50_fpn", "--state-dict", str(sd_path),
+                 "--categories", str(cats), "--out", str(out), "--min-size", "320", "--max-size", "512"])
+    js = json.load(open(out / "model.json"))
+    assert js["format"] == "sparkseg-bundle/1"
+    assert [c["label"] for c in js["categories"]] == [1, 2] and js["categories"][1]["id"] == 3
+    assert js["output"]["has_keypoints"] is False and js["output"]["num_keypoints"] == 0
+    assert js["input"]["resize"] == {"rule": "torchvision", "min_size": 320, "max_size": 512}
+    assert export.torchvision_ops_in_archive(str(out / "model.pt")) == []
+    m = torch.jit.load(str(out / "model.pt"))
+    res = m(torch.rand(1, 3, 320, 416), torch.tensor([[320, 416]]))
+    assert res[3].shape[1:] == (1, 28, 28) and res[4].shape[1:] == (0, 3)
+    os.remove(sd_path)
