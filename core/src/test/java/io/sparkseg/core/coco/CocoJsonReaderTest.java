@@ -1,0 +1,149 @@
+package io.sparkseg.core.coco;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkseg.core.testing.CocoVectors;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Reading and writing COCO annotation and results files, and the errors for bad input. */
+class CocoJsonReaderTest {
+  private static InputStream json(String s) {
+    return new ByteArrayInputStream(s.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static CocoDataset dataset(String annotations) throws IOException {
+    return CocoJsonReader.readDataset(json("{'images':[{'id':1,'width':10,'height':8,'file_name':'a.jpg'}],"
+        + "'categories':[{'id':1,'name':'person','keypoints':['a','b'],'skeleton':[[1,2]]},{'id':3,'name':'car'}],"
+        + "'annotations':[" + annotations + "]}"));
+  }
+
+  private static void assertError(String expectedPart, org.junit.jupiter.api.function.Executable ex) {
+    CocoFormatException e = assertThrows(CocoFormatException.class, ex);
+    assertTrue(e.getMessage().contains(expectedPart), "'" + e.getMessage() + "' should contain '" + expectedPart + "'");
+  }
+
+  @Test
+  void readsAllSegmentationForms() throws IOException {
+    CocoDataset ds = dataset("{'id':5,'image_id':1,'category_id':3,'iscrowd':0,'area':12.5,'bbox':[1,2,3,4],"
+        + "'segmentation':[[1,1,5,1,5,5]]},"
+        + "{'id':6,'image_id':1,'category_id':3,'iscrowd':1,'area':3,'bbox':[0,0,1,3],"
+        + "'segmentation':{'size':[8,10],'counts':[0,3,77]}},"
+        + "{'id':7,'image_id':1,'category_id':1,'iscrowd':0,'area':3,'bbox':[0,0,1,3],"
+        + "'segmentation':{'size':[8,10],'counts':'03]2'},'keypoints':[1,2,2,0,0,0]}");
+    assertEquals(3, ds.annotations().size());
+    assertTrue(ds.annotation(5).segmentation() instanceof Segmentation.PolygonSet);
+    Segmentation.RleMask un = (Segmentation.RleMask) ds.annotation(6).segmentation();
+    assertFalse(un.compressed());
+    assertEquals(3, un.rle().area());
+    Segmentation.RleMask cm = (Segmentation.RleMask) ds.annotation(7).segmentation();
+    assertTrue(cm.compressed());
+    assertEquals(un.rle(), cm.rle());
+    assertEquals(1, ds.annotation(7).numKeypoints());
+    assertEquals(List.of("a", "b"), ds.category(1).keypoints());
+    assertArrayEquals(new int[] {1}, ds.keypointCategoryIds());
+    assertArrayEquals(new int[] {1, 3}, ds.categoryIds());
+    assertEquals(12.5, ds.annotation(5).area());
+    assertTrue(ds.annotation(6).iscrowd());
+  }
+
+  @Test
+  void missingOptionalFieldsAreNull() throws IOException {
+    CocoDataset ds = dataset("{'id':5,'image_id':1,'category_id':3}");
+    CocoAnnotation a = ds.annotation(5);
+    assertNull(a.area());
+    assertNull(a.bbox());
+    assertNull(a.segmentation());
+    assertFalse(a.iscrowd());
+  }
+
+  @Test
+  void badAnnotationsNameTheRecord() {
+    assertError("annotation #0: id is missing", () -> dataset("{'image_id':1,'category_id':3}"));
+    assertError("annotation id 17: image_id is missing", () -> dataset("{'id':17,'category_id':3}"));
+    assertError("annotation id 17: category_id must be an integer", () -> dataset("{'id':17,'image_id':1,'category_id':'x'}"));
+    assertError("annotation id 17: bbox must have 4 numbers", () -> dataset("{'id':17,'image_id':1,'category_id':3,'bbox':[1,2,3]}"));
+    assertError("annotation id 17: bbox must be numeric", () -> dataset("{'id':17,'image_id':1,'category_id':3,'bbox':[1,2,'a',4]}"));
+    assertError("annotation id 17: area must be numeric", () -> dataset("{'id':17,'image_id':1,'category_id':3,'area':'big'}"));
+    assertError("annotation id 17: bad RLE segmentation: RLE counts string has invalid character",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':{'size':[8,10],'counts':'0 3'}}"));
+    assertError("annotation id 17: bad RLE segmentation: RLE runs sum to 3 pixels",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':{'size':[8,10],'counts':[0,3]}}"));
+    assertError("annotation id 17: RLE segmentation needs \"size\"",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':{'counts':'03'}}"));
+    assertError("annotation id 17: segmentation is an empty list",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':[]}"));
+    assertError("annotation id 17: segmentation polygon 0 must be a list of numbers",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':[1,2,3,4,5,6]}"));
+    assertError("annotation id 17: keypoints must be [x, y, v] triples",
+        () -> dataset("{'id':17,'image_id':1,'category_id':1,'keypoints':[1,2]}"));
+    assertError("annotation id 17: segmentation must be a list of polygons or an RLE object",
+        () -> dataset("{'id':17,'image_id':1,'category_id':3,'segmentation':'x'}"));
+  }
+
+  @Test
+  void badFilesAreRejected() {
+    assertError("must be a JSON object", () -> CocoJsonReader.readDataset(json("[]")));
+    assertError("'annotations' must be an array", () -> CocoJsonReader.readDataset(json("{'annotations':{}}")));
+    assertError("invalid JSON", () -> CocoJsonReader.readDataset(json("{'images':[{'id':1,}]}")));
+    assertError("image #0: id is missing", () -> CocoJsonReader.readDataset(json("{'images':[{'width':3}]}")));
+    assertError("category id 1: has 1 sigmas for 2 keypoints",
+        () -> CocoJsonReader.readDataset(json("{'categories':[{'id':1,'keypoints':['a','b'],'sigmas':[0.1]}]}")));
+    assertError("must be a JSON array", () -> CocoJsonReader.readResults(json("{}")));
+    assertError("detection #1 (image_id 4): score is missing",
+        () -> CocoJsonReader.readResults(json("[{'image_id':4,'category_id':1,'score':0.5},{'image_id':4,'category_id':1}]")));
+    assertError("detection #0: image_id is missing", () -> CocoJsonReader.readResults(json("[{'category_id':1,'score':1}]")));
+  }
+
+  @Test
+  void unknownFieldsAreSkipped() throws IOException {
+    CocoDataset ds = CocoJsonReader.readDataset(json("{'info':{'a':[1,{'b':2}]},'licenses':[],'images':[{'id':2,'extra':{'x':1}}]}"));
+    assertEquals(1, ds.images().size());
+    assertEquals(-1, ds.image(2).width());
+  }
+
+  @Test
+  void writerRoundTripsTheVectorFiles() throws IOException {
+    CocoDataset ds;
+    try (InputStream in = Files.newInputStream(CocoVectors.file("c02_small_mixed/gt.json"))) {
+      ds = CocoJsonReader.readDataset(in);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CocoJsonWriter.writeDataset(out, ds);
+    CocoDataset back = CocoJsonReader.readDataset(new ByteArrayInputStream(out.toByteArray()));
+    assertEquals(ds.annotations().size(), back.annotations().size());
+    for (CocoAnnotation a : ds.annotations()) {
+      CocoAnnotation b = back.annotation(a.id());
+      assertEquals(a.area(), b.area());
+      assertArrayEquals(a.bbox(), b.bbox());
+      assertEquals(a.segmentation().toRle(500, 600), b.segmentation().toRle(500, 600));
+      assertEquals(a.segmentation().getClass(), b.segmentation().getClass());
+    }
+    assertEquals(ds.categories().get(0).skeleton().size(), back.categories().get(0).skeleton().size());
+
+    List<CocoDetection> dts;
+    try (InputStream in = Files.newInputStream(CocoVectors.file("c02_small_mixed/dt.json"))) {
+      dts = CocoJsonReader.readResults(in);
+    }
+    out.reset();
+    CocoJsonWriter.writeResults(out, dts);
+    List<CocoDetection> dback = CocoJsonReader.readResults(new ByteArrayInputStream(out.toByteArray()));
+    assertEquals(dts.size(), dback.size());
+    for (int i = 0; i < dts.size(); i++) {
+      assertEquals(dts.get(i).score(), dback.get(i).score());
+      assertArrayEquals(dts.get(i).bbox(), dback.get(i).bbox());
+      assertEquals(dts.get(i).segmentation(), dback.get(i).segmentation());
+    }
+  }
+}
