@@ -182,7 +182,10 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         "input": {
             "layout": "NCHW", "dtype": "float32", "channel_order": "RGB", "value_range": [0.0, 1.0],
             "normalization": {"inside_model": True, "mean": list(mean), "std": list(std)},
-            "resize": {"rule": "torchvision", "min_size": int(min_size), "max_size": int(max_size)},
+            "resize": {"rule": "torchvision", "min_size": int(min_size), "max_size": int(max_size),
+                       "formula": "scale = float32(min(min_size/float32(min(h,w)), max_size/float32(max(h,w)))); "
+                                  "out = floor(double(side) * double(scale)); bilinear, align_corners=false, "
+                                  "interpolation scale = out/in (recompute_scale_factor)"},
             "size_divisibility": 32,
             "inputs": ["images", "sizes"],
         },

@@ -83,7 +83,8 @@ def test_torchvision_checkpoint_conversion(tmp_path):
     assert js["format"] == "sparkseg-bundle/1"
     assert [c["label"] for c in js["categories"]] == [1, 2] and js["categories"][1]["id"] == 3
     assert js["output"]["has_keypoints"] is False and js["output"]["num_keypoints"] == 0
-    assert js["input"]["resize"] == {"rule": "torchvision", "min_size": 320, "max_size": 512}
+    rs = js["input"]["resize"]
+    assert (rs["rule"], rs["min_size"], rs["max_size"]) == ("torchvision", 320, 512)
     assert export.torchvision_ops_in_archive(str(out / "model.pt")) == []
     m = torch.jit.load(str(out / "model.pt"))
     res = m(torch.rand(1, 3, 320, 416), torch.tensor([[320, 416]]))
