@@ -187,7 +187,7 @@ def run_model(model, gt, images_dir, limit=None, log=print):
     return dts, [im["id"] for im in imgs]
 
 
-def evaluate(gt, dts, image_ids):
+def evaluate(gt, dts, image_ids, iou_types=("bbox", "segm", "keypoints")):
     ids = set(image_ids)
     h_w = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
     gt_map = {}
@@ -195,7 +195,8 @@ def evaluate(gt, dts, image_ids):
         if a["image_id"] not in ids:
             continue
         a = dict(a)
-        a["mask"] = ann_to_mask(a, *h_w[a["image_id"]]).astype(bool)
+        if "segm" in iou_types:
+            a["mask"] = ann_to_mask(a, *h_w[a["image_id"]]).astype(bool)
         gt_map.setdefault((a["image_id"], a["category_id"]), []).append(a)
     dt_map = {}
     for d in dts:
@@ -204,9 +205,11 @@ def evaluate(gt, dts, image_ids):
     kp_cats = [c["id"] for c in gt["categories"] if c.get("keypoints")]
     res = {}
     for t in ("bbox", "segm"):
-        res[t] = evaluate_type(gt_map, dt_map, cats, t, 100)
-    kdt = {k: v for k, v in dt_map.items() if k[1] in kp_cats}
-    res["keypoints"] = evaluate_type(gt_map, kdt, kp_cats, "keypoints", 20)
+        if t in iou_types:
+            res[t] = evaluate_type(gt_map, dt_map, cats, t, 100)
+    if "keypoints" in iou_types:
+        kdt = {k: v for k, v in dt_map.items() if k[1] in kp_cats}
+        res["keypoints"] = evaluate_type(gt_map, kdt, kp_cats, "keypoints", 20)
     return res
 
 
