@@ -116,8 +116,9 @@ public final class DistributedCocoEval {
     }
     List<Tuple2<Long, Accumulation>> out = new ArrayList<>();
     for (Map.Entry<Integer, List<ImageEval>> e : byCat.entrySet()) {
+      Accumulation[] accs = Accumulation.ofAllAreas(e.getValue(), areas, thresholds);
       for (int a = 0; a < areas; a++) {
-        out.add(new Tuple2<>(((long) e.getKey() << 8) | a, Accumulation.ofAll(e.getValue(), a, thresholds)));
+        out.add(new Tuple2<>(((long) e.getKey() << 8) | a, accs[a]));
       }
     }
     return out.iterator();

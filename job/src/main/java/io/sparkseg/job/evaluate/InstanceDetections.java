@@ -63,7 +63,11 @@ public final class InstanceDetections {
         kps[3 * i + 2] = p.getFloat(2);
       }
     }
-    CocoDetection d = new CocoDetection(imageId, r.getInt(2), r.getFloat(3), bbox, seg, kps);
+    float score = r.getFloat(3);
+    if (Float.isNaN(score)) {
+      throw new IllegalArgumentException(what + ": score is NaN");
+    }
+    CocoDetection d = new CocoDetection(imageId, r.getInt(2), score, bbox, seg, kps);
     return LoadRes.load(index + 1L, d, branch, -1, -1, what);
   }
 }

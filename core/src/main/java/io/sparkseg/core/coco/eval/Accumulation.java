@@ -43,52 +43,79 @@ public final class Accumulation implements Serializable {
 
   /** The accumulation of many (image, category) evaluations of one category, in one step. */
   public static Accumulation ofAll(List<ImageEval> evals, int areaIndex, int thresholds) {
+    return ofAllAreas(evals, areaIndex + 1, thresholds)[areaIndex];
+  }
+
+  /**
+   * The accumulations of many (image, category) evaluations of one category for area ranges
+   * {@code 0..areas-1}; the detections are sorted once for all of them.
+   */
+  public static Accumulation[] ofAllAreas(List<ImageEval> evals, int areas, int thresholds) {
     if (evals.isEmpty()) {
       throw new IllegalArgumentException("no evaluations");
     }
     int cat = evals.get(0).categoryId();
     int n = 0;
-    long numGt = 0;
     for (ImageEval e : evals) {
       if (e.categoryId() != cat) {
         throw new IllegalArgumentException("evaluations of categories " + cat + " and " + e.categoryId() + " mixed");
       }
       n += e.detectionCount();
-      numGt += e.numGt(areaIndex);
     }
+    // concatenate in (image id, rank) order, then sort stably by descending score: the sort key
+    // is (index of the score among the distinct scores, descending; concatenation position)
+    ImageEval[] byImage = evals.toArray(new ImageEval[0]);
+    Arrays.sort(byImage, (a, b) -> Long.compare(a.imageId(), b.imageId()));
+    int[] evalOf = new int[n];
+    int[] rankOf = new int[n];
     double[] sc = new double[n];
-    long[] img = new long[n];
-    int[] rk = new int[n];
-    byte[] st = new byte[n * thresholds];
     int i = 0;
-    for (ImageEval e : evals) {
-      for (int d = 0; d < e.detectionCount(); d++) {
-        sc[i] = e.score(d);
-        img[i] = e.imageId();
-        rk[i] = d;
-        for (int t = 0; t < thresholds; t++) {
-          st[i * thresholds + t] = e.state(areaIndex, t, d);
-        }
+    for (int e = 0; e < byImage.length; e++) {
+      for (int d = 0; d < byImage[e].detectionCount(); d++) {
+        evalOf[i] = e;
+        rankOf[i] = d;
+        double v = byImage[e].score(d);
+        sc[i] = v == 0 ? 0.0 : v; // -0.0 ties with 0.0, as in numpy
         i++;
       }
     }
-    Integer[] order = new Integer[n];
+    double[] distinct = sc.clone();
+    Arrays.sort(distinct);
+    int u = 0;
     for (int j = 0; j < n; j++) {
-      order[j] = j;
+      if (j == 0 || !(distinct[j] == distinct[u - 1])) {
+        distinct[u++] = distinct[j];
+      }
     }
-    Arrays.sort(order, (a, b) -> compare(sc[a], img[a], rk[a], sc[b], img[b], rk[b]));
-    double[] sc2 = new double[n];
-    long[] img2 = new long[n];
-    int[] rk2 = new int[n];
-    byte[] st2 = new byte[n * thresholds];
+    long[] keys = new long[n];
     for (int j = 0; j < n; j++) {
-      int o = order[j];
-      sc2[j] = sc[o];
-      img2[j] = img[o];
-      rk2[j] = rk[o];
-      System.arraycopy(st, o * thresholds, st2, j * thresholds, thresholds);
+      int r = Arrays.binarySearch(distinct, 0, u, sc[j]);
+      keys[j] = ((long) (u - 1 - r) << 32) | j;
     }
-    return new Accumulation(cat, areaIndex, thresholds, numGt, sc2, img2, rk2, st2);
+    Arrays.sort(keys);
+    Accumulation[] out = new Accumulation[areas];
+    for (int a = 0; a < areas; a++) {
+      long numGt = 0;
+      for (ImageEval e : byImage) {
+        numGt += e.numGt(a);
+      }
+      double[] sc2 = new double[n];
+      long[] img2 = new long[n];
+      int[] rk2 = new int[n];
+      byte[] st2 = new byte[n * thresholds];
+      for (int j = 0; j < n; j++) {
+        int o = (int) keys[j];
+        ImageEval e = byImage[evalOf[o]];
+        sc2[j] = sc[o];
+        img2[j] = e.imageId();
+        rk2[j] = rankOf[o];
+        for (int t = 0; t < thresholds; t++) {
+          st2[j * thresholds + t] = e.state(a, t, rankOf[o]);
+        }
+      }
+      out[a] = new Accumulation(cat, a, thresholds, numGt, sc2, img2, rk2, st2);
+    }
+    return out;
   }
 
   private static int compare(double sa, long ia, int ra, double sb, long ib, int rb) {

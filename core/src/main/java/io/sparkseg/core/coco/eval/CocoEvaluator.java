@@ -133,9 +133,7 @@ public final class CocoEvaluator {
     }
     List<Accumulation> accs = new ArrayList<>();
     for (List<ImageEval> l : byCat.values()) {
-      for (int a = 0; a < p.areaCount(); a++) {
-        accs.add(Accumulation.ofAll(l, a, p.iouThrCount()));
-      }
+      accs.addAll(java.util.Arrays.asList(Accumulation.ofAllAreas(l, p.areaCount(), p.iouThrCount())));
     }
     return EvalAccumulator.accumulate(p, accs);
   }
