@@ -1,0 +1,235 @@
+package io.sparkseg.job.cli;
+
+import io.sparkseg.core.model.InvalidBundleException;
+import io.sparkseg.job.input.InputException;
+import io.sparkseg.job.input.InputSpec;
+import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.segment.Devices;
+import io.sparkseg.job.segment.ModelUris;
+import io.sparkseg.job.segment.SegmentJob;
+import io.sparkseg.job.segment.SegmentOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkseg segment}: reads images (folder/glob, manifest, or COCO image list), runs the
+ * Mask R-CNN bundle on them in Spark tasks, and writes the run's {@code instances} and
+ * {@code images} Parquet tables under {@code --output}, plus a run summary. Options, input and
+ * model are validated on the driver before any task runs (exit code 2 on problems).
+ */
+@Command(
+    name = "segment",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Segment images with a Mask R-CNN bundle and write per-instance Parquet tables.",
+        "Output: <output>/instances/run_id=<id>/, <output>/images/run_id=<id>/, <output>/_summary/<id>.json.",
+        "Defaults come from conf/sparkseg-defaults.properties (keys: option names without dashes,",
+        "optionally prefixed 'segment.'); flags override them.",
+        "Exit codes: 0 ok, 1 run failed, 2 bad options/input/model (nothing ran), 3 too many failed images."})
+public final class SegmentCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--input", paramLabel = "PATH",
+      description = "Folder (recursive) or glob of images on file://, hdfs://, s3a://, ...")
+  String input;
+
+  @Option(names = "--manifest", paramLabel = "FILE",
+      description = "Parquet, CSV (header) or JSON-lines file with a 'path' column and optional 'image_id'; "
+          + "relative paths are resolved against the manifest's folder.")
+  String manifest;
+
+  @Option(names = "--coco-images", paramLabel = "GT.json",
+      description = "COCO file whose images[].id/file_name are the input (with --image-root).")
+  String cocoImages;
+
+  @Option(names = "--image-root", paramLabel = "DIR", description = "Folder the COCO file_name values are relative to.")
+  String imageRoot;
+
+  @Option(names = "--output", paramLabel = "DIR", description = "Output root (file://, hdfs://, s3a://).")
+  String output;
+
+  @Option(names = "--model", paramLabel = "URI",
+      description = "Model bundle folder (model.json + TorchScript) on any Hadoop file system. Default: ${DEFAULT-VALUE}")
+  String model;
+
+  @Option(names = "--run-id", paramLabel = "ID",
+      description = "Run id, the output partition value; re-running an id replaces it. Default: UTC timestamp yyyyMMdd-HHmmss.")
+  String runId;
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "4",
+      description = "Images per model call within a partition. Default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Option(names = "--score-threshold", paramLabel = "P",
+      description = "Minimum instance score in [0,1]. Default: the bundle's.")
+  Float scoreThreshold;
+
+  @Option(names = "--mask-threshold", paramLabel = "P",
+      description = "Mask probability threshold in [0,1]. Default: the bundle's.")
+  Float maskThreshold;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+      description = "Spark partitions for the images (0 = auto: about 256 images each, at least the default parallelism). Default: ${DEFAULT-VALUE}")
+  int partitions;
+
+  @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "100000000",
+      description = "Images whose header declares more pixels are refused before decoding (status too_large). Default: ${DEFAULT-VALUE}")
+  long maxImagePixels;
+
+  @Option(names = "--max-failed-fraction", paramLabel = "F", defaultValue = "1.0",
+      description = "Exit with code 3 when more than this fraction of images did not get status ok. Default: ${DEFAULT-VALUE}")
+  double maxFailedFraction;
+
+  @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the run summary JSON here.")
+  String summaryJson;
+
+  @Option(names = "--register-tables", paramLabel = "DB",
+      description = "Create/update external tables DB.instances and DB.images over the output in the catalog.")
+  String registerTables;
+
+  @Option(names = "--coco-results", paramLabel = "FILE",
+      description = "Export the run's detections as a COCO results JSON (pycocotools loadRes format).")
+  String cocoResults;
+
+  @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
+      description = "auto (the task's Spark-assigned GPU, else CPU), cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}")
+  String device;
+
+  @Option(names = "--model-cache-dir", paramLabel = "DIR",
+      description = "Local folder executors copy remote bundles into. Default: <java.io.tmpdir>/sparkseg-model-cache")
+  String modelCacheDir;
+
+  @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "30",
+      description = "Seconds between progress log lines (0 = off). Default: ${DEFAULT-VALUE}")
+  double progressInterval;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+      description = "Spark configuration passed through (repeatable), e.g. --conf spark.master=local[4].")
+  Map<String, String> conf = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    List<String> problems = validateOptions();
+    if (!problems.isEmpty()) {
+      for (String p : problems) {
+        err.println("sparkseg segment: " + p);
+      }
+      err.println("Run 'sparkseg segment --help' for the options.");
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, conf, registerTables != null)) {
+      Configuration hconf = h.spark().sparkContext().hadoopConfiguration();
+      String modelUri;
+      try {
+        modelUri = resolveModel(model, hconf);
+      } catch (RuntimeException e) {
+        return usage(err, "model bundle " + model + ": " + e.getMessage());
+      }
+      String cacheDir = modelCacheDir != null ? modelCacheDir
+          : Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString();
+      SegmentOptions o = new SegmentOptions(
+          new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id, batchSize,
+          scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
+          summaryJson, registerTables, cocoResults, device, cacheDir, progressInterval);
+      RunSummary summary;
+      try {
+        summary = SegmentJob.run(h.spark(), o);
+      } catch (InvalidBundleException | InputException e) {
+        return usage(err, e.getMessage());
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(summary.toJson());
+      out.flush();
+      if ("failed_fraction_exceeded".equals(summary.get("status"))) {
+        err.println("sparkseg segment: " + summary.get("images_failed") + " of " + summary.get("images_total")
+            + " images failed (fraction " + summary.get("failed_fraction") + " > --max-failed-fraction "
+            + maxFailedFraction + "); output was written for run " + id);
+        err.flush();
+        return ExitCodes.TOO_MANY_FAILED;
+      }
+      return ExitCodes.OK;
+    } catch (Exception e) {
+      err.println("sparkseg segment: run failed: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return ExitCodes.FAILED;
+    }
+  }
+
+  private static int usage(PrintWriter err, String message) {
+    err.println("sparkseg segment: " + message);
+    err.flush();
+    return ExitCodes.USAGE;
+  }
+
+  List<String> validateOptions() {
+    List<String> p = new ArrayList<>();
+    String inputProblem = new InputSpec(input, manifest, cocoImages, imageRoot).validate();
+    if (inputProblem != null) {
+      p.add(inputProblem);
+    }
+    if (output == null || output.isBlank()) {
+      p.add("--output is required");
+    }
+    if (model == null || model.isBlank()) {
+      p.add("--model is required (no default in the config file)");
+    }
+    if (runId != null && !OutputLayout.validRunId(runId)) {
+      p.add("--run-id must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters), got '" + runId + "'");
+    }
+    if (batchSize < 1) {
+      p.add("--batch-size must be at least 1, got " + batchSize);
+    }
+    if (scoreThreshold != null && !(scoreThreshold >= 0f && scoreThreshold <= 1f)) {
+      p.add("--score-threshold must be in [0,1], got " + scoreThreshold);
+    }
+    if (maskThreshold != null && !(maskThreshold >= 0f && maskThreshold <= 1f)) {
+      p.add("--mask-threshold must be in [0,1], got " + maskThreshold);
+    }
+    if (partitions < 0) {
+      p.add("--partitions must be 0 (auto) or positive, got " + partitions);
+    }
+    if (maxImagePixels < 1) {
+      p.add("--max-image-pixels must be positive, got " + maxImagePixels);
+    }
+    if (!(maxFailedFraction >= 0 && maxFailedFraction <= 1)) {
+      p.add("--max-failed-fraction must be in [0,1], got " + maxFailedFraction);
+    }
+    if (progressInterval < 0) {
+      p.add("--progress-interval must not be negative");
+    }
+    String dev = Devices.validate(device);
+    if (dev != null) {
+      p.add(dev);
+    }
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isEmpty()) {
+        p.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
+      }
+    }
+    return p;
+  }
+
+  /** The canonical bundle URI for a --model value (see {@link ModelUris}). */
+  static String resolveModel(String model, Configuration conf) {
+    return ModelUris.qualify(model, conf);
+  }
+}

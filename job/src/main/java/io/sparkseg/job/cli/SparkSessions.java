@@ -1,0 +1,72 @@
+package io.sparkseg.job.cli;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets the SparkSession a command runs in. Under spark-submit the master and settings come from
+ * it; run as a plain {@code java} program (bin/sparkseg) the master defaults to {@code local[*]}.
+ * {@code --conf k=v} pairs are applied to a new session, or, for an already running one (tests,
+ * notebooks), set at runtime where Spark allows it. A session this class created is stopped by
+ * {@link Handle#close()}; one that already existed is left running.
+ */
+public final class SparkSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
+  private SparkSessions() {}
+
+  /** A session and whether we own it. */
+  public record Handle(SparkSession spark, boolean created) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (created) {
+        spark.stop();
+      }
+    }
+  }
+
+  public static Handle open(String appName, Map<String, String> conf, boolean wantHive) {
+    SparkSession existing = SparkSession.getActiveSession().isDefined()
+        ? SparkSession.getActiveSession().get()
+        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    if (existing != null && !existing.sparkContext().isStopped()) {
+      for (Map.Entry<String, String> e : conf.entrySet()) {
+        try {
+          if (e.getKey().startsWith("spark.hadoop.")) {
+            existing.sparkContext().hadoopConfiguration().set(e.getKey().substring("spark.hadoop.".length()), e.getValue());
+          } else {
+            existing.conf().set(e.getKey(), e.getValue());
+          }
+        } catch (RuntimeException ex) {
+          LOG.warn("--conf {} cannot be changed in the running Spark session: {}", e.getKey(), ex.getMessage());
+        }
+      }
+      return new Handle(existing, false);
+    }
+    SparkConf sc = new SparkConf();
+    SparkSession.Builder b = SparkSession.builder().appName(appName);
+    if (!sc.contains("spark.master") && !conf.containsKey("spark.master")) {
+      b.master("local[*]");
+    }
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      b.config(e.getKey(), e.getValue());
+    }
+    if (wantHive && !sc.contains("spark.sql.catalogImplementation")
+        && !conf.containsKey("spark.sql.catalogImplementation") && hiveAvailable()) {
+      b.enableHiveSupport();
+    }
+    return new Handle(b.getOrCreate(), true);
+  }
+
+  static boolean hiveAvailable() {
+    try {
+      Class.forName("org.apache.spark.sql.hive.HiveSessionStateBuilder", false, SparkSessions.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.sparkseg.job.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code sparkseg} command line: {@code sparkseg segment ...} runs Mask R-CNN over images on
+ * Spark; {@code sparkseg evaluate ...} scores results against COCO ground truth. Option defaults
+ * come from {@code sparkseg-defaults.properties} ({@link Defaults}). This is the main class of
+ * the job jar, for spark-submit and bin/sparkseg alike.
+ */
+@Command(
+    name = "sparkseg",
+    mixinStandardHelpOptions = true,
+    version = "sparkseg 0.1.0-SNAPSHOT",
+    description = "Mask R-CNN instance segmentation over large image collections on Apache Spark.",
+    subcommands = {SegmentCommand.class, CommandLine.HelpCommand.class})
+public final class SparksegCli implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  /** Builds the command line with the config-file defaults. */
+  public static CommandLine commandLine(Defaults defaults) {
+    CommandLine cl = new CommandLine(new SparksegCli());
+    addIfPresent(cl, "io.sparkseg.job.cli.EvaluateCommand");
+    cl.setDefaultValueProvider(defaults);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
+  }
+
+  /** Runs a command and returns its exit code (see {@link ExitCodes}); does not exit the JVM. */
+  public static int run(String... args) {
+    return commandLine(Defaults.load()).execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  private static void addIfPresent(CommandLine cl, String className) {
+    // the evaluate command is developed alongside; register it when it is on the classpath
+    try {
+      Class<?> c = Class.forName(className, true, SparksegCli.class.getClassLoader());
+      if (!cl.getSubcommands().containsKey("evaluate")) {
+        cl.addSubcommand(c.getDeclaredConstructor().newInstance());
+      }
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // not built into this jar
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.sparkseg.job.input;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sparkseg.job.segment.HadoopConf;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns an {@link InputSpec} into a Dataset of {@code (image_id long, path string)}, one row per
+ * distinct image, with fully qualified paths (see {@link ImageIds}). Folders and globs are listed
+ * on the driver through the Hadoop FileSystem API (recursively; names starting with '.' or '_'
+ * are skipped); manifests are read with Spark. Nothing is opened or decoded here: a file that
+ * disappears later is reported as {@code missing} by the segmenting task.
+ */
+public final class InputResolver {
+  /** Schema of the resolved input. */
+  public static final StructType SCHEMA = new StructType()
+      .add("image_id", DataTypes.LongType, false)
+      .add("path", DataTypes.StringType, false);
+
+  private InputResolver() {}
+
+  /**
+   * Resolves the input. The result is checked: not empty, and no image id used for two paths.
+   *
+   * @throws InputException with a message for the user
+   */
+  public static Dataset<Row> resolve(SparkSession spark, InputSpec spec) {
+    String problem = spec.validate();
+    if (problem != null) {
+      throw new InputException(problem);
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Dataset<Row> rows;
+    if (!InputSpec.blank(spec.input())) {
+      List<Row> listed = new ArrayList<>();
+      for (String p : listFiles(spec.input(), conf)) {
+        listed.add(RowFactory.create(ImageIds.fromNormalizedPath(p), p));
+      }
+      rows = spark.createDataFrame(jsc.parallelize(listed, slices(jsc, listed.size())), SCHEMA);
+    } else if (!InputSpec.blank(spec.manifest())) {
+      rows = readManifest(spark, spec.manifest(), conf);
+    } else {
+      List<Row> listed = readCocoImages(spec.cocoImages(), spec.imageRoot(), conf);
+      rows = spark.createDataFrame(jsc.parallelize(listed, slices(jsc, listed.size())), SCHEMA);
+    }
+    Dataset<Row> distinct = rows.distinct();
+    long n = distinct.count();
+    if (n == 0) {
+      throw new InputException("no input images found in " + spec.describe());
+    }
+    long ids = distinct.select("image_id").distinct().count();
+    if (ids != n) {
+      List<Row> dup = distinct.groupBy("image_id").count().filter("count > 1").limit(3).collectAsList();
+      throw new InputException((n - ids) + " image ids are used by more than one path in "
+          + spec.describe() + ", e.g. image_id " + dup.get(0).getLong(0));
+    }
+    return distinct;
+  }
+
+  private static int slices(JavaSparkContext jsc, int n) {
+    return Math.max(1, Math.min(n, jsc.defaultParallelism()));
+  }
+
+  /** Lists the files a folder or glob names, sorted, qualified. */
+  public static List<String> listFiles(String input, Configuration conf) {
+    try {
+      Path pattern = new Path(input);
+      FileSystem fs = pattern.getFileSystem(conf);
+      FileStatus[] matches = fs.globStatus(pattern);
+      if (matches == null || matches.length == 0) {
+        throw new InputException("input " + input + ": no such file, folder or glob match");
+      }
+      List<String> out = new ArrayList<>();
+      for (FileStatus m : matches) {
+        if (m.isDirectory()) {
+          RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
+          String base = fs.makeQualified(m.getPath()).toString();
+          while (it.hasNext()) {
+            LocatedFileStatus f = it.next();
+            String p = fs.makeQualified(f.getPath()).toString();
+            if (!hidden(p.length() > base.length() ? p.substring(base.length()) : f.getPath().getName())) {
+              out.add(p);
+            }
+          }
+        } else if (!hidden(m.getPath().getName())) {
+          out.add(fs.makeQualified(m.getPath()).toString());
+        }
+      }
+      out.sort(null);
+      return out;
+    } catch (FileNotFoundException e) {
+      throw new InputException("input " + input + ": not found", e);
+    } catch (IOException e) {
+      throw new InputException("input " + input + ": cannot list it: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean hidden(String relative) {
+    for (String part : relative.split("/")) {
+      if (part.startsWith(".") || part.startsWith("_")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reads a manifest. Format by extension: .csv (with header), .json/.jsonl/.ndjson (JSON lines),
+   * anything else Parquet. Relative paths are resolved against the manifest's folder; a missing or
+   * null image_id is derived from the path.
+   */
+  static Dataset<Row> readManifest(SparkSession spark, String manifest, Configuration conf) {
+    Path mp = new Path(manifest);
+    String base;
+    try {
+      FileSystem fs = mp.getFileSystem(conf);
+      if (!fs.exists(mp)) {
+        throw new InputException("manifest " + manifest + ": not found");
+      }
+      Path q = fs.makeQualified(mp);
+      base = (fs.getFileStatus(q).isDirectory() ? q : q.getParent()).toString();
+    } catch (IOException e) {
+      throw new InputException("manifest " + manifest + ": cannot read it: " + e.getMessage(), e);
+    }
+    String lower = manifest.toLowerCase(Locale.ROOT);
+    Dataset<Row> df;
+    try {
+      if (lower.endsWith(".csv")) {
+        df = spark.read().option("header", "true").csv(manifest);
+      } else if (lower.endsWith(".json") || lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) {
+        df = spark.read().json(manifest);
+      } else {
+        df = spark.read().parquet(manifest);
+      }
+    } catch (RuntimeException e) {
+      throw new InputException("manifest " + manifest + ": cannot read it: " + e.getMessage(), e);
+    }
+    List<String> cols = List.of(df.columns());
+    if (!cols.contains("path")) {
+      throw new InputException("manifest " + manifest + " has no 'path' column (columns: " + cols + ")");
+    }
+    Dataset<Row> sel = df.select(
+        cols.contains("image_id")
+            ? functions.col("image_id").cast(DataTypes.LongType).as("image_id")
+            : functions.lit(null).cast(DataTypes.LongType).as("image_id"),
+        functions.col("path").cast(DataTypes.StringType).as("path"));
+    long bad = sel.filter("path IS NULL OR trim(path) = ''").count();
+    if (bad > 0) {
+      throw new InputException("manifest " + manifest + ": " + bad + " rows have an empty path");
+    }
+    if (cols.contains("image_id")) {
+      long badIds = df.filter("image_id IS NOT NULL AND CAST(image_id AS BIGINT) IS NULL").count();
+      if (badIds > 0) {
+        throw new InputException("manifest " + manifest + ": " + badIds + " image_id values are not integers");
+      }
+    }
+    HadoopConf hc = new HadoopConf(conf);
+    FlatMapFunction<Iterator<Row>, Row> qualify = it -> {
+      Configuration c = hc.get();
+      List<Row> out = new ArrayList<>();
+      while (it.hasNext()) {
+        Row r = it.next();
+        String raw = r.getString(1).trim();
+        Path p = new Path(raw);
+        if (!p.isAbsolute() && p.toUri().getScheme() == null) {
+          p = new Path(base, raw);
+        }
+        String norm = p.getFileSystem(c).makeQualified(p).toString();
+        long id = r.isNullAt(0) ? ImageIds.fromNormalizedPath(norm) : r.getLong(0);
+        out.add(RowFactory.create(id, norm));
+      }
+      return out.iterator();
+    };
+    return spark.createDataFrame(sel.javaRDD().mapPartitions(qualify), SCHEMA);
+  }
+
+  /** Reads {@code images[].id} and {@code images[].file_name} from a COCO file (streaming). */
+  static List<Row> readCocoImages(String cocoJson, String imageRoot, Configuration conf) {
+    Path gt = new Path(cocoJson);
+    Path root = new Path(imageRoot);
+    List<Row> out = new ArrayList<>();
+    try {
+      FileSystem rootFs = root.getFileSystem(conf);
+      Path qroot = rootFs.makeQualified(root);
+      FileSystem fs = gt.getFileSystem(conf);
+      try (InputStream in = fs.open(gt); JsonParser p = new JsonFactory().createParser(in)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw new InputException("COCO file " + cocoJson + ": not a JSON object");
+        }
+        boolean sawImages = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.getCurrentName();
+          JsonToken t = p.nextToken();
+          if (!"images".equals(field)) {
+            p.skipChildren();
+            continue;
+          }
+          sawImages = true;
+          if (t != JsonToken.START_ARRAY) {
+            throw new InputException("COCO file " + cocoJson + ": 'images' is not an array");
+          }
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            Long id = null;
+            String fileName = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.getCurrentName();
+              p.nextToken();
+              if ("id".equals(f)) {
+                id = p.getValueAsLong();
+              } else if ("file_name".equals(f)) {
+                fileName = p.getValueAsString();
+              } else {
+                p.skipChildren();
+              }
+            }
+            if (id == null || fileName == null) {
+              throw new InputException("COCO file " + cocoJson + ": an image lacks id or file_name");
+            }
+            out.add(RowFactory.create(id, new Path(qroot, fileName).toString()));
+          }
+        }
+        if (!sawImages) {
+          throw new InputException("COCO file " + cocoJson + " has no 'images' array");
+        }
+      }
+    } catch (FileNotFoundException e) {
+      throw new InputException("COCO file " + cocoJson + ": not found", e);
+    } catch (IOException e) {
+      throw new InputException("COCO file " + cocoJson + ": cannot read it: " + e.getMessage(), e);
+    }
+    return out;
+  }
+}

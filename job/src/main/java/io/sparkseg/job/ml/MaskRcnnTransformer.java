@@ -1,0 +1,250 @@
+package io.sparkseg.job.ml;
+
+import io.sparkseg.job.output.Schemas;
+import io.sparkseg.job.segment.Devices;
+import io.sparkseg.job.segment.HadoopConf;
+import io.sparkseg.job.segment.ImageBytes;
+import io.sparkseg.job.segment.ImageSegmenter;
+import io.sparkseg.job.segment.ModelHolder;
+import io.sparkseg.job.segment.ModelUris;
+import io.sparkseg.job.segment.ResultRows;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A Spark ML {@link Transformer} that segments images inside a Pipeline. The input column holds
+ * either encoded image bytes ({@code binary}, e.g. from the {@code binaryFile} source's
+ * {@code content}) or an image path ({@code string}, read with the Hadoop FileSystem API). The
+ * output column is {@code array<struct>} with the instances table's per-instance columns
+ * ({@link Schemas#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
+ * mask_area, keypoints); it is null when the image could not be read, decoded or segmented, and
+ * the optional status column says why ({@code ok}, {@code decode_error}, {@code missing}, ...).
+ * The model is loaded once per executor JVM and shared, as in the segment job.
+ */
+public final class MaskRcnnTransformer extends Transformer implements DefaultParamsWritable {
+  private static final long serialVersionUID = 1L;
+  private final String uid;
+
+  public final Param<String> modelUri = new Param<>(this, "modelUri", "model bundle URI (any Hadoop file system)");
+  public final Param<String> inputCol = new Param<>(this, "inputCol", "image bytes (binary) or path (string) column");
+  public final Param<String> outputCol = new Param<>(this, "outputCol", "output column: array of instance structs");
+  public final Param<String> statusCol = new Param<>(this, "statusCol", "optional image status column ('' = none)");
+  public final IntParam batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gtEq(1));
+  public final DoubleParam scoreThreshold = new DoubleParam(this, "scoreThreshold",
+      "minimum score; negative = the bundle's default", ParamValidators.ltEq(1));
+  public final DoubleParam maskThreshold = new DoubleParam(this, "maskThreshold",
+      "mask threshold; negative = the bundle's default", ParamValidators.ltEq(1));
+  public final LongParam maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding",
+      ParamValidators.gtEq(1));
+  public final Param<String> device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
+  public final Param<String> modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
+
+  public MaskRcnnTransformer() {
+    this(Identifiable$.MODULE$.randomUID("maskRcnn"));
+  }
+
+  public MaskRcnnTransformer(String uid) {
+    this.uid = uid;
+    setDefault(inputCol, "content");
+    setDefault(outputCol, "instances");
+    setDefault(statusCol, "");
+    setDefault(batchSize, 4);
+    setDefault(scoreThreshold, -1.0);
+    setDefault(maskThreshold, -1.0);
+    setDefault(maxImagePixels, io.sparkseg.core.image.ImageDecoder.DEFAULT_MAX_PIXELS);
+    setDefault(device, "auto");
+    setDefault(modelCacheDir, Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString());
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public MaskRcnnTransformer setModelUri(String v) {
+    set(modelUri, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setInputCol(String v) {
+    set(inputCol, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setOutputCol(String v) {
+    set(outputCol, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setStatusCol(String v) {
+    set(statusCol, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setBatchSize(int v) {
+    set(batchSize, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setScoreThreshold(double v) {
+    set(scoreThreshold, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setMaskThreshold(double v) {
+    set(maskThreshold, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setMaxImagePixels(long v) {
+    set(maxImagePixels, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setDevice(String v) {
+    set(device, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setModelCacheDir(String v) {
+    set(modelCacheDir, v);
+    return this;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    if (!isDefined(modelUri)) {
+      throw new IllegalArgumentException("MaskRcnnTransformer: set modelUri");
+    }
+    String in = $(inputCol);
+    if (!List.of(schema.fieldNames()).contains(in)) {
+      throw new IllegalArgumentException("input column '" + in + "' does not exist; columns: " + List.of(schema.fieldNames()));
+    }
+    DataType t = schema.apply(in).dataType();
+    if (!(t instanceof BinaryType) && !(t instanceof StringType)) {
+      throw new IllegalArgumentException("input column '" + in + "' must be binary (image bytes) or string (path), is " + t.simpleString());
+    }
+    if (List.of(schema.fieldNames()).contains($(outputCol))) {
+      throw new IllegalArgumentException("output column '" + $(outputCol) + "' already exists");
+    }
+    StructType out = schema.add($(outputCol), new ArrayType(Schemas.INSTANCE, false), true);
+    if (!$(statusCol).isEmpty()) {
+      out = out.add($(statusCol), DataTypes.StringType, false);
+    }
+    return out;
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType outSchema = transformSchema(dataset.schema(), true);
+    SparkSession spark = dataset.sparkSession();
+    Dataset<Row> df = dataset.toDF();
+    int inIdx = List.of(df.schema().fieldNames()).indexOf($(inputCol));
+    boolean isPath = df.schema().apply($(inputCol)).dataType() instanceof StringType;
+    boolean withStatus = !$(statusCol).isEmpty();
+    String uri = ModelUris.qualify($(modelUri), spark.sparkContext().hadoopConfiguration());
+    HadoopConf hc = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    int batch = ((Number) $(batchSize)).intValue();
+    double st = ((Number) $(scoreThreshold)).doubleValue();
+    double mt = ((Number) $(maskThreshold)).doubleValue();
+    Float score = st < 0 ? null : (float) st;
+    Float mask = mt < 0 ? null : (float) mt;
+    long maxPixels = ((Number) $(maxImagePixels)).longValue();
+    String dev = $(device);
+    String cache = $(modelCacheDir);
+    FlatMapFunction<Iterator<Row>, Row> fn = rows -> {
+      if (!rows.hasNext()) {
+        return rows;
+      }
+      Configuration conf = hc.get();
+      ModelHolder.Lease lease = ModelHolder.get(uri, Devices.forTask(dev), conf, Path.of(cache));
+      ImageSegmenter seg = new ImageSegmenter(lease.model(), maxPixels, score, mask);
+      return new Iterator<Row>() {
+        private final List<Row> ready = new ArrayList<>();
+        private int pos;
+
+        @Override
+        public boolean hasNext() {
+          if (pos >= ready.size() && rows.hasNext()) {
+            fill();
+          }
+          return pos < ready.size();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.get(pos++);
+        }
+
+        private void fill() {
+          ready.clear();
+          pos = 0;
+          List<Row> in = new ArrayList<>();
+          List<ImageBytes.Read> reads = new ArrayList<>();
+          while (rows.hasNext() && in.size() < batch) {
+            Row r = rows.next();
+            in.add(r);
+            if (r.isNullAt(inIdx)) {
+              reads.add(new ImageBytes.Read(null, "missing", "null input"));
+            } else if (isPath) {
+              reads.add(ImageBytes.read(r.getString(inIdx), conf));
+            } else {
+              reads.add(new ImageBytes.Read((byte[]) r.get(inIdx), null, null));
+            }
+          }
+          List<ImageSegmenter.Outcome> outs = seg.segment(reads);
+          for (int i = 0; i < in.size(); i++) {
+            Row r = in.get(i);
+            ImageSegmenter.Outcome o = outs.get(i);
+            Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
+            for (int c = 0; c < r.size(); c++) {
+              vals[c] = r.get(c);
+            }
+            vals[r.size()] = "ok".equals(o.status()) ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
+            if (withStatus) {
+              vals[r.size() + 1] = o.status();
+            }
+            ready.add(RowFactory.create(vals));
+          }
+        }
+      };
+    };
+    return spark.createDataFrame(df.javaRDD().mapPartitions(fn), outSchema);
+  }
+
+  @Override
+  public MaskRcnnTransformer copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  /** Reads a transformer saved with {@code write().save(path)}. */
+  public static MaskRcnnTransformer load(String path) {
+    return new org.apache.spark.ml.util.DefaultParamsReader<MaskRcnnTransformer>().load(path);
+  }
+}

@@ -1,0 +1,80 @@
+package io.sparkseg.job.output;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Registers the output as external (unmanaged) Parquet tables {@code DB.instances} and
+ * {@code DB.images} partitioned by {@code run_id} in the session's catalog (the Hive metastore
+ * when Hive support is on), creating the database and tables on first use and adding the run's
+ * partition each time. Dropping the tables never deletes the files.
+ */
+public final class TableRegistrar {
+  private TableRegistrar() {}
+
+  /** Creates/updates both tables and adds {@code runId}'s partition; returns the table names. */
+  public static List<String> register(SparkSession spark, String database, OutputLayout layout, String runId) {
+    if (!database.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("--register-tables needs a plain database name, got '" + database + "'");
+    }
+    spark.sql("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+    List<String> names = new ArrayList<>();
+    names.add(registerOne(spark, database, "instances", Schemas.INSTANCES_TABLE, layout.instances(), runId));
+    names.add(registerOne(spark, database, "images", Schemas.IMAGES_TABLE, layout.images(), runId));
+    return names;
+  }
+
+  private static String registerOne(SparkSession spark, String db, String table, StructType schema, String location, String runId) {
+    String name = "`" + db + "`.`" + table + "`";
+    if (spark.catalog().tableExists(db, table)) {
+      String existing = location(spark, name);
+      String wanted = new org.apache.hadoop.fs.Path(location).toUri().toString();
+      if (existing != null && !sameLocation(existing, wanted)) {
+        throw new IllegalStateException("table " + db + "." + table + " already exists at " + existing
+            + ", not at " + wanted + "; drop it or register into another database");
+      }
+    } else {
+      spark.sql("CREATE TABLE " + name + " (" + nullableDdl(schema) + ") USING parquet PARTITIONED BY (run_id) "
+          + "LOCATION '" + location.replace("'", "\\'") + "'");
+    }
+    spark.sql("ALTER TABLE " + name + " ADD IF NOT EXISTS PARTITION (run_id='" + runId + "')");
+    spark.sql("REFRESH TABLE " + name);
+    return db + "." + table;
+  }
+
+  private static String location(SparkSession spark, String name) {
+    for (Row r : spark.sql("DESCRIBE TABLE EXTENDED " + name).collectAsList()) {
+      if ("Location".equals(r.getString(0))) {
+        return r.getString(1);
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameLocation(String a, String b) {
+    return strip(a).equals(strip(b));
+  }
+
+  private static String strip(String s) {
+    String t = s.replaceFirst("^file:///", "file:/");
+    while (t.endsWith("/")) {
+      t = t.substring(0, t.length() - 1);
+    }
+    return t;
+  }
+
+  private static String nullableDdl(StructType schema) {
+    StringBuilder sb = new StringBuilder();
+    for (StructField f : schema.fields()) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append('`').append(f.name()).append("` ").append(f.dataType().sql());
+    }
+    return sb.toString();
+  }
+}

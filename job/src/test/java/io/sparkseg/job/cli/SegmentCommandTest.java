@@ -1,0 +1,126 @@
+package io.sparkseg.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkseg.job.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Option handling and driver-side validation: everything here fails before any task runs. */
+class SegmentCommandTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void helpIsAvailableForEveryCommand() {
+    TestSpark.CliResult top = TestSpark.cli("--help");
+    assertEquals(0, top.exitCode());
+    assertTrue(top.out().contains("segment"), top.out());
+    TestSpark.CliResult seg = TestSpark.cli("segment", "--help");
+    assertEquals(0, seg.exitCode());
+    for (String opt : new String[] {"--input", "--manifest", "--coco-images", "--image-root", "--output", "--model",
+        "--run-id", "--batch-size", "--score-threshold", "--mask-threshold", "--partitions", "--max-image-pixels",
+        "--max-failed-fraction", "--summary-json", "--register-tables", "--coco-results", "--conf"}) {
+      assertTrue(seg.out().contains(opt), opt + " missing from help");
+    }
+    CommandLine cl = SparksegCli.commandLine(Defaults.load());
+    for (String sub : cl.getSubcommands().keySet()) {
+      assertEquals(0, TestSpark.cli(sub, "--help").exitCode(), sub);
+    }
+  }
+
+  @Test
+  void badOptionsExitWith2AndSayWhy() {
+    Path out = tmp.resolve("out");
+    TestSpark.CliResult r = TestSpark.cli("segment", "--output", out.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("no input"), r.err());
+    r = TestSpark.cli("segment", "--input", tmp.toString(), "--manifest", "m.csv", "--output", out.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("only one of"), r.err());
+    r = TestSpark.cli("segment", "--input", tmp.toString(), "--output", out.toString(), "--batch-size", "0",
+        "--score-threshold", "1.5", "--run-id", "a/b", "--max-failed-fraction", "2");
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("--batch-size") && r.err().contains("--score-threshold")
+        && r.err().contains("--run-id") && r.err().contains("--max-failed-fraction"), r.err());
+    r = TestSpark.cli("segment", "--input", tmp.toString(), "--output", out.toString(), "--batch-size", "many");
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    r = TestSpark.cli("segment", "--input", tmp.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("--output is required"), r.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aBadModelBundleFailsOnTheDriverBeforeAnyTask() throws Exception {
+    Path images = tmp.resolve("images");
+    TestSpark.copySamples(images, 1);
+    Path bundle = tmp.resolve("bundle");
+    Files.createDirectories(bundle);
+    Path out = tmp.resolve("out");
+    TestSpark.CliResult r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
+        "--model", bundle.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("model.json"), r.err());
+    Files.writeString(bundle.resolve("model.json"), "{\"format\": \"sparkseg-bundle/1\"");
+    r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(), "--model", bundle.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
+        "--model", tmp.resolve("no-such-bundle").toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertFalse(Files.exists(out), "nothing was written");
+  }
+
+  @Test
+  void unreadableInputFailsBeforeAnyTask() {
+    Path out = tmp.resolve("out");
+    TestSpark.CliResult r = TestSpark.cli("segment", "--input", tmp.resolve("nothing-here").toString(),
+        "--output", out.toString(), "--model", TestSpark.modelDir().toString());
+    if (!TestSpark.modelAvailable()) {
+      return;
+    }
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("nothing-here"), r.err());
+    r = TestSpark.cli("segment", "--manifest", tmp.resolve("m.csv").toString(),
+        "--output", out.toString(), "--model", TestSpark.modelDir().toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("manifest"), r.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void defaultsComeFromTheConfigFileAndFlagsOverrideThem() {
+    Properties p = new Properties();
+    p.setProperty("segment.batch-size", "7");
+    p.setProperty("max-failed-fraction", "0.25");
+    p.setProperty("segment.score-threshold", "");
+    p.setProperty("segment.model", "s3a://bucket/models/m1");
+    CommandLine cl = SparksegCli.commandLine(Defaults.of(p));
+    CommandLine.ParseResult pr = cl.parseArgs("segment", "--input", "x", "--output", "y");
+    SegmentCommand c = (SegmentCommand) pr.subcommand().commandSpec().userObject();
+    assertEquals(7, c.batchSize);
+    assertEquals(0.25, c.maxFailedFraction);
+    assertNull(c.scoreThreshold, "empty value = no default");
+    assertEquals("s3a://bucket/models/m1", c.model);
+    assertEquals(0, c.partitions, "annotation default when the file has none");
+    cl = SparksegCli.commandLine(Defaults.of(p));
+    pr = cl.parseArgs("segment", "--input", "x", "--output", "y", "--batch-size", "2");
+    assertEquals(2, ((SegmentCommand) pr.subcommand().commandSpec().userObject()).batchSize);
+  }
+
+  @Test
+  void theRepoConfigFileIsFoundAndPointsAtTheSampleModel() {
+    Defaults d = Defaults.load();
+    assertTrue(d.source().endsWith("conf/sparkseg-defaults.properties") || d.source().startsWith("classpath:"), d.source());
+    assertEquals("samples/model", d.get("segment", "model"));
+    String uri = SegmentCommand.resolveModel("samples/model", new org.apache.hadoop.conf.Configuration());
+    assertEquals("file:" + TestSpark.modelDir().toAbsolutePath().normalize(), uri);
+  }
+}
