@@ -1,0 +1,437 @@
+package io.sparkseg.job.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The job on a real multi-JVM Spark cluster: a standalone Master + Worker on 127.0.0.1 whose
+ * executors are separate JVMs with only Spark's jars on their classpath, and the shaded cluster
+ * jar submitted with Spark's own {@code SparkSubmit} in client mode, reading
+ * {@code conf/sparkseg-defaults.properties} through {@code --properties-file} and
+ * {@code SPARKSEG_CONF_DIR} as deploy/yarn/submit.sh does. Scenarios, in order, all on the same
+ * output root:
+ * <ol>
+ *   <li>an uninterrupted run (run id {@code daily}): the baseline; one model load per executor;
+ *   <li>the same input as run id {@code exec-kill}, with one executor JVM killed (SIGKILL) while it
+ *       segments: the run succeeds and every image/instance is there exactly once, equal to the
+ *       baseline;
+ *   <li>run id {@code daily} again, the whole job (driver JVM) killed mid-run: the run's tables are
+ *       either still the baseline or absent, never partial;
+ *   <li>run id {@code daily} re-run to completion: equal to the baseline (same-run-id replace, no
+ *       duplicates).
+ * </ol>
+ * Not part of {@code mvn verify} (the class name matches no Surefire include): run it with
+ * {@code deploy/cluster-test.sh}, which builds the cluster jar and the Spark jar list first.
+ * It is skipped when those are missing.
+ */
+@Tag("cluster")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SegmentClusterIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern APP_ID = Pattern.compile("app-\\d{14}-\\d{4}");
+  private static final String LOADED = "ModelHolder: loaded model";
+  private static final int EXECUTORS = 2;
+
+  static Path repo;
+  static Path jar;
+  static Path work;
+  static Path input;
+  static Path output;
+  static int images;
+  static int partitions;
+  static StandaloneCluster cluster;
+  static List<String> baselineImages;
+  static List<String> baselineInstances;
+  static final List<String> timings = new ArrayList<>();
+  /** Per spark-submit; generous because a loaded 2-core machine runs six JVMs here. */
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(Long.getLong("sparkseg.cluster.run.timeout.minutes", 25));
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    repo = repoRoot();
+    jar = Path.of(System.getProperty("sparkseg.cluster.jar",
+        repo.resolve("job/target/sparkseg-0.1.0-SNAPSHOT.jar").toString()));
+    Path classpathFile = Path.of(System.getProperty("sparkseg.spark.classpath",
+        repo.resolve("deploy/standalone/target/spark-dist.classpath").toString()));
+    assumeTrue(Files.isRegularFile(jar) && Files.isRegularFile(classpathFile),
+        "needs the cluster jar and the Spark jar list: run deploy/cluster-test.sh");
+    images = Integer.getInteger("sparkseg.cluster.images", 8);
+    partitions = Integer.getInteger("sparkseg.cluster.partitions", 4);
+    work = Path.of(System.getProperty("sparkseg.cluster.work", repo.resolve("job/target/cluster-it").toString()));
+    deleteTree(work);
+    Files.createDirectories(work);
+    input = Files.createDirectories(work.resolve("input"));
+    try (Stream<Path> s = Files.list(repo.resolve("samples/images"))) {
+      for (Path p : s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(images).toList()) {
+        Files.copy(p, input.resolve(p.getFileName()));
+      }
+    }
+    output = work.resolve("out");
+    List<Path> sparkJars = new ArrayList<>();
+    for (String e : Files.readString(classpathFile).trim().split(File.pathSeparator)) {
+      if (!e.isBlank()) {
+        sparkJars.add(Path.of(e));
+      }
+    }
+    long t0 = System.nanoTime();
+    cluster = StandaloneCluster.start(work.resolve("cluster"), sparkJars, EXECUTORS, "4g", Duration.ofMinutes(5));
+    timing("cluster start (master + worker)", t0);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    System.out.println("== sparkseg cluster test timings ==");
+    timings.forEach(System.out::println);
+  }
+
+  @Test
+  @Order(1)
+  void uninterruptedRunLoadsTheModelOncePerExecutor() throws Exception {
+    long t0 = System.nanoTime();
+    Submission run = new Submission("daily", "1-baseline");
+    int rc = run.waitFor(RUN_TIMEOUT);
+    timing("run 1 (uninterrupted)", t0);
+    assertEquals(0, rc, run.describe());
+
+    JsonNode summary = run.summary();
+    assertEquals(images, summary.get("images_total").asInt(), run.describe());
+    assertEquals(images, summary.get("images_ok").asInt(), run.describe());
+    String appId = run.appId();
+    Map<String, Path> executors = cluster.executorDirs(appId);
+    assertEquals(EXECUTORS, executors.size(), "executors launched for " + appId + ": " + executors.keySet());
+    // each executor JVM loaded the model exactly once, and the run's counter agrees
+    for (Map.Entry<String, Path> e : executors.entrySet()) {
+      assertEquals(1, count(StandaloneCluster.executorLog(e.getValue()), LOADED),
+          "model loads in executor " + e.getKey() + "\n" + StandaloneCluster.executorLog(e.getValue()));
+    }
+    assertEquals(EXECUTORS, summary.get("timings").get("model_loads").asInt(), "summary model_loads");
+    // the executors ran from Spark's jars only: the job jar reached them from the driver
+    List<String> launches = cluster.executorLaunchCommands();
+    assertFalse(launches.isEmpty(), "the worker logged no executor launch command");
+    for (String l : launches) {
+      Matcher cp = Pattern.compile("\"-cp\" \"([^\"]*)\"").matcher(l);
+      assertTrue(cp.find(), "no -cp in the executor launch command: " + l);
+      for (String entry : cp.group(1).split(File.pathSeparator)) {
+        assertTrue(Path.of(entry.replace("*", "")).toAbsolutePath().startsWith(cluster.home),
+            "an executor classpath entry outside $SPARK_HOME: " + entry + " in " + l);
+      }
+    }
+    for (Path dir : executors.values()) {
+      assertTrue(StandaloneCluster.executorLog(dir).contains("sparkseg-0.1.0-SNAPSHOT.jar"),
+          "the executor did not fetch the job jar from the driver");
+    }
+    try (Tables t = Tables.open()) {
+      baselineImages = t.images("daily");
+      baselineInstances = t.instances("daily");
+    }
+    assertEquals(images, baselineImages.size());
+    assertExactlyOnce(baselineImages, baselineInstances);
+    timings.add(String.format("  images %d, instances %d, partitions %d, summary segment_s %.1f, wall_s %.1f",
+        images, baselineInstances.size(), partitions, summary.get("timings").get("segment_s").asDouble(),
+        summary.get("timings").get("wall_s").asDouble()));
+  }
+
+  @Test
+  @Order(2)
+  void killingAnExecutorMidRunStillWritesEveryImageOnce() throws Exception {
+    assumeTrue(baselineImages != null, "needs the baseline run");
+    long t0 = System.nanoTime();
+    Submission run = new Submission("exec-kill", "2-executor-kill");
+    String appId = run.awaitAppId(Duration.ofMinutes(5));
+    // kill an executor while it segments: right after it loaded the model in its first task
+    StandaloneCluster.waitFor(RUN_TIMEOUT, () -> loadedExecutors(appId).size() >= 1,
+        "an executor to start segmenting", run.process);
+    String victim = loadedExecutors(appId).get(0);
+    ProcessHandle h = cluster.executorProcess(cluster.executorDirs(appId).get(victim)).orElseThrow();
+    int finishedBefore = count(StandaloneCluster.read(run.log), "TaskSetManager: Finished task");
+    assertTrue(h.destroyForcibly(), "could not kill executor " + victim);
+    h.onExit().get(30, TimeUnit.SECONDS);
+    timings.add("  killed executor " + victim + " (pid " + h.pid() + ") after " + finishedBefore + " finished tasks");
+    int rc = run.waitFor(RUN_TIMEOUT);
+    timing("run 2 (one executor killed)", t0);
+    assertEquals(0, rc, run.describe());
+    String driverLog = StandaloneCluster.read(run.log);
+    assertTrue(driverLog.contains("Lost executor " + victim) || driverLog.contains("executor " + victim + " lost")
+        || driverLog.contains("Executor lost: " + victim) || driverLog.contains("Removed executor " + victim)
+        || driverLog.contains("Removing executor " + victim),
+        "the driver did not notice the lost executor:\n" + tail(driverLog));
+
+    JsonNode summary = run.summary();
+    assertEquals(images, summary.get("images_total").asInt());
+    assertEquals(images, summary.get("images_ok").asInt());
+    try (Tables t = Tables.open()) {
+      List<String> imgs = t.images("exec-kill");
+      List<String> inst = t.instances("exec-kill");
+      assertExactlyOnce(imgs, inst);
+      assertEquals(baselineImages, imgs, "images table differs from the uninterrupted run");
+      assertEquals(baselineInstances, inst, "instances table differs from the uninterrupted run");
+      // the baseline run's partition is untouched by another run id
+      assertEquals(baselineImages, t.images("daily"));
+    }
+    timings.add("  executors launched for the run: " + cluster.executorDirs(appId).keySet()
+        + ", summary model_loads " + summary.get("timings").get("model_loads").asInt());
+  }
+
+  @Test
+  @Order(3)
+  void killingTheJobMidRunAndRerunningTheRunIdEqualsAnUninterruptedRun() throws Exception {
+    assumeTrue(baselineImages != null, "needs the baseline run");
+    long t0 = System.nanoTime();
+    Submission killed = new Submission("daily", "3-job-kill");
+    String appId = killed.awaitAppId(Duration.ofMinutes(5));
+    StandaloneCluster.waitFor(RUN_TIMEOUT, () -> !loadedExecutors(appId).isEmpty(),
+        "an executor to start segmenting", killed.process);
+    // the whole application dies: the driver JVM (client mode) is killed, its executors follow
+    killed.process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    killed.process.destroyForcibly();
+    killed.process.waitFor(30, TimeUnit.SECONDS);
+    timing("run 3 (killed mid-run)", t0);
+    StandaloneCluster.waitFor(Duration.ofMinutes(2), () -> cluster.executorDirs(appId).values().stream()
+            .allMatch(d -> cluster.executorProcess(d).isEmpty()),
+        "the killed application's executors to exit");
+    try (Tables t = Tables.open()) {
+      List<String> after = t.images("daily");
+      assertTrue(after.isEmpty() || after.equals(baselineImages),
+          "a killed run left a partial images partition: " + after.size() + " rows");
+    }
+
+    long t1 = System.nanoTime();
+    Submission rerun = new Submission("daily", "4-rerun");
+    int rc = rerun.waitFor(RUN_TIMEOUT);
+    timing("run 4 (re-run of the killed run id)", t1);
+    assertEquals(0, rc, rerun.describe());
+    JsonNode summary = rerun.summary();
+    try (Tables t = Tables.open()) {
+      List<String> imgs = t.images("daily");
+      List<String> inst = t.instances("daily");
+      assertExactlyOnce(imgs, inst);
+      assertEquals(baselineImages, imgs, "images after kill + re-run differ from the uninterrupted run");
+      assertEquals(baselineInstances, inst, "instances after kill + re-run differ from the uninterrupted run");
+    }
+    // the design re-segments a re-run id from scratch (no resume): report it
+    timings.add("  re-run segmented " + summary.get("images_total").asInt() + " of " + images
+        + " images (skipped 0: a run id is recomputed whole, then its partition replaced)");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Executors of {@code appId} (ids) that have loaded the model, in id order. */
+  static List<String> loadedExecutors(String appId) {
+    return cluster.executorDirs(appId).entrySet().stream()
+        .filter(e -> StandaloneCluster.executorLog(e.getValue()).contains(LOADED))
+        .map(Map.Entry::getKey).collect(Collectors.toList());
+  }
+
+  /** One spark-submit of the cluster jar's {@code segment} command. */
+  static final class Submission {
+    final String runId;
+    final Path log;
+    final Path summaryFile;
+    final Process process;
+
+    Submission(String runId, String label) throws IOException {
+      this.runId = runId;
+      this.log = cluster.logs.resolve("driver-" + label + ".log");
+      this.summaryFile = work.resolve("summary-" + label + ".json");
+      List<String> args = new ArrayList<>(List.of(
+          // the one defaults file: spark.* keys for spark-submit, option defaults for the job
+          "--properties-file", repo.resolve("conf/sparkseg-defaults.properties").toString(),
+          "--name", "sparkseg-cluster-it-" + label,
+          "--conf", "spark.executor.cores=1",
+          "--conf", "spark.cores.max=" + EXECUTORS,
+          "--conf", "spark.executor.memory=1g",
+          "--conf", "spark.ui.enabled=false",
+          // both executors registered before the first task: one model load on each
+          "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+          "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=240s",
+          "--class", "io.sparkseg.job.cli.SparksegCli",
+          jar.toString(),
+          "segment",
+          "--input", input.toUri().toString(),
+          "--output", output.toUri().toString(),
+          "--model", repo.resolve("samples/model").toUri().toString(),
+          "--run-id", runId,
+          "--partitions", String.valueOf(partitions),
+          "--batch-size", "2",
+          "--progress-interval", "0",
+          "--summary-json", summaryFile.toString()));
+      Map<String, String> env = Map.of("SPARKSEG_CONF_DIR", repo.resolve("conf").toString());
+      this.process = cluster.submit(args, env, work, log);
+    }
+
+    int waitFor(Duration timeout) throws InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw new IllegalStateException("spark-submit did not finish in " + timeout.toSeconds() + " s\n" + describe());
+      }
+      return process.exitValue();
+    }
+
+    String awaitAppId(Duration timeout) throws InterruptedException {
+      StandaloneCluster.waitFor(timeout, () -> APP_ID.matcher(StandaloneCluster.read(log)).find(),
+          "the application to register (" + log + ")", process);
+      return appId();
+    }
+
+    String appId() {
+      Matcher m = APP_ID.matcher(StandaloneCluster.read(log));
+      if (!m.find()) {
+        throw new IllegalStateException("no application id in " + log);
+      }
+      return m.group();
+    }
+
+    JsonNode summary() throws IOException {
+      return JSON.readTree(summaryFile.toFile());
+    }
+
+    String describe() {
+      return "driver log " + log + ":\n" + tail(StandaloneCluster.read(log));
+    }
+  }
+
+  /** Reads the output tables with a local Spark session in this JVM (after the cluster runs). */
+  static final class Tables implements AutoCloseable {
+    final SparkSession spark;
+
+    private Tables(SparkSession spark) {
+      this.spark = spark;
+    }
+
+    static Tables open() {
+      return new Tables(SparkSession.builder().master("local[1]").appName("cluster-it-reader")
+          .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.driver.host", "127.0.0.1").config("spark.sql.shuffle.partitions", "1")
+          .getOrCreate());
+    }
+
+    /** One line per image row of a run, sorted (inference_ms left out: it is a timing). */
+    List<String> images(String runId) {
+      Path dir = output.resolve("images").resolve("run_id=" + runId);
+      if (!Files.isDirectory(dir)) {
+        return List.of();
+      }
+      return lines(spark.read().parquet(output.resolve("images").toString())
+          .where("run_id = '" + runId + "'")
+          .selectExpr("image_id", "path", "width", "height", "status", "error", "num_instances"));
+    }
+
+    /** One line per instance row of a run, sorted. */
+    List<String> instances(String runId) {
+      Path dir = output.resolve("instances").resolve("run_id=" + runId);
+      if (!Files.isDirectory(dir)) {
+        return List.of();
+      }
+      return lines(spark.read().parquet(output.resolve("instances").toString())
+          .where("run_id = '" + runId + "'")
+          .selectExpr("image_id", "instance_index", "category_id", "category_name", "score", "bbox",
+              "mask", "mask_area", "keypoints", "model_name", "model_version"));
+    }
+
+    private static List<String> lines(Dataset<Row> df) {
+      return df.collectAsList().stream().map(Row::toString).sorted().collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+      spark.stop();
+    }
+  }
+
+  /** Every image once, every (image, instance index) once, and instance counts that agree. */
+  static void assertExactlyOnce(List<String> imageRows, List<String> instanceRows) {
+    Set<String> ids = new HashSet<>();
+    for (String r : imageRows) {
+      assertTrue(ids.add(firstField(r)), "image twice in the images table: " + r);
+    }
+    Set<String> keys = new HashSet<>();
+    for (String r : instanceRows) {
+      String[] f = r.substring(1).split(",", 3);
+      assertTrue(ids.contains(f[0]), "instance of an image not in the images table: " + r);
+      assertTrue(keys.add(f[0] + "/" + f[1]), "instance twice in the instances table: " + r);
+    }
+    long declared = 0;
+    for (String r : imageRows) {
+      String[] f = r.substring(1, r.length() - 1).split(",");
+      declared += Long.parseLong(f[f.length - 1]);
+    }
+    assertEquals(declared, instanceRows.size(), "sum of num_instances vs instances rows");
+  }
+
+  private static String firstField(String row) {
+    return row.substring(1).split(",", 2)[0];
+  }
+
+  static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  static String tail(String s) {
+    return s.length() <= 6000 ? s : s.substring(s.length() - 6000);
+  }
+
+  static void timing(String what, long t0) {
+    timings.add(String.format("%-40s %6.1f s", what, (System.nanoTime() - t0) / 1e9));
+  }
+
+  static Path repoRoot() {
+    String p = System.getProperty("sparkseg.repo.root");
+    Path start = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
+    for (Path d = start.toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("samples")) && Files.isRegularFile(d.resolve("pom.xml"))
+          && Files.isDirectory(d.resolve("job"))) {
+        return d;
+      }
+    }
+    return start;
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
