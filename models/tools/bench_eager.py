@@ -1,0 +1,76 @@
+"""Peer benchmark: eager torchvision inference (torch 1.13, native ops) with the bundle's weights.
+
+The images/s to compare sparkseg against: same weights, same images, same thread count.
+Weights come from the bundle's TorchScript file (its state_dict has the same keys as the eager
+model) and the architecture from model.json's "model_config" (or a training checkpoint).
+
+  /usr/bin/python3 models/tools/bench_eager.py --bundle samples/model --images samples/images \
+      --num 20 --threads 2 --batch 1 [--json out.json]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from sparkseg_models.model import build_model  # noqa: E402
+
+
+def load_eager(bundle: str, checkpoint: str = None):
+    if checkpoint:
+        ck = torch.load(checkpoint, map_location="cpu")
+        model = build_model(ck["config"])
+        model.load_state_dict(ck["model"])
+        return model.eval()
+    meta = json.load(open(os.path.join(bundle, "model.json")))
+    if "model_config" not in meta:
+        raise SystemExit(f"{bundle}/model.json has no model_config; pass --checkpoint")
+    model = build_model(meta["model_config"])
+    scripted = torch.jit.load(os.path.join(bundle, meta.get("model_file", "model.pt")), map_location="cpu")
+    missing, unexpected = model.load_state_dict(scripted.state_dict(), strict=False)
+    if missing or unexpected:
+        raise SystemExit(f"weights do not fit the eager model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return model.eval()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bundle", required=True)
+    ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--images", required=True)
+    ap.add_argument("--num", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    model = load_eager(a.bundle, a.checkpoint)
+    files = sorted(f for f in os.listdir(a.images) if f.lower().endswith((".jpg", ".jpeg", ".png")))[:a.num]
+    tensors = [torch.from_numpy(np.asarray(Image.open(os.path.join(a.images, f)).convert("RGB")).copy())
+               .permute(2, 0, 1).float() / 255 for f in files]
+    batches = [tensors[i:i + a.batch] for i in range(0, len(tensors), a.batch)]
+    with torch.no_grad():
+        for b in batches[:a.warmup]:
+            model(b)
+        t0 = time.perf_counter()
+        n = 0
+        for b in batches:
+            model(b)
+            n += len(b)
+        dt = time.perf_counter() - t0
+    result = {"what": "eager torchvision (torch %s), batch %d" % (torch.__version__, a.batch), "images": n,
+              "seconds": dt, "images_per_second": n / dt, "ms_per_image": 1000 * dt / n, "threads": a.threads}
+    print(json.dumps(result))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
