@@ -91,7 +91,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
-    SparkSession existing = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get() : null;
+    boolean existed = runningSession() != null;
     SparkSession spark = session();
     try {
       EvaluateJob.run(spark, o, new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8));
@@ -106,7 +106,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return FAILED;
     } finally {
-      if (existing == null || existing != spark) {
+      if (!existed) {
         spark.stop();
       }
     }
@@ -153,10 +153,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         partitions);
   }
 
-  /** The session: an active one, else a new one (master from spark-submit, else local[*]). */
+  private static SparkSession runningSession() {
+    SparkSession s = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
+        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    return s != null && !s.sparkContext().isStopped() ? s : null;
+  }
+
+  /**
+   * The session: a running one (left running afterwards), else a new one with the --conf settings
+   * (master from spark-submit, else local[*]), stopped afterwards.
+   */
   SparkSession session() {
-    if (SparkSession.getActiveSession().isDefined()) {
-      return SparkSession.getActiveSession().get();
+    SparkSession running = runningSession();
+    if (running != null) {
+      return running;
     }
     SparkSession.Builder b = SparkSession.builder().appName("sparkseg evaluate");
     if (!new SparkConf().contains("spark.master") && !conf.containsKey("spark.master")) {

@@ -42,9 +42,12 @@ import picocli.CommandLine;
 class DistributedCocoEvalTest {
   private static SparkSession spark;
   private static JavaSparkContext jsc;
+  private static boolean created;
 
   @BeforeAll
   static void start() {
+    // reuse a session another test class started (and leave it running), else start local[2]
+    created = SparkSession.getDefaultSession().isEmpty() || SparkSession.getDefaultSession().get().sparkContext().isStopped();
     spark = SparkSession.builder().master("local[2]").appName("DistributedCocoEvalTest")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -52,7 +55,9 @@ class DistributedCocoEvalTest {
 
   @AfterAll
   static void stop() {
-    spark.stop();
+    if (created) {
+      spark.stop();
+    }
   }
 
   static Path caseDir(String c) {
