@@ -130,7 +130,8 @@ public final class InputResolver {
 
   /**
    * Reads a manifest. Format by extension: .csv (with header), .json/.jsonl/.ndjson (JSON lines),
-   * anything else Parquet. Relative paths are resolved against the manifest's folder; a missing or
+   * anything else Parquet (a file or a folder). Relative paths are resolved against the folder that
+   * holds the manifest; a missing or
    * null image_id is derived from the path.
    */
   static Dataset<Row> readManifest(SparkSession spark, String manifest, Configuration conf) {
@@ -142,7 +143,7 @@ public final class InputResolver {
         throw new InputException("manifest " + manifest + ": not found");
       }
       Path q = fs.makeQualified(mp);
-      base = (fs.getFileStatus(q).isDirectory() ? q : q.getParent()).toString();
+      base = (q.getParent() == null ? q : q.getParent()).toString(); // the folder holding the manifest (file or Parquet folder)
     } catch (IOException e) {
       throw new InputException("manifest " + manifest + ": cannot read it: " + e.getMessage(), e);
     }

@@ -1,0 +1,91 @@
+package io.sparkseg.job.ml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.sparkseg.core.image.TestImages;
+import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.output.Schemas;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MaskRcnnTransformerTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void segmentsImageBytesInAPipeline() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    Path dir = tmp.resolve("imgs");
+    Files.createDirectories(dir);
+    Files.copy(TestSpark.sampleImages(1).get(0), dir.resolve("sample.jpg"));
+    Files.write(dir.resolve("tiny.png"), TestImages.png(64, 48));
+    Files.write(dir.resolve("broken.jpg"), TestImages.truncatedJpeg(64, 48));
+    Dataset<Row> files = TestSpark.session().read().format("binaryFile").load(dir.toString());
+    MaskRcnnTransformer t = new MaskRcnnTransformer()
+        .setModelUri(TestSpark.modelDir().toString())
+        .setInputCol("content").setOutputCol("instances").setStatusCol("status")
+        .setScoreThreshold(0.05).setBatchSize(2);
+    PipelineModel model = new Pipeline().setStages(new PipelineStage[] {t}).fit(files);
+    Dataset<Row> out = model.transform(files);
+    assertEquals(new ArrayType(Schemas.INSTANCE, false), out.schema().apply("instances").dataType());
+    assertEquals(DataTypes.StringType, out.schema().apply("status").dataType());
+    List<Row> rows = out.select("path", "status", "instances").collectAsList();
+    assertEquals(3, rows.size());
+    for (Row r : rows) {
+      String path = r.getString(0);
+      if (path.endsWith("broken.jpg")) {
+        assertEquals("decode_error", r.getString(1));
+        assertNull(r.get(2));
+      } else {
+        assertEquals("ok", r.getString(1), path);
+        assertNotNull(r.getList(2));
+      }
+    }
+    // the sample image's instances look like the instances table's
+    Row sample = rows.stream().filter(r -> r.getString(0).endsWith("sample.jpg")).findFirst().orElseThrow();
+    List<Row> inst = sample.getList(2);
+    for (int i = 0; i < inst.size(); i++) {
+      assertEquals(i, inst.get(i).getInt(0));
+    }
+  }
+
+  @Test
+  void acceptsPathColumnsAndSavesItsParams() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    Path img = tmp.resolve("a.png");
+    Files.write(img, TestImages.png(64, 48));
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("p", DataTypes.StringType);
+    Dataset<Row> df = TestSpark.session().createDataFrame(List.of(
+        RowFactory.create(1, img.toString()), RowFactory.create(2, tmp.resolve("gone.png").toString())), schema);
+    MaskRcnnTransformer t = new MaskRcnnTransformer().setModelUri(TestSpark.modelDir().toString())
+        .setInputCol("p").setOutputCol("found").setStatusCol("st");
+    List<Row> rows = t.transform(df).orderBy("id").select("id", "st").collectAsList();
+    assertEquals("ok", rows.get(0).getString(1));
+    assertEquals("missing", rows.get(1).getString(1));
+
+    t.write().overwrite().save(tmp.resolve("saved").toString());
+    MaskRcnnTransformer back = MaskRcnnTransformer.load(tmp.resolve("saved").toString());
+    assertEquals(t.uid(), back.uid());
+    assertEquals("p", back.getOrDefault(back.inputCol));
+    assertEquals("found", back.getOrDefault(back.outputCol));
+
+    assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
+        .setInputCol("id").transformSchema(schema));
+  }
+}
