@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code sparkseg} command line: {@code sparkseg segment ...} runs Mask R-CNN over images on
- * Spark; {@code sparkseg evaluate ...} scores results against COCO ground truth. Option defaults
+ * Spark; {@code sparkseg evaluate ...} scores results against COCO ground truth; {@code sparkseg report}
+ * (when built in) summarizes runs. Option defaults
  * come from {@code sparkseg-defaults.properties} ({@link Defaults}). This is the main class of
  * the job jar, for spark-submit and bin/sparkseg alike.
  */
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "sparkseg 0.1.0-SNAPSHOT",
     description = "Mask R-CNN instance segmentation over large image collections on Apache Spark.",
-    subcommands = {SegmentCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SegmentCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class SparksegCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -27,7 +28,7 @@ public final class SparksegCli implements Runnable {
   /** Builds the command line with the config-file defaults. */
   public static CommandLine commandLine(Defaults defaults) {
     CommandLine cl = new CommandLine(new SparksegCli());
-    addIfPresent(cl, "io.sparkseg.job.cli.EvaluateCommand");
+    addIfPresent(cl, "report", "io.sparkseg.job.cli.ReportCommand");
     cl.setDefaultValueProvider(defaults);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
@@ -42,11 +43,11 @@ public final class SparksegCli implements Runnable {
     System.exit(run(args));
   }
 
-  private static void addIfPresent(CommandLine cl, String className) {
-    // the evaluate command is developed alongside; register it when it is on the classpath
+  private static void addIfPresent(CommandLine cl, String name, String className) {
+    // commands developed alongside register here once they are built into the jar
     try {
       Class<?> c = Class.forName(className, true, SparksegCli.class.getClassLoader());
-      if (!cl.getSubcommands().containsKey("evaluate")) {
+      if (!cl.getSubcommands().containsKey(name)) {
         cl.addSubcommand(c.getDeclaredConstructor().newInstance());
       }
     } catch (ReflectiveOperationException | LinkageError e) {
