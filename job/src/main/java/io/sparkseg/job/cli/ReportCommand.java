@@ -1,0 +1,86 @@
+package io.sparkseg.job.cli;
+
+import io.sparkseg.job.report.RunReport;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkseg report}: a self-contained HTML report of one run (summary, failures, classes,
+ * scores, latency, sample images with masks/boxes/keypoints, and evaluation curves when the
+ * evaluate command's output is given).
+ */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Write a self-contained HTML report of a run (open it in any browser; it loads nothing).",
+        "Exit codes: 0 ok, 1 failed, 2 bad options or input."})
+public final class ReportCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--output", paramLabel = "DIR", required = true,
+      description = "The segment job's output folder (with instances/ and images/).")
+  String output;
+
+  @Option(names = "--run-id", paramLabel = "ID", required = true, description = "The run to report on.")
+  String runId;
+
+  @Option(names = "--eval-output", paramLabel = "DIR",
+      description = "The evaluate command's --output folder, to include COCO metrics and precision-recall curves.")
+  String evalOutput;
+
+  @Option(names = "--report", paramLabel = "FILE",
+      description = "Where to write the HTML (any Hadoop file system). Default: <output>/_reports/<run-id>.html.")
+  String report;
+
+  @Option(names = "--samples", paramLabel = "N", defaultValue = "12",
+      description = "Sample images to draw. Default: ${DEFAULT-VALUE}.")
+  int samples;
+
+  @Option(names = "--min-score", paramLabel = "S", defaultValue = "0.5",
+      description = "Draw instances with at least this score. Default: ${DEFAULT-VALUE}.")
+  double minScore;
+
+  @Option(names = "--thumb-width", paramLabel = "PX", defaultValue = "360",
+      description = "Sample image width in pixels. Default: ${DEFAULT-VALUE}.")
+  int thumbWidth;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+      description = "Spark configuration for a new session (repeatable).")
+  Map<String, String> conf = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    if (samples < 0 || thumbWidth < 16 || !(minScore >= 0 && minScore <= 1)) {
+      err.println("sparkseg report: --samples must be >= 0, --thumb-width >= 16 and --min-score in [0, 1]");
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    String target = report != null ? report
+        : (output.endsWith("/") ? output : output + "/") + "_reports/" + runId + ".html";
+    RunReport.Options o = new RunReport.Options(output, runId, evalOutput, samples, minScore, thumbWidth);
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg report", conf, false)) {
+      RunReport.write(h.spark(), o, target);
+      spec.commandLine().getOut().println("report: " + target);
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    } catch (IllegalArgumentException e) {
+      err.println("sparkseg report: " + e.getMessage());
+      err.flush();
+      return ExitCodes.USAGE;
+    } catch (Exception e) {
+      err.println("sparkseg report: failed: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return ExitCodes.FAILED;
+    }
+  }
+}
