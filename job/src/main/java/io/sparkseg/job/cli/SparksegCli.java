@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "sparkseg 0.1.0-SNAPSHOT",
     description = "Mask R-CNN instance segmentation over large image collections on Apache Spark.",
-    subcommands = {SegmentCommand.class, EvaluateCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SegmentCommand.class, EvaluateCommand.class, BenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class SparksegCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,215 @@
+package io.sparkseg.job.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkseg.core.bench.ModelThroughput;
+import io.sparkseg.core.image.DecodeResult;
+import io.sparkseg.core.image.ImageDecoder;
+import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.MaskRcnnModel;
+import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.core.model.PredictOptions;
+import io.sparkseg.job.evaluate.EvaluateBench;
+import io.sparkseg.job.input.InputSpec;
+import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.segment.SegmentJob;
+import io.sparkseg.job.segment.SegmentOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkseg bench}: throughput measurements, never timed tests. {@code model} times the
+ * forward pass alone on pre-made batches (the ceiling on this machine); {@code e2e} measures that
+ * ceiling and then the whole Spark job on the same images in one run and prints their ratio (and
+ * the eager-torchvision peer's, when {@code --peer-python} is given); {@code eval} times COCO
+ * evaluation on a large synthetic case.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Throughput benchmarks (model-only, end to end, evaluation).",
+    subcommands = {BenchCommand.Model.class, BenchCommand.EndToEnd.class, BenchCommand.Eval.class})
+public final class BenchCommand implements Runnable {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  /** Options shared by the model benchmarks. */
+  static class ModelArgs {
+    @Option(names = "--model", defaultValue = "samples/model", description = "Local bundle folder (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Option(names = "--images", defaultValue = "samples/images", description = "Folder of images (default: ${DEFAULT-VALUE}).")
+    Path images;
+
+    @Option(names = "--num", defaultValue = "20", description = "Images to measure over (cycled; default: ${DEFAULT-VALUE}).")
+    int num;
+
+    @Option(names = "--batch-size", defaultValue = "4", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured batches first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    List<Path> files() throws Exception {
+      List<Path> all;
+      try (Stream<Path> s = Files.list(images)) {
+        all = s.filter(p -> p.getFileName().toString().matches("(?i).*\\.(jpe?g|png)$")).sorted().toList();
+      }
+      if (all.isEmpty()) {
+        throw new IllegalArgumentException("no .jpg/.png images in " + images);
+      }
+      List<Path> files = new ArrayList<>();
+      for (int i = 0; i < num; i++) {
+        files.add(all.get(i % all.size()));
+      }
+      return files;
+    }
+
+    List<RgbImage> decode(List<Path> files) throws Exception {
+      ImageDecoder decoder = new ImageDecoder();
+      List<RgbImage> out = new ArrayList<>();
+      for (Path f : files) {
+        DecodeResult r = decoder.decode(Files.readAllBytes(f));
+        if (!r.isOk()) {
+          throw new IllegalArgumentException(f + ": " + r.message());
+        }
+        out.add(r.image());
+      }
+      return out;
+    }
+
+    Map<String, Object> modelOnly(List<RgbImage> imgs) {
+      ModelBundle bundle = ModelBundle.load(model);
+      try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
+        PredictOptions options = bundle.defaultOptions();
+        ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("what", r.what());
+        out.put("images", r.images());
+        out.put("seconds", r.seconds());
+        out.put("images_per_second", r.imagesPerSecond());
+        out.put("ms_per_image", r.msPerImage());
+        out.put("instances", r.instances());
+        out.put("postprocess_us_per_instance", r.postprocessMicrosPerInstance());
+        return out;
+      }
+    }
+  }
+
+  @Command(name = "model", mixinStandardHelpOptions = true,
+      description = "Model forward pass alone on pre-made batches: images/s, ms/image, paste+RLE cost per instance.")
+  static final class Model implements Callable<Integer> {
+    @picocli.CommandLine.Mixin ModelArgs args;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println(JSON.writeValueAsString(args.modelOnly(args.decode(args.files()))));
+      return 0;
+    }
+  }
+
+  @Command(name = "e2e", mixinStandardHelpOptions = true,
+      description = "Model-only, then the Spark segment job on the same images and model, in one run; prints both and the ratio.")
+  static final class EndToEnd implements Callable<Integer> {
+    @picocli.CommandLine.Mixin ModelArgs args;
+
+    @Option(names = "--master", defaultValue = "local[1]",
+        description = "Spark master for the job (default: ${DEFAULT-VALUE}: one task at a time, like the model-only loop).")
+    String master;
+
+    @Option(names = "--work-dir", defaultValue = "out/bench", description = "Scratch folder (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--peer-python", description = "Also run models/tools/bench_eager.py with this interpreter (e.g. /usr/bin/python3).")
+    String peerPython;
+
+    @Override
+    public Integer call() throws Exception {
+      List<Path> files = args.files();
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("images", files.size());
+      report.put("batch_size", args.batchSize);
+      Map<String, Object> modelOnly = args.modelOnly(args.decode(files));
+      report.put("model_only", modelOnly);
+
+      Files.createDirectories(workDir);
+      Path manifest = workDir.resolve("manifest.csv");
+      StringBuilder csv = new StringBuilder("path,image_id\n");
+      for (int i = 0; i < files.size(); i++) {
+        csv.append(files.get(i).toAbsolutePath()).append(',').append(i + 1).append('\n');
+      }
+      Files.writeString(manifest, csv.toString());
+      try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
+        SegmentOptions o = new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
+            workDir.resolve("out").toAbsolutePath().toString(), args.model.toAbsolutePath().toUri().toString(), "bench",
+            args.batchSize, null, null, 1, 100_000_000L, 1.0, null, null, null, "cpu",
+            workDir.resolve("cache").toAbsolutePath().toString(), 0);
+        RunSummary s = SegmentJob.run(h.spark(), o);
+        Map<String, Object> e2e = new LinkedHashMap<>();
+        e2e.put("what", "spark segment job, " + master + ", batch " + args.batchSize);
+        e2e.put("images_per_second", s.get("images_per_second"));
+        e2e.put("timings", s.get("timings"));
+        report.put("end_to_end", e2e);
+        double modelIps = (double) modelOnly.get("images_per_second");
+        double e2eIps = ((Number) s.get("images_per_second")).doubleValue();
+        report.put("end_to_end_over_model_only", e2eIps / modelIps);
+      }
+      if (peerPython != null) {
+        Map<?, ?> peer = runPeer(files.size());
+        report.put("peer_eager_torchvision", peer);
+        double peerIps = ((Number) peer.get("images_per_second")).doubleValue();
+        report.put("model_only_over_peer", (double) modelOnly.get("images_per_second") / peerIps);
+      }
+      System.out.println(JSON.writeValueAsString(report));
+      return 0;
+    }
+
+    private Map<?, ?> runPeer(int num) throws Exception {
+      Process p = new ProcessBuilder(peerPython, "models/tools/bench_eager.py", "--bundle", args.model.toString(),
+          "--images", args.images.toString(), "--num", String.valueOf(num), "--batch", String.valueOf(args.batchSize),
+          "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()))
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      String last = null;
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          last = line;
+        }
+      }
+      if (p.waitFor() != 0 || last == null) {
+        throw new IllegalStateException("peer benchmark failed (exit " + p.exitValue() + ")");
+      }
+      return JSON.readValue(last, Map.class);
+    }
+  }
+
+  @Command(name = "eval", mixinStandardHelpOptions = true,
+      description = "COCO evaluate+accumulate timings on a large synthetic case, single-threaded and on Spark.")
+  static final class Eval implements Callable<Integer> {
+    @Option(names = "--images", defaultValue = "5000") int images;
+    @Option(names = "--gts", defaultValue = "36000") int gts;
+    @Option(names = "--dets", defaultValue = "500000") int dets;
+    @Option(names = "--master", defaultValue = "local[2]") String master;
+    @Option(names = "--partitions", defaultValue = "8") int partitions;
+    @Option(names = "--which", defaultValue = "all", description = "core, spark or all") String which;
+
+    @Override
+    public Integer call() {
+      EvaluateBench.main(new String[] {String.valueOf(images), String.valueOf(gts), String.valueOf(dets), master,
+          String.valueOf(partitions), which});
+      return 0;
+    }
+  }
+}
