@@ -67,7 +67,8 @@ public final class InputResolver {
       List<Row> listed = readCocoImages(spec.cocoImages(), spec.imageRoot(), conf);
       rows = spark.createDataFrame(jsc.parallelize(listed, slices(jsc, listed.size())), SCHEMA);
     }
-    Dataset<Row> distinct = rows.distinct();
+    // cached: counted and checked here, then partitioned by the job (manifests are read once)
+    Dataset<Row> distinct = rows.distinct().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     long n = distinct.count();
     if (n == 0) {
       throw new InputException("no input images found in " + spec.describe());

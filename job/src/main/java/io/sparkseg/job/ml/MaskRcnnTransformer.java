@@ -48,26 +48,36 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   private static final long serialVersionUID = 1L;
   private final String uid;
 
-  public final Param<String> modelUri = new Param<>(this, "modelUri", "model bundle URI (any Hadoop file system)");
-  public final Param<String> inputCol = new Param<>(this, "inputCol", "image bytes (binary) or path (string) column");
-  public final Param<String> outputCol = new Param<>(this, "outputCol", "output column: array of instance structs");
-  public final Param<String> statusCol = new Param<>(this, "statusCol", "optional image status column ('' = none)");
-  public final IntParam batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gtEq(1));
-  public final DoubleParam scoreThreshold = new DoubleParam(this, "scoreThreshold",
-      "minimum score; negative = the bundle's default", ParamValidators.ltEq(1));
-  public final DoubleParam maskThreshold = new DoubleParam(this, "maskThreshold",
-      "mask threshold; negative = the bundle's default", ParamValidators.ltEq(1));
-  public final LongParam maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding",
-      ParamValidators.gtEq(1));
-  public final Param<String> device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
-  public final Param<String> modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
+  public final Param<String> modelUri;
+  public final Param<String> inputCol;
+  public final Param<String> outputCol;
+  public final Param<String> statusCol;
+  public final IntParam batchSize;
+  public final DoubleParam scoreThreshold;
+  public final DoubleParam maskThreshold;
+  public final LongParam maxImagePixels;
+  public final Param<String> device;
+  public final Param<String> modelCacheDir;
 
   public MaskRcnnTransformer() {
     this(Identifiable$.MODULE$.randomUID("maskRcnn"));
   }
 
   public MaskRcnnTransformer(String uid) {
-    this.uid = uid;
+    this.uid = uid; // before the params: each Param records its parent's uid
+    modelUri = new Param<>(this, "modelUri", "model bundle URI (any Hadoop file system)");
+    inputCol = new Param<>(this, "inputCol", "image bytes (binary) or path (string) column");
+    outputCol = new Param<>(this, "outputCol", "output column: array of instance structs");
+    statusCol = new Param<>(this, "statusCol", "optional image status column ('' = none)");
+    batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gtEq(1));
+    scoreThreshold = new DoubleParam(this, "scoreThreshold",
+      "minimum score; negative = the bundle's default", ParamValidators.ltEq(1));
+    maskThreshold = new DoubleParam(this, "maskThreshold",
+      "mask threshold; negative = the bundle's default", ParamValidators.ltEq(1));
+    maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding",
+      ParamValidators.gtEq(1));
+    device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
+    modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
     setDefault(inputCol, "content");
     setDefault(outputCol, "instances");
     setDefault(statusCol, "");
@@ -82,6 +92,47 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   @Override
   public String uid() {
     return uid;
+  }
+
+  // Spark ML finds a stage's params through public no-argument methods returning Param
+  public Param<String> modelUri() {
+    return modelUri;
+  }
+
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  public Param<String> statusCol() {
+    return statusCol;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public DoubleParam scoreThreshold() {
+    return scoreThreshold;
+  }
+
+  public DoubleParam maskThreshold() {
+    return maskThreshold;
+  }
+
+  public LongParam maxImagePixels() {
+    return maxImagePixels;
+  }
+
+  public Param<String> device() {
+    return device;
+  }
+
+  public Param<String> modelCacheDir() {
+    return modelCacheDir;
   }
 
   public MaskRcnnTransformer setModelUri(String v) {

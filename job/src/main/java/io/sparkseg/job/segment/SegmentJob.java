@@ -167,6 +167,7 @@ public final class SegmentJob {
       return s;
     } finally {
       results.unpersist(false);
+      input.unpersist(false);
       spark.sparkContext().setJobDescription(null);
     }
   }

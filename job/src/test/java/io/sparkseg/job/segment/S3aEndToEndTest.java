@@ -28,6 +28,7 @@ import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.TransientApiMetadata;
 import org.jclouds.blobstore.domain.StorageMetadata;
 import org.jclouds.blobstore.options.ListContainerOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -53,7 +54,9 @@ class S3aEndToEndTest {
 
   @BeforeAll
   static void startS3() throws Exception {
-    blobs = ContextBuilder.newBuilder("transient").credentials("unused", "unused").build(BlobStoreContext.class);
+    // by ApiMetadata, not by id: looking up "transient" would load every provider S3Proxy registers
+    blobs = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("unused", "unused")
+        .build(BlobStoreContext.class);
     proxy = S3Proxy.builder()
         .blobStore(blobs.getBlobStore())
         .endpoint(URI.create("http://127.0.0.1:0"))
