@@ -158,6 +158,7 @@ class SegmentClusterIT {
       baselineInstances = t.instances("daily");
     }
     assertEquals(images, baselineImages.size());
+    assertTrue(baselineInstances.size() > 0, "no instances: the exactly-once checks on instances would be empty");
     assertExactlyOnce(baselineImages, baselineInstances);
     timings.add(String.format("  images %d, instances %d, partitions %d, summary segment_s %.1f, wall_s %.1f",
         images, baselineInstances.size(), partitions, summary.get("timings").get("segment_s").asDouble(),
@@ -286,6 +287,8 @@ class SegmentClusterIT {
           "--run-id", runId,
           "--partitions", String.valueOf(partitions),
           "--batch-size", "2",
+          // low enough that even an early checkpoint yields instances to check exactly-once on
+          "--score-threshold", System.getProperty("sparkseg.cluster.score.threshold", "0.01"),
           "--progress-interval", "0",
           "--summary-json", summaryFile.toString()));
       Map<String, String> env = Map.of("SPARKSEG_CONF_DIR", repo.resolve("conf").toString());
