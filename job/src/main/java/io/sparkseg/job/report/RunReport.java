@@ -28,6 +28,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.FileStatusCache$;
 import org.apache.spark.sql.functions;
 
 /**
@@ -81,6 +82,9 @@ public final class RunReport {
     String id = "sparkseg_report_" + VIEWS.incrementAndGet();
     String images = id + "_images";
     String inst = id + "_instances";
+    // a report is often made in the session that just wrote the run: drop the session's cached
+    // file listings, or the new run_id partition may not be seen
+    FileStatusCache$.MODULE$.getOrCreate(spark).invalidateAll();
     spark.read().parquet(root + "/images").where(functions.col("run_id").equalTo(o.runId())).createOrReplaceTempView(images);
     spark.read().parquet(root + "/instances").where(functions.col("run_id").equalTo(o.runId())).createOrReplaceTempView(inst);
     try {
