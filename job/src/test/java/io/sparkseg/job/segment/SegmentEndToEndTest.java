@@ -48,6 +48,7 @@ class SegmentEndToEndTest {
         "--summary-json", tmp.resolve("summary.json").toString(),
         "--coco-results", tmp.resolve("results.json").toString(),
         "--register-tables", "segdb", "--progress-interval", "1");
+    System.out.println("segment run summary: " + first.out());
   }
 
   private static SparkSession spark() {
