@@ -44,20 +44,12 @@ public final class Schemas {
       field("mask_area", LongType, false),
       field("keypoints", new ArrayType(KEYPOINT, false), true)});
 
-  /** Rows of the {@code instances} table. */
-  public static final StructType INSTANCES_TABLE = new StructType(new StructField[] {
-      field("image_id", LongType, false),
-      field("instance_index", IntegerType, false),
-      field("category_id", IntegerType, false),
-      field("category_name", StringType, false),
-      field("score", FloatType, false),
-      field("bbox", BBOX, false),
-      field("mask", MASK, false),
-      field("mask_area", LongType, false),
-      field("keypoints", new ArrayType(KEYPOINT, false), true),
-      field("model_name", StringType, false),
-      field("model_version", StringType, false),
-      field("run_id", StringType, false)});
+  /** Rows of the {@code instances} table: the image id, an {@link #INSTANCE}, the model and the run. */
+  public static final StructType INSTANCES_TABLE = concat(
+      new StructField[] {field("image_id", LongType, false)},
+      INSTANCE.fields(),
+      new StructField[] {field("model_name", StringType, false), field("model_version", StringType, false),
+          field("run_id", StringType, false)});
 
   /** Rows of the {@code images} table: every input image exactly once. */
   public static final StructType IMAGES_TABLE = new StructType(new StructField[] {
@@ -82,6 +74,14 @@ public final class Schemas {
       field("num_instances", IntegerType, false),
       field("inference_ms", DoubleType, true),
       field("instances", DataTypes.createArrayType(INSTANCE, false), false)});
+
+  private static StructType concat(StructField[]... parts) {
+    java.util.List<StructField> all = new java.util.ArrayList<>();
+    for (StructField[] part : parts) {
+      all.addAll(java.util.Arrays.asList(part));
+    }
+    return new StructType(all.toArray(new StructField[0]));
+  }
 
   private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
     return new StructField(name, type, nullable, Metadata.empty());
