@@ -44,6 +44,7 @@ public final class TestSpark {
           .config("spark.hadoop.javax.jdo.option.ConnectionURL",
               "jdbc:derby:;databaseName=" + scratch.resolve("metastore_db") + ";create=true")
           .config("spark.sql.catalogImplementation", "hive")
+          .config("spark.plugins", io.sparkseg.job.metrics.SparksegMetricsPlugin.class.getName())
           .getOrCreate();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> spark.stop()));
     }

@@ -25,9 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code queueCapacity} images are waiting.
  */
 public final class InferenceBatcher implements AutoCloseable {
-  private record Job(RgbImage image, PredictOptions options, CompletableFuture<ImageResult> result, long enqueuedNanos) {}
+  /** One image's result, with its share of its batch's forward time and the size of that batch. */
+  public record Output(ImageResult result, double inferenceMs, int batchSize) {}
+
+  private record Job(RgbImage image, PredictOptions options, CompletableFuture<Output> result, long enqueuedNanos) {}
 
   private final MaskRcnnModel model;
+  private final BatchListener listener;
   private final int maxBatch;
   private final long maxWaitNanos;
   private final BlockingQueue<Job> queue;
@@ -41,11 +45,18 @@ public final class InferenceBatcher implements AutoCloseable {
   private final AtomicLong waitNanos = new AtomicLong();
 
   public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads) {
+    this(model, maxBatch, maxWait, queueCapacity, postprocessThreads, BatchListener.NONE);
+  }
+
+  /** As above, reporting every batch and post-processing step to {@code listener} (e.g. a metrics source). */
+  public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads,
+      BatchListener listener) {
     if (maxBatch < 1 || queueCapacity < maxBatch || postprocessThreads < 1) {
       throw new IllegalArgumentException("need maxBatch >= 1, queueCapacity >= maxBatch and postprocessThreads >= 1, got "
           + maxBatch + ", " + queueCapacity + ", " + postprocessThreads);
     }
     this.model = model;
+    this.listener = listener;
     this.maxBatch = maxBatch;
     this.maxWaitNanos = maxWait.toNanos();
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -60,11 +71,11 @@ public final class InferenceBatcher implements AutoCloseable {
   }
 
   /** Queues one image; blocks while the queue is full. The future completes after post-processing. */
-  public CompletableFuture<ImageResult> submit(RgbImage image, PredictOptions options) throws InterruptedException {
+  public CompletableFuture<Output> submit(RgbImage image, PredictOptions options) throws InterruptedException {
     if (closed) {
       throw new IllegalStateException("batcher is closed");
     }
-    CompletableFuture<ImageResult> f = new CompletableFuture<>();
+    CompletableFuture<Output> f = new CompletableFuture<>();
     queue.put(new Job(image, options, f, System.nanoTime()));
     return f;
   }
@@ -103,9 +114,8 @@ public final class InferenceBatcher implements AutoCloseable {
 
   private void run(List<Job> batch) {
     long start = System.nanoTime();
-    for (Job j : batch) {
-      waitNanos.addAndGet(start - j.enqueuedNanos());
-    }
+    long batchWait = batch.stream().mapToLong(j -> start - j.enqueuedNanos()).sum();
+    waitNanos.addAndGet(batchWait);
     List<RgbImage> imgs = new ArrayList<>(batch.size());
     batch.forEach(j -> imgs.add(j.image()));
     RawDetections raw;
@@ -115,10 +125,15 @@ public final class InferenceBatcher implements AutoCloseable {
       batch.forEach(j -> j.result().completeExceptionally(e));
       return;
     }
-    inferenceNanos.addAndGet(System.nanoTime() - start);
+    long forward = System.nanoTime() - start;
+    inferenceNanos.addAndGet(forward);
     batches.incrementAndGet();
     images.addAndGet(batch.size());
+    notify(() -> listener.onBatch(batch.size(), forward, batchWait, queue.size()));
+    double msPerImage = forward / 1e6 / batch.size();
     postprocess.execute(() -> {
+      long t0 = System.nanoTime();
+      int instances = 0;
       try {
         // options may differ per caller; decode once per distinct options object
         List<ImageResult> decoded = null;
@@ -129,12 +144,24 @@ public final class InferenceBatcher implements AutoCloseable {
             decoded = model.decoder().decode(raw, j.options());
             decodedWith = j.options();
           }
-          j.result().complete(decoded.get(i));
+          instances += decoded.get(i).instances().size();
+          j.result().complete(new Output(decoded.get(i), msPerImage, batch.size()));
         }
+        long took = System.nanoTime() - t0;
+        int found = instances;
+        notify(() -> listener.onPostprocess(found, took));
       } catch (RuntimeException e) {
         batch.forEach(j -> j.result().completeExceptionally(e));
       }
     });
+  }
+
+  private static void notify(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException ignored) {
+      // a broken metrics listener must not fail inference
+    }
   }
 
   /** Images run through the model so far. */

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Several submitting threads share one model through the batcher: same answers, real batches. */
@@ -53,14 +54,32 @@ class InferenceBatcherTest {
         direct.add(model.predict(List.of(img), options).get(0));
       }
       ExecutorService tasks = Executors.newFixedThreadPool(4);
-      try (InferenceBatcher batcher = new InferenceBatcher(model, 4, Duration.ofMillis(500), 8, 2)) {
-        List<Future<CompletableFuture<ImageResult>>> submitted = new ArrayList<>();
+      AtomicInteger heardImages = new AtomicInteger();
+      AtomicInteger heardBatches = new AtomicInteger();
+      AtomicInteger heardInstances = new AtomicInteger();
+      BatchListener listener = new BatchListener() {
+        @Override
+        public void onBatch(int n, long forwardNanos, long queueWaitNanos, int queueDepth) {
+          heardImages.addAndGet(n);
+          heardBatches.incrementAndGet();
+          assertTrue(forwardNanos > 0 && queueWaitNanos >= 0 && queueDepth >= 0);
+        }
+
+        @Override
+        public void onPostprocess(int instances, long nanos) {
+          heardInstances.addAndGet(instances);
+        }
+      };
+      try (InferenceBatcher batcher = new InferenceBatcher(model, 4, Duration.ofMillis(500), 8, 2, listener)) {
+        List<Future<CompletableFuture<InferenceBatcher.Output>>> submitted = new ArrayList<>();
         for (RgbImage img : images) {
           submitted.add(tasks.submit(() -> batcher.submit(img, options)));
         }
         int compared = 0;
         for (int i = 0; i < images.size(); i++) {
-          ImageResult r = submitted.get(i).get().get();
+          InferenceBatcher.Output out = submitted.get(i).get().get();
+          ImageResult r = out.result();
+          assertTrue(out.inferenceMs() > 0 && out.batchSize() >= 1 && out.batchSize() <= 4);
           ImageResult d = direct.get(i);
           assertEquals(d.width(), r.width(), "results come back to the image that submitted them");
           assertEquals(d.height(), r.height());
@@ -75,6 +94,10 @@ class InferenceBatcherTest {
         assertTrue(compared > 0, "no confident detections to compare");
         assertEquals(4, batcher.imagesProcessed());
         assertTrue(batcher.batchesRun() < 4, "images from different threads shared a batch: " + batcher.batchesRun());
+        batcher.close();
+        assertEquals(4, heardImages.get(), "the listener hears every image");
+        assertEquals(batcher.batchesRun(), heardBatches.get());
+        assertEquals(direct.stream().mapToInt(d -> d.instances().size()).sum(), heardInstances.get());
       } finally {
         tasks.shutdown();
       }

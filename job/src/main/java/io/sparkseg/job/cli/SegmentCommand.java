@@ -7,6 +7,7 @@ import io.sparkseg.job.output.OutputLayout;
 import io.sparkseg.job.output.RunSummary;
 import io.sparkseg.job.segment.Devices;
 import io.sparkseg.job.segment.ModelUris;
+import io.sparkseg.job.segment.PipelineSettings;
 import io.sparkseg.job.segment.SegmentJob;
 import io.sparkseg.job.segment.SegmentOptions;
 import java.io.PrintWriter;
@@ -72,8 +73,24 @@ public final class SegmentCommand implements Callable<Integer> {
   String runId;
 
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "4",
-      description = "Images per model call within a partition. Default: ${DEFAULT-VALUE}")
+      description = "Images per forward pass at most; batches form across all tasks of an executor. Default: ${DEFAULT-VALUE}")
   int batchSize;
+
+  @Option(names = "--max-batch-wait-ms", paramLabel = "MS", defaultValue = "50",
+      description = "How long the model waits for a batch to fill before running a smaller one. Default: ${DEFAULT-VALUE}")
+  long maxBatchWaitMs;
+
+  @Option(names = "--prefetch", paramLabel = "N", defaultValue = "8",
+      description = "Images each task keeps read and decoded ahead of the model (bounds memory). Default: ${DEFAULT-VALUE}")
+  int prefetch;
+
+  @Option(names = "--prepare-threads", paramLabel = "N", defaultValue = "0",
+      description = "Threads per executor that read and decode images (0 = one per executor core). Default: ${DEFAULT-VALUE}")
+  int prepareThreads;
+
+  @Option(names = "--postprocess-threads", paramLabel = "N", defaultValue = "0",
+      description = "Threads per executor that paste masks and encode RLE (0 = half the executor cores, at least 1). Default: ${DEFAULT-VALUE}")
+  int postprocessThreads;
 
   @Option(names = "--score-threshold", paramLabel = "P",
       description = "Minimum instance score in [0,1]. Default: the bundle's.")
@@ -146,7 +163,8 @@ public final class SegmentCommand implements Callable<Integer> {
       String cacheDir = modelCacheDir != null ? modelCacheDir
           : Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString();
       SegmentOptions o = new SegmentOptions(
-          new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id, batchSize,
+          new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id,
+          new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads),
           scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
           summaryJson, registerTables, cocoResults, device, cacheDir, progressInterval);
       RunSummary summary;
@@ -197,6 +215,18 @@ public final class SegmentCommand implements Callable<Integer> {
     }
     if (batchSize < 1) {
       p.add("--batch-size must be at least 1, got " + batchSize);
+    }
+    if (maxBatchWaitMs < 0) {
+      p.add("--max-batch-wait-ms must be 0 or more, got " + maxBatchWaitMs);
+    }
+    if (prefetch < 1) {
+      p.add("--prefetch must be at least 1, got " + prefetch);
+    }
+    if (prepareThreads < 0) {
+      p.add("--prepare-threads must be 0 (auto) or positive, got " + prepareThreads);
+    }
+    if (postprocessThreads < 0) {
+      p.add("--postprocess-threads must be 0 (auto) or positive, got " + postprocessThreads);
     }
     if (scoreThreshold != null && !(scoreThreshold >= 0f && scoreThreshold <= 1f)) {
       p.add("--score-threshold must be in [0,1], got " + scoreThreshold);

@@ -1,5 +1,6 @@
 package io.sparkseg.job.cli;
 
+import io.sparkseg.job.metrics.SparksegMetricsPlugin;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * Gets the SparkSession a command runs in. Under spark-submit the master and settings come from
  * it; run as a plain {@code java} program (bin/sparkseg) the master defaults to {@code local[*]}.
  * {@code --conf k=v} pairs are applied to a new session, or, for an already running one (tests,
- * notebooks), set at runtime where Spark allows it. A session this class created is stopped by
+ * notebooks), set at runtime where Spark allows it. A new session always gets sparkseg's metrics
+ * plugin ({@link SparksegMetricsPlugin}) in {@code spark.plugins}. A session this class created is stopped by
  * {@link Handle#close()}; one that already existed is left running.
  */
 public final class SparkSessions {
@@ -54,11 +56,26 @@ public final class SparkSessions {
     for (Map.Entry<String, String> e : conf.entrySet()) {
       b.config(e.getKey(), e.getValue());
     }
+    b.config("spark.plugins", withMetricsPlugin(conf.getOrDefault("spark.plugins", sc.get("spark.plugins", ""))));
     if (wantHive && !sc.contains("spark.sql.catalogImplementation")
         && !conf.containsKey("spark.sql.catalogImplementation") && hiveAvailable()) {
       b.enableHiveSupport();
     }
     return new Handle(b.getOrCreate(), true);
+  }
+
+  /** {@code plugins} (Spark's comma-separated spark.plugins) with sparkseg's metrics plugin added once. */
+  static String withMetricsPlugin(String plugins) {
+    String ours = SparksegMetricsPlugin.class.getName();
+    if (plugins == null || plugins.isBlank()) {
+      return ours;
+    }
+    for (String p : plugins.split(",")) {
+      if (p.trim().equals(ours)) {
+        return plugins;
+      }
+    }
+    return plugins + "," + ours;
   }
 
   static boolean hiveAvailable() {

@@ -67,7 +67,7 @@ public final class SegmentJob {
         partitions, o.batchSize());
 
     RunMetrics metrics = new RunMetrics(spark.sparkContext());
-    SegmentSettings settings = new SegmentSettings(o.modelUri(), o.modelCacheDir(), o.device(), o.batchSize(),
+    SegmentSettings settings = new SegmentSettings(o.modelUri(), o.modelCacheDir(), o.device(), o.pipeline(),
         o.scoreThreshold(), o.maskThreshold(), o.maxImagePixels(), new HadoopConf(hconf));
     JavaRDD<Row> rows = input.repartition(partitions).javaRDD().mapPartitions(new PartitionSegmenter(settings, metrics));
     Dataset<Row> results = spark.createDataFrame(rows, Schemas.IMAGE_RESULT).persist(StorageLevel.MEMORY_AND_DISK());
