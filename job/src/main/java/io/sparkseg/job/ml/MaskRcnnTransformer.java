@@ -2,14 +2,17 @@ package io.sparkseg.job.ml;
 
 import io.sparkseg.job.output.Schemas;
 import io.sparkseg.job.segment.Devices;
+import io.sparkseg.job.segment.ExecutorPipeline;
 import io.sparkseg.job.segment.HadoopConf;
 import io.sparkseg.job.segment.ImageBytes;
-import io.sparkseg.job.segment.ImageSegmenter;
+import io.sparkseg.job.segment.ImageOutcome;
+import io.sparkseg.job.segment.ImageStatus;
 import io.sparkseg.job.segment.ModelHolder;
 import io.sparkseg.job.segment.ModelUris;
+import io.sparkseg.job.segment.PipelineSettings;
 import io.sparkseg.job.segment.ResultRows;
+import io.sparkseg.job.segment.SegmentingWindow;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -42,7 +45,8 @@ import org.apache.spark.sql.types.StructType;
  * ({@link Schemas#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
  * mask_area, keypoints); it is null when the image could not be read, decoded or segmented, and
  * the optional status column says why ({@code ok}, {@code decode_error}, {@code missing}, ...).
- * The model is loaded once per executor JVM and shared, as in the segment job.
+ * It runs on the segment job's engine: one model per executor JVM, images read and decoded ahead
+ * and batched across the executor's tasks ({@link ExecutorPipeline}, {@link SegmentingWindow}).
  */
 public final class MaskRcnnTransformer extends Transformer implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
@@ -69,7 +73,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     inputCol = new Param<>(this, "inputCol", "image bytes (binary) or path (string) column");
     outputCol = new Param<>(this, "outputCol", "output column: array of instance structs");
     statusCol = new Param<>(this, "statusCol", "optional image status column ('' = none)");
-    batchSize = new IntParam(this, "batchSize", "images per model call", ParamValidators.gtEq(1));
+    batchSize = new IntParam(this, "batchSize", "images per forward pass at most (batches form across the executor's tasks)", ParamValidators.gtEq(1));
     scoreThreshold = new DoubleParam(this, "scoreThreshold",
       "minimum score; negative = the bundle's default", ParamValidators.ltEq(1));
     maskThreshold = new DoubleParam(this, "maskThreshold",
@@ -231,58 +235,36 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
         return rows;
       }
       Configuration conf = hc.get();
-      ModelHolder.Lease lease = ModelHolder.get(uri, Devices.forTask(dev), conf, Path.of(cache));
-      ImageSegmenter seg = new ImageSegmenter(lease.model(), maxPixels, score, mask);
+      String device = Devices.forTask(dev);
+      ModelHolder.Lease lease = ModelHolder.get(uri, device, conf, Path.of(cache));
+      PipelineSettings pipe = PipelineSettings.forBatch(batch);
+      ExecutorPipeline pipeline = ExecutorPipeline.get(uri + "|" + device, lease.model(), pipe);
+      SegmentingWindow<Row> window = new SegmentingWindow<>(rows, r -> {
+        if (r.isNullAt(inIdx)) {
+          return new ImageBytes.Read(null, ImageStatus.MISSING, "null input");
+        }
+        return isPath ? ImageBytes.read(r.getString(inIdx), conf) : new ImageBytes.Read((byte[]) r.get(inIdx), null, null);
+      }, lease.model(), pipeline, SegmentingWindow.options(lease.model(), score, mask), maxPixels, pipe.prefetch());
       return new Iterator<Row>() {
-        private final List<Row> ready = new ArrayList<>();
-        private int pos;
-
         @Override
         public boolean hasNext() {
-          if (pos >= ready.size() && rows.hasNext()) {
-            fill();
-          }
-          return pos < ready.size();
+          return window.hasNext();
         }
 
         @Override
         public Row next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
+          SegmentingWindow.Segmented<Row> s = window.next();
+          Row r = s.item();
+          ImageOutcome o = s.outcome();
+          Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
+          for (int c = 0; c < r.size(); c++) {
+            vals[c] = r.get(c);
           }
-          return ready.get(pos++);
-        }
-
-        private void fill() {
-          ready.clear();
-          pos = 0;
-          List<Row> in = new ArrayList<>();
-          List<ImageBytes.Read> reads = new ArrayList<>();
-          while (rows.hasNext() && in.size() < batch) {
-            Row r = rows.next();
-            in.add(r);
-            if (r.isNullAt(inIdx)) {
-              reads.add(new ImageBytes.Read(null, "missing", "null input"));
-            } else if (isPath) {
-              reads.add(ImageBytes.read(r.getString(inIdx), conf));
-            } else {
-              reads.add(new ImageBytes.Read((byte[]) r.get(inIdx), null, null));
-            }
+          vals[r.size()] = o.ok() ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
+          if (withStatus) {
+            vals[r.size() + 1] = o.status();
           }
-          List<ImageSegmenter.Outcome> outs = seg.segment(reads);
-          for (int i = 0; i < in.size(); i++) {
-            Row r = in.get(i);
-            ImageSegmenter.Outcome o = outs.get(i);
-            Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
-            for (int c = 0; c < r.size(); c++) {
-              vals[c] = r.get(c);
-            }
-            vals[r.size()] = "ok".equals(o.status()) ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
-            if (withStatus) {
-              vals[r.size() + 1] = o.status();
-            }
-            ready.add(RowFactory.create(vals));
-          }
+          return RowFactory.create(vals);
         }
       };
     };

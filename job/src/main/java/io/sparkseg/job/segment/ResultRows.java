@@ -39,7 +39,7 @@ public final class ResultRows {
   }
 
   /** A row of {@link io.sparkseg.job.output.Schemas#IMAGE_RESULT}. */
-  public static Row imageResult(long imageId, String path, ImageSegmenter.Outcome o) {
+  public static Row imageResult(long imageId, String path, ImageOutcome o) {
     return RowFactory.create(imageId, path, o.width(), o.height(), o.status(), o.error(),
         o.instances().size(), o.inferenceMs(), seq(instances(o.instances())));
   }
