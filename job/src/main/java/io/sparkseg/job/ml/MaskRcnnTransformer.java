@@ -245,28 +245,19 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
         }
         return isPath ? ImageBytes.read(r.getString(inIdx), conf) : new ImageBytes.Read((byte[]) r.get(inIdx), null, null);
       }, lease.model(), pipeline, SegmentingWindow.options(lease.model(), score, mask), maxPixels, pipe.prefetch());
-      return new Iterator<Row>() {
-        @Override
-        public boolean hasNext() {
-          return window.hasNext();
+      return window.map(seg -> {
+        Row r = seg.item();
+        ImageOutcome o = seg.outcome();
+        Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
+        for (int c = 0; c < r.size(); c++) {
+          vals[c] = r.get(c);
         }
-
-        @Override
-        public Row next() {
-          SegmentingWindow.Segmented<Row> s = window.next();
-          Row r = s.item();
-          ImageOutcome o = s.outcome();
-          Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
-          for (int c = 0; c < r.size(); c++) {
-            vals[c] = r.get(c);
-          }
-          vals[r.size()] = o.ok() ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
-          if (withStatus) {
-            vals[r.size() + 1] = o.status();
-          }
-          return RowFactory.create(vals);
+        vals[r.size()] = o.ok() ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
+        if (withStatus) {
+          vals[r.size() + 1] = o.status();
         }
-      };
+        return RowFactory.create(vals);
+      });
     };
     return spark.createDataFrame(df.javaRDD().mapPartitions(fn), outSchema);
   }

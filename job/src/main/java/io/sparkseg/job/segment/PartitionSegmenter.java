@@ -41,19 +41,10 @@ public final class PartitionSegmenter implements FlatMapFunction<Iterator<Row>, 
     SegmentingWindow<Row> window = new SegmentingWindow<>(input, r -> ImageBytes.read(r.getString(1), conf),
         lease.model(), pipeline, SegmentingWindow.options(lease.model(), settings.scoreThreshold(),
         settings.maskThreshold()), settings.maxImagePixels(), settings.pipeline().prefetch());
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return window.hasNext();
-      }
-
-      @Override
-      public Row next() {
-        SegmentingWindow.Segmented<Row> s = window.next();
-        account(s);
-        return ResultRows.imageResult(s.item().getLong(0), s.item().getString(1), s.outcome());
-      }
-    };
+    return window.map(s -> {
+      account(s);
+      return ResultRows.imageResult(s.item().getLong(0), s.item().getString(1), s.outcome());
+    });
   }
 
   /** Accumulators are not thread-safe: only the task thread adds to them. */

@@ -61,6 +61,21 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     return new PredictOptions(score == null ? d.scoreThreshold() : score, mask == null ? d.maskThreshold() : mask);
   }
 
+  /** This window's results, each converted by {@code f} on the consuming (task) thread. */
+  public <R> Iterator<R> map(Function<Segmented<T>, R> f) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return SegmentingWindow.this.hasNext();
+      }
+
+      @Override
+      public R next() {
+        return f.apply(SegmentingWindow.this.next());
+      }
+    };
+  }
+
   @Override
   public boolean hasNext() {
     fill();
