@@ -7,12 +7,8 @@ import io.sparkseg.job.evaluate.EvaluateOptions;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,9 +71,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Image groups for the per-image evaluation (0: Spark's default parallelism).")
   int partitions;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
-      description = "Spark configuration for a new session (repeatable).")
-  Map<String, String> conf = new LinkedHashMap<>();
+  @picocli.CommandLine.Mixin
+  SparkConfOption spark = new SparkConfOption();
 
   @Override
   public Integer call() {
@@ -91,10 +86,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
-    boolean existed = runningSession() != null;
-    SparkSession spark = session();
-    try {
-      EvaluateJob.run(spark, o, new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg evaluate", spark.values(), false)) {
+      EvaluateJob.run(h.spark(), o, new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8));
       return OK;
     } catch (IllegalArgumentException e) {
       err.println("sparkseg evaluate: " + e.getMessage());
@@ -105,10 +98,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       e.printStackTrace(err);
       err.flush();
       return FAILED;
-    } finally {
-      if (!existed) {
-        spark.stop();
-      }
     }
   }
 
@@ -151,28 +140,5 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
         partitions);
-  }
-
-  private static SparkSession runningSession() {
-    SparkSession s = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
-        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
-    return s != null && !s.sparkContext().isStopped() ? s : null;
-  }
-
-  /**
-   * The session: a running one (left running afterwards), else a new one with the --conf settings
-   * (master from spark-submit, else local[*]), stopped afterwards.
-   */
-  SparkSession session() {
-    SparkSession running = runningSession();
-    if (running != null) {
-      return running;
-    }
-    SparkSession.Builder b = SparkSession.builder().appName("sparkseg evaluate");
-    if (!new SparkConf().contains("spark.master") && !conf.containsKey("spark.master")) {
-      b.master("local[*]");
-    }
-    conf.forEach(b::config);
-    return b.getOrCreate();
   }
 }

@@ -2,8 +2,6 @@ package io.sparkseg.job.cli;
 
 import io.sparkseg.job.report.RunReport;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,9 +50,8 @@ public final class ReportCommand implements Callable<Integer> {
       description = "Sample image width in pixels. Default: ${DEFAULT-VALUE}.")
   int thumbWidth;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
-      description = "Spark configuration for a new session (repeatable).")
-  Map<String, String> conf = new LinkedHashMap<>();
+  @picocli.CommandLine.Mixin
+  SparkConfOption spark = new SparkConfOption();
 
   @Override
   public Integer call() {
@@ -67,7 +64,7 @@ public final class ReportCommand implements Callable<Integer> {
     String target = report != null ? report
         : (output.endsWith("/") ? output : output + "/") + "_reports/" + runId + ".html";
     RunReport.Options o = new RunReport.Options(output, runId, evalOutput, samples, minScore, thumbWidth);
-    try (SparkSessions.Handle h = SparkSessions.open("sparkseg report", conf, false)) {
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg report", spark.values(), false)) {
       RunReport.write(h.spark(), o, target);
       spec.commandLine().getOut().println("report: " + target);
       spec.commandLine().getOut().flush();

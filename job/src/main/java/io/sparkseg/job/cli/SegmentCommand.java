@@ -16,7 +16,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -135,9 +134,8 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Seconds between progress log lines (0 = off). Default: ${DEFAULT-VALUE}")
   double progressInterval;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
-      description = "Spark configuration passed through (repeatable), e.g. --conf spark.master=local[4].")
-  Map<String, String> conf = new LinkedHashMap<>();
+  @picocli.CommandLine.Mixin
+  SparkConfOption spark = new SparkConfOption();
 
   @Override
   public Integer call() {
@@ -152,7 +150,7 @@ public final class SegmentCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, conf, registerTables != null)) {
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, spark.values(), registerTables != null)) {
       Configuration hconf = h.spark().sparkContext().hadoopConfiguration();
       String modelUri;
       try {
@@ -250,7 +248,7 @@ public final class SegmentCommand implements Callable<Integer> {
     if (dev != null) {
       p.add(dev);
     }
-    for (Map.Entry<String, String> e : conf.entrySet()) {
+    for (Map.Entry<String, String> e : spark.values().entrySet()) {
       if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isEmpty()) {
         p.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
       }
