@@ -16,8 +16,9 @@ import picocli.CommandLine;
 
 /**
  * Shared test fixtures: one local[4] SparkSession per test JVM with Hive support on an embedded
- * Derby metastore in a temp folder (so commands reuse it instead of starting their own), the
- * repo's sample images and model bundle, and an in-process CLI runner that captures output.
+ * Derby metastore in a temp folder (so commands reuse it instead of starting their own) and a
+ * one-second executor heartbeat, the repo's sample images and model bundle, and an in-process
+ * CLI runner that captures output.
  */
 public final class TestSpark {
   private static SparkSession spark;
@@ -40,6 +41,12 @@ public final class TestSpark {
           .config("spark.ui.enabled", "false")
           .config("spark.sql.shuffle.partitions", "4")
           .config("spark.default.parallelism", "4")
+          // running tasks' accumulator updates reach the driver with each heartbeat (default 10 s):
+          // ProgressReporterTest needs them within seconds. The interval is also the heartbeat's
+          // RPC timeout, and after maxFailures missed ones in a row a local executor exits the JVM:
+          // 600 x 1 s keeps Spark's default 10 minutes of tolerance on a loaded machine
+          .config("spark.executor.heartbeatInterval", "1s")
+          .config("spark.executor.heartbeat.maxFailures", "600")
           .config("spark.sql.warehouse.dir", scratch.resolve("warehouse").toString())
           .config("spark.hadoop.javax.jdo.option.ConnectionURL",
               "jdbc:derby:;databaseName=" + scratch.resolve("metastore_db") + ";create=true")

@@ -2,12 +2,17 @@ package io.sparkseg.job.segment;
 
 import java.util.Locale;
 import java.util.function.Consumer;
+import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A driver thread that logs a progress line every {@code intervalSeconds}: images done/total,
- * images/s, ETA and failures, from the run's accumulators (updated as tasks finish).
+ * images/s, ETA and failures. Live while tasks run: the counts are the run's accumulators (which
+ * the driver only updates when a task ends) plus the partial values that running tasks report
+ * with executor heartbeats ({@link RunningTaskAccumulators}), so a run of a few big partitions
+ * does not sit at 0 until its first task ends. Closing it stops the thread and removes the
+ * listener.
  */
 public final class ProgressReporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
@@ -15,17 +20,20 @@ public final class ProgressReporter implements AutoCloseable {
   private final long total;
   private final long startNanos = System.nanoTime();
   private final Thread thread;
-  private final Consumer<String> sink;
+  private final SparkContext sc;
+  private final RunningTaskAccumulators running;
   private volatile boolean stopped;
 
-  public ProgressReporter(RunMetrics metrics, long total, double intervalSeconds) {
-    this(metrics, total, intervalSeconds, LOG::info);
+  public ProgressReporter(SparkContext sc, RunMetrics metrics, long total, double intervalSeconds) {
+    this(sc, metrics, total, intervalSeconds, LOG::info);
   }
 
-  ProgressReporter(RunMetrics metrics, long total, double intervalSeconds, Consumer<String> sink) {
+  ProgressReporter(SparkContext sc, RunMetrics metrics, long total, double intervalSeconds, Consumer<String> sink) {
+    this.sc = sc;
     this.metrics = metrics;
     this.total = total;
-    this.sink = sink;
+    this.running = new RunningTaskAccumulators(metrics.images.id(), metrics.failed.id());
+    sc.addSparkListener(running);
     long intervalMs = Math.max(100, (long) (intervalSeconds * 1000));
     this.thread = new Thread(() -> {
       while (!stopped) {
@@ -47,8 +55,10 @@ public final class ProgressReporter implements AutoCloseable {
 
   /** The current progress line. */
   public String line() {
-    long done = metrics.images.value();
-    long failed = metrics.failed.value();
+    // a finished task's value is briefly in both the accumulator and the partials (until the
+    // listener sees its end), so the sum can overshoot by a task: never report more than total
+    long done = Math.min(total, metrics.images.value() + running.partial(metrics.images.id()));
+    long failed = Math.min(done, metrics.failed.value() + running.partial(metrics.failed.id()));
     double secs = (System.nanoTime() - startNanos) / 1e9;
     double rate = secs > 0 ? done / secs : 0;
     String eta = rate > 0 && done < total ? duration((total - done) / rate) : (done >= total ? "0s" : "unknown");
@@ -71,5 +81,6 @@ public final class ProgressReporter implements AutoCloseable {
   public void close() {
     stopped = true;
     thread.interrupt();
+    sc.removeSparkListener(running);
   }
 }

@@ -8,8 +8,9 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * Spark accumulators the segmenting tasks update: progress (images done, failed, instances) and
  * timings (model loads and their milliseconds, read, decode and inference milliseconds). Values
- * reach the driver when tasks finish; a retried task counts twice, so exact counts in the run
- * summary come from the images table, not from here.
+ * reach the driver's accumulators when tasks finish (running tasks' partial values come with
+ * executor heartbeats, see {@link RunningTaskAccumulators}); a retried task counts twice, so exact
+ * counts in the run summary come from the images table, not from here.
  */
 public final class RunMetrics implements Serializable {
   private static final long serialVersionUID = 1L;

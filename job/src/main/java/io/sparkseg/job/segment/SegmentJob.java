@@ -74,7 +74,8 @@ public final class SegmentJob {
     try {
       long done;
       spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": segment " + total + " images");
-      try (ProgressReporter progress = new ProgressReporter(metrics, total, o.progressIntervalSeconds())) {
+      try (ProgressReporter progress =
+          new ProgressReporter(spark.sparkContext(), metrics, total, o.progressIntervalSeconds())) {
         done = results.count();
         LOG.info(progress.line());
       }
