@@ -226,7 +226,9 @@ def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-mas
     training = {"data": "sparkseg_models.synthetic", "data_seed": ck.get("data_seed"),
                 "num_images": ck.get("num_images"), "iterations": ck.get("iteration"),
                 "wall_time_s": round(float(ck.get("elapsed_s", 0.0)), 1), "checkpoint_time": ck.get("time"),
-                "args": ck.get("args"), "device": "cpu (2 threads)"}
+                "args": ck.get("args"), "device": "cpu (2 threads)",
+                # the full build_model config, so tools can rebuild the eager model (bench_eager.py)
+                "model_config": cfg}
     if extra_training:
         training.update(extra_training)
     return write_bundle(model, out_dir, default_categories(), cfg["min_size"], cfg["max_size"], name=name,

@@ -2,7 +2,7 @@
 
 The images/s to compare sparkseg against: same weights, same images, same thread count.
 Weights come from the bundle's TorchScript file (its state_dict has the same keys as the eager
-model) and the architecture from model.json's "model_config" (or a training checkpoint).
+model) and the architecture from model.json's "training.model_config" (or a training checkpoint).
 
   /usr/bin/python3 models/tools/bench_eager.py --bundle samples/model --images samples/images \
       --num 20 --threads 2 --batch 1 [--json out.json]
@@ -28,11 +28,19 @@ def load_eager(bundle: str, checkpoint: str = None):
         model.load_state_dict(ck["model"])
         return model.eval()
     meta = json.load(open(os.path.join(bundle, "model.json")))
-    if "model_config" not in meta:
-        raise SystemExit(f"{bundle}/model.json has no model_config; pass --checkpoint")
-    model = build_model(meta["model_config"])
+    cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
+    if not cfg:
+        raise SystemExit(f"{bundle}/model.json has no training.model_config; pass --checkpoint")
+    model = build_model(cfg)
     scripted = torch.jit.load(os.path.join(bundle, meta.get("model_file", "model.pt")), map_location="cpu")
-    missing, unexpected = model.load_state_dict(scripted.state_dict(), strict=False)
+    weights = scripted.state_dict()
+    # the exported wrapper keeps the normalization as buffers; the eager model has it in its transform
+    for k, want in (("mean", model.transform.image_mean), ("std", model.transform.image_std)):
+        if k in weights:
+            got = weights.pop(k).flatten().tolist()
+            if any(abs(g - w) > 1e-6 for g, w in zip(got, want)):
+                raise SystemExit(f"bundle {k} {got} differs from the eager model's {want}")
+    missing, unexpected = model.load_state_dict(weights, strict=False)
     if missing or unexpected:
         raise SystemExit(f"weights do not fit the eager model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval()
