@@ -7,6 +7,8 @@ import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.model.RawDetections;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Measures what the model alone can do on this machine: forward passes over batches that were
@@ -38,6 +40,16 @@ public final class ModelThroughput {
    */
   public static Result forwardOnly(MaskRcnnModel model, List<RgbImage> images, int batchSize, int warmup,
       int measuredImages, PredictOptions decodeWith) {
+    return forwardOnly(model, images, batchSize, warmup, measuredImages, decodeWith, 1);
+  }
+
+  /**
+   * As above with {@code threads} threads running forward passes of the one model concurrently
+   * (the limit to compare a job with that many inference threads against). Post-processing of a
+   * batch runs on its thread after the forward pass and is timed apart.
+   */
+  public static Result forwardOnly(MaskRcnnModel model, List<RgbImage> images, int batchSize, int warmup,
+      int measuredImages, PredictOptions decodeWith, int threads) {
     List<ImageBatch> batches = new ArrayList<>();
     for (int i = 0; i < images.size(); i += batchSize) {
       batches.add(ImageBatch.of(images.subList(i, Math.min(images.size(), i + batchSize)), model.bundle().resize()));
@@ -45,20 +57,43 @@ public final class ModelThroughput {
     for (int i = 0; i < warmup; i++) {
       model.infer(batches.get(i % batches.size()));
     }
-    int done = 0;
-    long instances = 0;
-    long forwardNanos = 0;
-    long postNanos = 0;
-    for (int i = 0; done < measuredImages; i++) {
-      ImageBatch b = batches.get(i % batches.size());
-      long t0 = System.nanoTime();
-      RawDetections raw = model.infer(b);
-      long t1 = System.nanoTime();
-      instances += model.decoder().decode(raw, decodeWith).stream().mapToLong(r -> r.instances().size()).sum();
-      postNanos += System.nanoTime() - t1;
-      forwardNanos += t1 - t0;
-      done += b.size();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger claimed = new AtomicInteger();
+    AtomicInteger ran = new AtomicInteger();
+    AtomicLong instances = new AtomicLong();
+    AtomicLong postNanos = new AtomicLong();
+    Runnable worker = () -> {
+      while (true) {
+        int i = next.getAndIncrement();
+        ImageBatch b = batches.get(i % batches.size());
+        if (claimed.getAndAdd(b.size()) >= measuredImages) {
+          return;
+        }
+        RawDetections raw = model.infer(b);
+        ran.addAndGet(b.size());
+        long t1 = System.nanoTime();
+        instances.addAndGet(model.decoder().decode(raw, decodeWith).stream().mapToLong(r -> r.instances().size()).sum());
+        postNanos.addAndGet(System.nanoTime() - t1);
+      }
+    };
+    long t0 = System.nanoTime();
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Thread t = new Thread(worker, "bench-forward-" + i);
+      workers.add(t);
+      t.start();
     }
-    return new Result("model forward, batch " + batchSize, done, forwardNanos / 1e9, instances, postNanos / 1e9);
+    for (Thread t : workers) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    // wall time minus the post-processing share, so only forward passes count
+    double seconds = ((System.nanoTime() - t0) - postNanos.get() / (double) threads) / 1e9;
+    return new Result("model forward, batch " + batchSize + ", " + threads + " thread(s)", ran.get(), seconds,
+        instances.get(), postNanos.get() / 1e9);
   }
 }

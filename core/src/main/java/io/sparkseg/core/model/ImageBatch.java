@@ -52,6 +52,40 @@ public final class ImageBatch {
     return new ImageBatch(List.copyOf(images), hs, ws, maxH, maxW, pixels);
   }
 
+  /**
+   * Pads images that were resized beforehand ({@link ResizedImage}) into one batch: the same
+   * buffer as {@link #of} gives for their originals, with only copies on this thread.
+   */
+  public static ImageBatch ofResized(List<ResizedImage> images) {
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("an image batch needs at least one image");
+    }
+    int n = images.size();
+    int[] hs = new int[n];
+    int[] ws = new int[n];
+    int maxH = 0;
+    int maxW = 0;
+    RgbImage[] originals = new RgbImage[n];
+    for (int i = 0; i < n; i++) {
+      ResizedImage r = images.get(i);
+      hs[i] = r.height();
+      ws[i] = r.width();
+      maxH = Math.max(maxH, hs[i]);
+      maxW = Math.max(maxW, ws[i]);
+      originals[i] = r.original();
+    }
+    float[] pixels = new float[n * 3 * maxH * maxW];
+    for (int i = 0; i < n; i++) {
+      float[] src = images.get(i).planes();
+      for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < hs[i]; y++) {
+          System.arraycopy(src, (c * hs[i] + y) * ws[i], pixels, ((i * 3 + c) * maxH + y) * maxW, ws[i]);
+        }
+      }
+    }
+    return new ImageBatch(List.of(originals), hs, ws, maxH, maxW, pixels);
+  }
+
   public int size() {
     return images.size();
   }

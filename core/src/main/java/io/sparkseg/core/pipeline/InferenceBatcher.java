@@ -1,9 +1,11 @@
 package io.sparkseg.core.pipeline;
 
 import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.ImageBatch;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.model.RawDetections;
+import io.sparkseg.core.model.ResizedImage;
 import io.sparkseg.core.result.ImageResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,23 +21,23 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One model, many callers: images submitted from any number of threads (e.g. all Spark tasks of
  * an executor) are formed into batches of at most {@code maxBatch}, waiting at most
- * {@code maxWait} for a batch to fill, and run by a single inference thread, so the model is
- * never called concurrently and never idles while work is queued. Mask pasting and RLE run on
- * separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
+ * {@code maxWait} for a batch to fill, and run by the batcher's inference thread(s) (one by
+ * default: one forward pass at a time, as a GPU wants), so the model never idles while work is
+ * queued. Mask pasting and RLE run on separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
  * {@code queueCapacity} images are waiting.
  */
 public final class InferenceBatcher implements AutoCloseable {
   /** One image's result, with its share of its batch's forward time and the size of that batch. */
   public record Output(ImageResult result, double inferenceMs, int batchSize) {}
 
-  private record Job(RgbImage image, PredictOptions options, CompletableFuture<Output> result, long enqueuedNanos) {}
+  private record Job(ResizedImage image, PredictOptions options, CompletableFuture<Output> result, long enqueuedNanos) {}
 
   private final MaskRcnnModel model;
   private final BatchListener listener;
   private final int maxBatch;
   private final long maxWaitNanos;
   private final BlockingQueue<Job> queue;
-  private final Thread inferenceThread;
+  private final List<Thread> inferenceThreads = new ArrayList<>();
   private final ExecutorService postprocess;
   private volatile boolean closed;
 
@@ -45,12 +47,19 @@ public final class InferenceBatcher implements AutoCloseable {
   private final AtomicLong waitNanos = new AtomicLong();
 
   public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads) {
-    this(model, maxBatch, maxWait, queueCapacity, postprocessThreads, BatchListener.NONE);
+    this(model, maxBatch, maxWait, queueCapacity, postprocessThreads, 1, BatchListener.NONE);
   }
 
-  /** As above, reporting every batch and post-processing step to {@code listener} (e.g. a metrics source). */
+  /**
+   * As above with {@code inferenceThreads} threads taking batches from the one queue (1 for a GPU;
+   * on a CPU, several threads with fewer libtorch threads each can use the cores better than one),
+   * reporting every batch and post-processing step to {@code listener} (e.g. a metrics source).
+   */
   public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads,
-      BatchListener listener) {
+      int inferenceThreads, BatchListener listener) {
+    if (inferenceThreads < 1) {
+      throw new IllegalArgumentException("need at least one inference thread, got " + inferenceThreads);
+    }
     if (maxBatch < 1 || queueCapacity < maxBatch || postprocessThreads < 1) {
       throw new IllegalArgumentException("need maxBatch >= 1, queueCapacity >= maxBatch and postprocessThreads >= 1, got "
           + maxBatch + ", " + queueCapacity + ", " + postprocessThreads);
@@ -65,13 +74,24 @@ public final class InferenceBatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.inferenceThread = new Thread(this::loop, "sparkseg-inference");
-    inferenceThread.setDaemon(true);
-    inferenceThread.start();
+    for (int i = 0; i < inferenceThreads; i++) {
+      Thread t = new Thread(this::loop, "sparkseg-inference-" + (i + 1));
+      t.setDaemon(true);
+      this.inferenceThreads.add(t);
+      t.start();
+    }
   }
 
   /** Queues one image; blocks while the queue is full. The future completes after post-processing. */
   public CompletableFuture<Output> submit(RgbImage image, PredictOptions options) throws InterruptedException {
+    return submit(ResizedImage.of(image, model.bundle().resize()), options);
+  }
+
+  /**
+   * Queues one image that the caller already resized by the model's rule (so the resize ran on
+   * the caller's thread, not the inference thread); blocks while the queue is full.
+   */
+  public CompletableFuture<Output> submit(ResizedImage image, PredictOptions options) throws InterruptedException {
     if (closed) {
       throw new IllegalStateException("batcher is closed");
     }
@@ -116,11 +136,11 @@ public final class InferenceBatcher implements AutoCloseable {
     long start = System.nanoTime();
     long batchWait = batch.stream().mapToLong(j -> start - j.enqueuedNanos()).sum();
     waitNanos.addAndGet(batchWait);
-    List<RgbImage> imgs = new ArrayList<>(batch.size());
+    List<ResizedImage> imgs = new ArrayList<>(batch.size());
     batch.forEach(j -> imgs.add(j.image()));
     RawDetections raw;
     try {
-      raw = model.infer(imgs);
+      raw = model.infer(ImageBatch.ofResized(imgs));
     } catch (RuntimeException e) {
       batch.forEach(j -> j.result().completeExceptionally(e));
       return;
@@ -194,7 +214,9 @@ public final class InferenceBatcher implements AutoCloseable {
   public void close() {
     closed = true;
     try {
-      inferenceThread.join();
+      for (Thread t : inferenceThreads) {
+        t.join();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

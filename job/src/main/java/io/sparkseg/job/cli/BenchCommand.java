@@ -65,6 +65,11 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured batches first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--inference-threads", defaultValue = "1",
+        description = "Threads running forward passes concurrently, in the model-only loop and in the job "
+            + "(libtorch's own threads: -Dai.djl.pytorch.num_threads in SPARKSEG_JAVA_OPTS; default: ${DEFAULT-VALUE}).")
+    int inferenceThreads;
+
     List<Path> files() throws Exception {
       List<Path> all;
       try (Stream<Path> s = Files.list(images)) {
@@ -97,7 +102,8 @@ public final class BenchCommand implements Runnable {
       ModelBundle bundle = ModelBundle.load(model);
       try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
         PredictOptions options = bundle.defaultOptions();
-        ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options);
+        ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options,
+            inferenceThreads);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("what", r.what());
         out.put("images", r.images());
@@ -149,7 +155,7 @@ public final class BenchCommand implements Runnable {
       report.put("model_only", modelOnly);
 
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize);
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.inferenceThreads);
         // a first small run loads the model into this executor JVM, as it is for all but the first
         // task of a long job; the measured run then shows the steady state
         RunSummary warm = jobs.run("bench-warmup", files.subList(0, Math.min(files.size(), 2 * args.batchSize)), 0);
@@ -198,13 +204,15 @@ public final class BenchCommand implements Runnable {
     private final Path workDir;
     private final Path model;
     private final int batchSize;
+    private final int inferenceThreads;
     private long nextId = 1;
 
-    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize) throws Exception {
+    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, int inferenceThreads) throws Exception {
       this.session = session;
       this.workDir = workDir;
       this.model = model;
       this.batchSize = batchSize;
+      this.inferenceThreads = inferenceThreads;
       Files.createDirectories(workDir);
     }
 
@@ -218,7 +226,7 @@ public final class BenchCommand implements Runnable {
       Files.writeString(manifest, csv.toString());
       SegmentOptions o = new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
           workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-          PipelineSettings.forBatch(batchSize), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
+          new PipelineSettings(batchSize, 50, 2 * batchSize, 0, 0, inferenceThreads), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
           workDir.resolve("cache").toAbsolutePath().toString(), 0);
       return SegmentJob.run(session.spark(), o);
     }
@@ -244,7 +252,7 @@ public final class BenchCommand implements Runnable {
       List<Path> files = args.files();
       List<Map<String, Object>> points = new ArrayList<>();
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench soak", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize);
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.inferenceThreads);
         int done = 0;
         for (int run = 1; done < files.size(); run++) {
           List<Path> chunk = files.subList(done, Math.min(files.size(), done + step));

@@ -71,7 +71,7 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Run id, the output partition value; re-running an id replaces it. Default: UTC timestamp yyyyMMdd-HHmmss.")
   String runId;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "4",
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "2",
       description = "Images per forward pass at most; batches form across all tasks of an executor. Default: ${DEFAULT-VALUE}")
   int batchSize;
 
@@ -86,6 +86,11 @@ public final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--prepare-threads", paramLabel = "N", defaultValue = "0",
       description = "Threads per executor that read and decode images (0 = one per executor core). Default: ${DEFAULT-VALUE}")
   int prepareThreads;
+
+  @Option(names = "--inference-threads", paramLabel = "N", defaultValue = "1",
+      description = "Threads per executor running forward passes of the one model (1 for a GPU; on CPU "
+          + "executors 2+ with -Dai.djl.pytorch.num_threads=1 can use the cores better). Default: ${DEFAULT-VALUE}")
+  int inferenceThreads;
 
   @Option(names = "--postprocess-threads", paramLabel = "N", defaultValue = "0",
       description = "Threads per executor that paste masks and encode RLE (0 = half the executor cores, at least 1). Default: ${DEFAULT-VALUE}")
@@ -162,7 +167,8 @@ public final class SegmentCommand implements Callable<Integer> {
           : Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString();
       SegmentOptions o = new SegmentOptions(
           new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id,
-          new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads),
+          new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads,
+              inferenceThreads),
           scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
           summaryJson, registerTables, cocoResults, device, cacheDir, progressInterval);
       RunSummary summary;
@@ -222,6 +228,9 @@ public final class SegmentCommand implements Callable<Integer> {
     }
     if (prepareThreads < 0) {
       p.add("--prepare-threads must be 0 (auto) or positive, got " + prepareThreads);
+    }
+    if (inferenceThreads < 1) {
+      p.add("--inference-threads must be at least 1, got " + inferenceThreads);
     }
     if (postprocessThreads < 0) {
       p.add("--postprocess-threads must be 0 (auto) or positive, got " + postprocessThreads);

@@ -30,7 +30,7 @@ public final class ExecutorPipeline {
     // queue room for two full batches per concurrent caller keeps the model fed without unbounded memory
     int queueCapacity = Math.max(2 * s.maxBatch(), s.maxBatch() + s.prefetch());
     this.batcher = new InferenceBatcher(model, s.maxBatch(), Duration.ofMillis(s.maxBatchWaitMs()), queueCapacity,
-        s.postprocessThreads(), listener);
+        s.postprocessThreads(), s.inferenceThreads(), listener);
     this.prepare = daemonPool("sparkseg-prepare", s.prepareThreads());
   }
 

@@ -7,25 +7,27 @@ import org.apache.spark.SparkEnv;
  * How an executor keeps its model busy: at most {@code maxBatch} images per forward pass, waiting
  * at most {@code maxBatchWaitMs} for a batch to fill; each task keeps {@code prefetch} images read
  * and decoded ahead (memory is bounded by tasks x prefetch images); {@code prepareThreads} read and
- * decode, {@code postprocessThreads} paste masks and encode RLE. Thread counts of 0 mean "as many
- * as the executor has cores".
+ * decode, {@code postprocessThreads} paste masks and encode RLE; {@code inferenceThreads} run
+ * forward passes (1 = one at a time, right for a GPU). Prepare/postprocess counts of 0 mean "as
+ * many as the executor has cores".
  */
 public record PipelineSettings(int maxBatch, long maxBatchWaitMs, int prefetch, int prepareThreads,
-    int postprocessThreads) implements Serializable {
+    int postprocessThreads, int inferenceThreads) implements Serializable {
 
   public PipelineSettings {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + maxBatch);
     }
-    if (maxBatchWaitMs < 0 || prefetch < 1 || prepareThreads < 0 || postprocessThreads < 0) {
-      throw new IllegalArgumentException("need max batch wait >= 0, prefetch >= 1 and thread counts >= 0, got "
-          + maxBatchWaitMs + ", " + prefetch + ", " + prepareThreads + ", " + postprocessThreads);
+    if (maxBatchWaitMs < 0 || prefetch < 1 || prepareThreads < 0 || postprocessThreads < 0 || inferenceThreads < 1) {
+      throw new IllegalArgumentException("need max batch wait >= 0, prefetch >= 1, thread counts >= 0 and at least "
+          + "one inference thread, got " + maxBatchWaitMs + ", " + prefetch + ", " + prepareThreads + ", "
+          + postprocessThreads + ", " + inferenceThreads);
     }
   }
 
   /** The defaults for a batch size: a short wait, two batches of prefetch, threads per core. */
   public static PipelineSettings forBatch(int maxBatch) {
-    return new PipelineSettings(maxBatch, 50, 2 * maxBatch, 0, 0);
+    return new PipelineSettings(maxBatch, 50, 2 * maxBatch, 0, 0, 1);
   }
 
   /** These settings with the 0 ("auto") thread counts replaced by this executor's core count. */
@@ -33,7 +35,7 @@ public record PipelineSettings(int maxBatch, long maxBatchWaitMs, int prefetch, 
     int cores = executorCores();
     return new PipelineSettings(maxBatch, maxBatchWaitMs, prefetch,
         prepareThreads > 0 ? prepareThreads : cores,
-        postprocessThreads > 0 ? postprocessThreads : Math.max(1, cores / 2));
+        postprocessThreads > 0 ? postprocessThreads : Math.max(1, cores / 2), inferenceThreads);
   }
 
   private static int executorCores() {

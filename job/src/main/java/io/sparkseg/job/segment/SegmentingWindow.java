@@ -5,6 +5,7 @@ import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.PredictOptions;
+import io.sparkseg.core.model.ResizedImage;
 import io.sparkseg.core.pipeline.InferenceBatcher;
 import io.sparkseg.core.result.ImageResult;
 import io.sparkseg.job.metrics.ExecutorMetrics;
@@ -18,7 +19,7 @@ import java.util.function.Function;
 
 /**
  * One task's view of its executor's {@link ExecutorPipeline}: takes input items (rows), keeps
- * {@code prefetch} of them in flight — read and decoded on the prepare threads, run through the
+ * {@code prefetch} of them in flight — read, decoded and resized on the prepare threads, run through the
  * shared batcher, post-processed behind it — and hands back one {@link Segmented} per item, in
  * input order. The task thread only feeds and drains the window, so what it does with the results
  * (building rows, writing Parquet) overlaps inference, and memory is bounded by the window.
@@ -30,7 +31,7 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
   /** An input item, what happened to its image, and the time spent reading and decoding it. */
   public record Segmented<T>(T item, ImageOutcome outcome, long readNanos, long decodeNanos) {}
 
-  private record Prepared<T>(T item, RgbImage image, ImageOutcome failure, long readNanos, long decodeNanos) {}
+  private record Prepared<T>(T item, ResizedImage image, ImageOutcome failure, long readNanos, long decodeNanos) {}
 
   private final Iterator<T> input;
   private final Function<T, ImageBytes.Read> reader;
@@ -119,13 +120,17 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
       return new Prepared<>(item, null, ImageOutcome.failed(read.status(), read.error(), null, null), t1 - t0, 0);
     }
     DecodeResult d = decoder.decode(read.bytes());
-    long t2 = System.nanoTime();
-    ExecutorMetrics.prepared(t2 - t0);
     if (!d.isOk()) {
+      long t2 = System.nanoTime();
+      ExecutorMetrics.prepared(t2 - t0);
       return new Prepared<>(item, null, ImageOutcome.failed(d.status().code(), d.message(), positive(d.width()),
           positive(d.height())), t1 - t0, t2 - t1);
     }
-    return new Prepared<>(item, d.image(), null, t1 - t0, t2 - t1);
+    // resizing here keeps it off the inference thread (it is part of the decode time)
+    ResizedImage resized = ResizedImage.of(d.image(), model.bundle().resize());
+    long t2 = System.nanoTime();
+    ExecutorMetrics.prepared(t2 - t0);
+    return new Prepared<>(item, resized, null, t1 - t0, t2 - t1);
   }
 
   private CompletableFuture<Segmented<T>> infer(Prepared<T> p) {
@@ -141,7 +146,7 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     } catch (RuntimeException e) {
       out = CompletableFuture.failedFuture(e);
     }
-    return out.thenApply(o -> finish(p, ok(p.image(), o.result(), o.inferenceMs())))
+    return out.thenApply(o -> finish(p, ok(p.image().original(), o.result(), o.inferenceMs())))
         // a failed batch is retried for this image alone, so one poisonous image costs only its own outcome
         .exceptionallyAsync(batchFailure -> finish(p, alone(p)), pipeline.prepare());
   }
@@ -149,11 +154,11 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
   private ImageOutcome alone(Prepared<T> p) {
     try {
       long t0 = System.nanoTime();
-      ImageResult r = model.predict(List.of(p.image()), options).get(0);
-      return ok(p.image(), r, (System.nanoTime() - t0) / 1e6);
+      ImageResult r = model.predict(List.of(p.image().original()), options).get(0);
+      return ok(p.image().original(), r, (System.nanoTime() - t0) / 1e6);
     } catch (RuntimeException e) {
       return new ImageOutcome(ImageStatus.INFERENCE_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage(),
-          p.image().width(), p.image().height(), null, List.of());
+          p.image().original().width(), p.image().original().height(), null, List.of());
     }
   }
 

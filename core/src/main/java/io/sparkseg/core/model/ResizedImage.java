@@ -1,0 +1,49 @@
+package io.sparkseg.core.model;
+
+import io.sparkseg.core.image.BilinearResize;
+import io.sparkseg.core.image.RgbImage;
+
+/**
+ * One image already resized by a bundle's rule into its own float CHW plane: the expensive half
+ * of batching, done on whatever thread prepares images, so that the inference thread only copies
+ * planes into the padded batch ({@link ImageBatch#ofResized}).
+ */
+public final class ResizedImage {
+  private final RgbImage original;
+  private final int height;
+  private final int width;
+  private final float[] planes;
+
+  private ResizedImage(RgbImage original, int height, int width, float[] planes) {
+    this.original = original;
+    this.height = height;
+    this.width = width;
+    this.planes = planes;
+  }
+
+  /** {@code image} resized per {@code rule}. */
+  public static ResizedImage of(RgbImage image, ResizeRule rule) {
+    int[] size = rule.resizedSize(image.width(), image.height());
+    float[] planes = new float[3 * size[0] * size[1]];
+    BilinearResize.resizeInto(image, size[0], size[1], planes, 0, size[0], size[1]);
+    return new ResizedImage(image, size[0], size[1], planes);
+  }
+
+  /** The decoded image it came from (results map back to its size). */
+  public RgbImage original() {
+    return original;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  /** {@code [3, height, width]} row-major; not copied. */
+  float[] planes() {
+    return planes;
+  }
+}

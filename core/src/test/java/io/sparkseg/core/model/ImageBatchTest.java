@@ -1,0 +1,43 @@
+package io.sparkseg.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.sparkseg.core.image.RgbImage;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Batching images of different sizes, from originals or from images resized ahead of time. */
+class ImageBatchTest {
+  private static RgbImage random(int w, int h, long seed) {
+    byte[] rgb = new byte[w * h * 3];
+    new Random(seed).nextBytes(rgb);
+    return new RgbImage(w, h, rgb);
+  }
+
+  @Test
+  void resizingAheadGivesTheSameBatchAsResizingWhileBatching() {
+    ResizeRule rule = new ResizeRule(320, 512);
+    List<RgbImage> images = List.of(random(640, 480, 1), random(300, 500, 2), random(328, 442, 3));
+    ImageBatch direct = ImageBatch.of(images, rule);
+    ImageBatch ahead = ImageBatch.ofResized(images.stream().map(i -> ResizedImage.of(i, rule)).toList());
+    assertEquals(direct.height(), ahead.height());
+    assertEquals(direct.width(), ahead.width());
+    assertArrayEquals(direct.sizes(), ahead.sizes());
+    assertArrayEquals(direct.pixels(), ahead.pixels(), "same pixels, same zero padding");
+    for (int i = 0; i < images.size(); i++) {
+      assertSame(images.get(i), ahead.image(i), "results map back to the original image");
+    }
+    int[] size = rule.resizedSize(328, 442);
+    assertEquals(size[0], ahead.resizedHeight(2));
+    assertEquals(size[1], ahead.resizedWidth(2));
+  }
+
+  @Test
+  void anEmptyBatchIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> ImageBatch.ofResized(List.of()));
+  }
+}
