@@ -1,6 +1,5 @@
 package io.sparkseg.core.model;
 
-import io.sparkseg.core.image.BilinearResize;
 import io.sparkseg.core.image.RgbImage;
 import java.util.List;
 
@@ -29,27 +28,7 @@ public final class ImageBatch {
 
   /** Resizes every image per {@code rule} and pads the batch to its largest resized size. */
   public static ImageBatch of(List<RgbImage> images, ResizeRule rule) {
-    if (images.isEmpty()) {
-      throw new IllegalArgumentException("an image batch needs at least one image");
-    }
-    int n = images.size();
-    int[] hs = new int[n];
-    int[] ws = new int[n];
-    int maxH = 0;
-    int maxW = 0;
-    for (int i = 0; i < n; i++) {
-      RgbImage img = images.get(i);
-      int[] size = rule.resizedSize(img.width(), img.height());
-      hs[i] = size[0];
-      ws[i] = size[1];
-      maxH = Math.max(maxH, hs[i]);
-      maxW = Math.max(maxW, ws[i]);
-    }
-    float[] pixels = new float[n * 3 * maxH * maxW];
-    for (int i = 0; i < n; i++) {
-      BilinearResize.resizeInto(images.get(i), hs[i], ws[i], pixels, i * 3 * maxH * maxW, maxH, maxW);
-    }
-    return new ImageBatch(List.copyOf(images), hs, ws, maxH, maxW, pixels);
+    return ofResized(images.stream().map(img -> ResizedImage.of(img, rule)).toList());
   }
 
   /**

@@ -19,6 +19,28 @@ class ImageBatchTest {
   }
 
   @Test
+  void imagesOfDifferentSizesShareOneZeroPaddedCanvas() {
+    ResizeRule rule = new ResizeRule(320, 512);
+    RgbImage wide = random(640, 480, 4);
+    RgbImage tall = random(300, 500, 5);
+    ImageBatch batch = ImageBatch.of(List.of(wide, tall), rule);
+    float[] alone = ImageBatch.of(List.of(tall), rule).pixels();
+    int h = batch.height();
+    int w = batch.width();
+    int th = batch.resizedHeight(1);
+    int tw = batch.resizedWidth(1);
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          float v = batch.pixels()[((3 + c) * h + y) * w + x];
+          float want = y < th && x < tw ? alone[(c * th + y) * tw + x] : 0f;
+          assertEquals(want, v, "image 1, channel " + c + " at " + y + "," + x);
+        }
+      }
+    }
+  }
+
+  @Test
   void resizingAheadGivesTheSameBatchAsResizingWhileBatching() {
     ResizeRule rule = new ResizeRule(320, 512);
     List<RgbImage> images = List.of(random(640, 480, 1), random(300, 500, 2), random(328, 442, 3));
