@@ -8,7 +8,9 @@ import io.sparkseg.core.model.RawDetections;
 import io.sparkseg.core.model.ResizedImage;
 import io.sparkseg.core.result.ImageResult;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -21,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One model, many callers: images submitted from any number of threads (e.g. all Spark tasks of
  * an executor) are formed into batches of at most {@code maxBatch}, waiting at most
- * {@code maxWait} for a batch to fill, and run by the batcher's inference thread(s) (one by
+ * {@code maxWait} for a batch to fill (only images that pad to the same canvas share a batch, so
+ * results never depend on batch partners), and run by the batcher's inference thread(s) (one by
  * default: one forward pass at a time, as a GPU wants), so the model never idles while work is
  * queued. Mask pasting and RLE run on separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
  * {@code queueCapacity} images are waiting.
@@ -100,15 +103,42 @@ public final class InferenceBatcher implements AutoCloseable {
     return f;
   }
 
+  /**
+   * The canvas an image is padded to when it runs alone (its resized size rounded up to the
+   * model's size divisibility). Only images with the same canvas share a batch, so an image's
+   * detections never depend on which other images it was batched with, and re-runs give the
+   * same results whatever the timing.
+   */
+  private long canvas(Job j) {
+    int d = model.bundle().sizeDivisibility();
+    long h = (j.image().height() + d - 1L) / d;
+    long w = (j.image().width() + d - 1L) / d;
+    return h << 32 | w;
+  }
+
   private void loop() {
+    // jobs taken off the queue but not yet run (a different canvas than the batch being formed);
+    // the oldest is always served first, so none starves
+    ArrayDeque<Job> pending = new ArrayDeque<>();
     List<Job> batch = new ArrayList<>(maxBatch);
-    while (!closed || !queue.isEmpty()) {
+    while (!closed || !queue.isEmpty() || !pending.isEmpty()) {
       try {
-        Job first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+        if (pending.isEmpty()) {
+          Job first = queue.poll(100, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          pending.add(first);
         }
-        batch.add(first);
+        queue.drainTo(pending);
+        long key = canvas(pending.peekFirst());
+        for (Iterator<Job> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
+          Job j = it.next();
+          if (canvas(j) == key) {
+            batch.add(j);
+            it.remove();
+          }
+        }
         long deadline = System.nanoTime() + maxWaitNanos;
         while (batch.size() < maxBatch) {
           long left = deadline - System.nanoTime();
@@ -116,7 +146,11 @@ public final class InferenceBatcher implements AutoCloseable {
           if (next == null) {
             break;
           }
-          batch.add(next);
+          if (canvas(next) == key) {
+            batch.add(next);
+          } else {
+            pending.add(next);
+          }
         }
         run(List.copyOf(batch));
       } catch (InterruptedException e) {
@@ -126,6 +160,7 @@ public final class InferenceBatcher implements AutoCloseable {
         batch.clear();
       }
     }
+    pending.forEach(j -> j.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran")));
     Job leftover;
     while ((leftover = queue.poll()) != null) {
       leftover.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran"));

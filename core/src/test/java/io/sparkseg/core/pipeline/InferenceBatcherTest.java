@@ -109,6 +109,45 @@ class InferenceBatcherTest {
     }
   }
 
+  @Test
+  void imagesOfDifferentCanvasesNeverShareABatchSoResultsMatchSingleImageRuns() throws Exception {
+    Path root = repoRoot();
+    ImageDecoder decoder = new ImageDecoder();
+    // two sample images whose resized sizes round up to different 32-multiples
+    RgbImage a = decoder.decode(Files.readAllBytes(root.resolve("samples/images/val_000000.jpg"))).image();
+    RgbImage b = decoder.decode(Files.readAllBytes(root.resolve("samples/images/val_000002.jpg"))).image();
+    PredictOptions options = new PredictOptions(0.05f, 0.5f);
+    try (MaskRcnnModel model = MaskRcnnModel.load(ModelBundle.load(root.resolve("samples/model")), "cpu")) {
+      int d = model.bundle().sizeDivisibility();
+      int[] sa = model.bundle().resize().resizedSize(a.width(), a.height());
+      int[] sb = model.bundle().resize().resizedSize(b.width(), b.height());
+      assertTrue((sa[0] + d - 1) / d != (sb[0] + d - 1) / d || (sa[1] + d - 1) / d != (sb[1] + d - 1) / d,
+          "the two images need different canvases for this test");
+      List<RgbImage> images = List.of(a, b, a, b);
+      List<ImageResult> direct = new ArrayList<>();
+      for (RgbImage img : images) {
+        direct.add(model.predict(List.of(img), options).get(0));
+      }
+      try (InferenceBatcher batcher = new InferenceBatcher(model, 4, Duration.ofMillis(300), 8, 1)) {
+        List<CompletableFuture<InferenceBatcher.Output>> futures = new ArrayList<>();
+        for (RgbImage img : images) {
+          futures.add(batcher.submit(img, options));
+        }
+        for (int i = 0; i < images.size(); i++) {
+          InferenceBatcher.Output out = futures.get(i).get();
+          assertTrue(out.batchSize() <= 2, "only same-canvas images batch together: " + out.batchSize());
+          ImageResult r = out.result();
+          assertEquals(direct.get(i).instances().size(), r.instances().size(), "image " + i);
+          for (int j = 0; j < r.instances().size(); j++) {
+            assertEquals(direct.get(i).instances().get(j).score(), r.instances().get(j).score(), 1e-4);
+            assertTrue(iou(direct.get(i).instances().get(j).box(), r.instances().get(j).box()) > 0.999);
+          }
+        }
+        assertTrue(batcher.batchesRun() >= 2);
+      }
+    }
+  }
+
   private static double iou(io.sparkseg.core.result.BoundingBox a, io.sparkseg.core.result.BoundingBox b) {
     double iw = Math.min(a.x2(), b.x2()) - Math.max(a.x(), b.x());
     double ih = Math.min(a.y2(), b.y2()) - Math.max(a.y(), b.y());

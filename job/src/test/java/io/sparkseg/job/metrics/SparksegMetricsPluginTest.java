@@ -43,7 +43,11 @@ class SparksegMetricsPluginTest {
 
     Path in = tmp.resolve("in");
     Files.createDirectories(in);
-    TestSpark.copySamples(in, 8);
+    // one sample image under 8 names: images share a batch only when they pad to the same canvas
+    Path sample = TestSpark.sampleImages(1).get(0);
+    for (int i = 0; i < 8; i++) {
+      Files.copy(sample, in.resolve("img" + i + ".jpg"));
+    }
     Files.write(in.resolve("broken.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
     TestSpark.CliResult res = TestSpark.cli("segment", "--input", in.toString(), "--output", tmp.resolve("out").toString(),
         "--model", TestSpark.modelDir().toString(), "--run-id", "metrics", "--partitions", "4", "--batch-size", "4",
