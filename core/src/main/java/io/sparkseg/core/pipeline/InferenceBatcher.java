@@ -139,8 +139,9 @@ public final class InferenceBatcher implements AutoCloseable {
             it.remove();
           }
         }
+        // wait for partners only while nothing else is ready: other work never waits behind a batch
         long deadline = System.nanoTime() + maxWaitNanos;
-        while (batch.size() < maxBatch) {
+        while (batch.size() < maxBatch && pending.isEmpty()) {
           long left = deadline - System.nanoTime();
           Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
           if (next == null) {
