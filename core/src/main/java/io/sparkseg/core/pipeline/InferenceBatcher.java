@@ -27,17 +27,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * results never depend on batch partners), and run by the batcher's inference thread(s) (one by
  * default: one forward pass at a time, as a GPU wants), so the model never idles while work is
  * queued. Mask pasting and RLE run on separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
- * {@code queueCapacity} images are waiting.
+ * {@code queueCapacity} images are queued, and the inference thread holds at most as many again
+ * while it sorts them by canvas.
  */
 public final class InferenceBatcher implements AutoCloseable {
   /** One image's result, with its share of its batch's forward time and the size of that batch. */
   public record Output(ImageResult result, double inferenceMs, int batchSize) {}
 
-  private record Job(ResizedImage image, PredictOptions options, CompletableFuture<Output> result, long enqueuedNanos) {}
+  /** {@code canvas}: see {@link #canvas}; images share a batch only when it is equal. */
+  private record Job(ResizedImage image, long canvas, PredictOptions options, CompletableFuture<Output> result,
+      long enqueuedNanos) {}
 
   private final MaskRcnnModel model;
   private final BatchListener listener;
   private final int maxBatch;
+  private final int queueCapacity;
   private final long maxWaitNanos;
   private final BlockingQueue<Job> queue;
   private final List<Thread> inferenceThreads = new ArrayList<>();
@@ -70,6 +74,7 @@ public final class InferenceBatcher implements AutoCloseable {
     this.model = model;
     this.listener = listener;
     this.maxBatch = maxBatch;
+    this.queueCapacity = queueCapacity;
     this.maxWaitNanos = maxWait.toNanos();
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.postprocess = Executors.newFixedThreadPool(postprocessThreads, r -> {
@@ -99,7 +104,7 @@ public final class InferenceBatcher implements AutoCloseable {
       throw new IllegalStateException("batcher is closed");
     }
     CompletableFuture<Output> f = new CompletableFuture<>();
-    queue.put(new Job(image, options, f, System.nanoTime()));
+    queue.put(new Job(image, canvas(image), options, f, System.nanoTime()));
     return f;
   }
 
@@ -109,10 +114,10 @@ public final class InferenceBatcher implements AutoCloseable {
    * detections never depend on which other images it was batched with, and re-runs give the
    * same results whatever the timing.
    */
-  private long canvas(Job j) {
+  private long canvas(ResizedImage image) {
     int d = model.bundle().sizeDivisibility();
-    long h = (j.image().height() + d - 1L) / d;
-    long w = (j.image().width() + d - 1L) / d;
+    long h = (image.height() + d - 1L) / d;
+    long w = (image.width() + d - 1L) / d;
     return h << 32 | w;
   }
 
@@ -130,11 +135,11 @@ public final class InferenceBatcher implements AutoCloseable {
           }
           pending.add(first);
         }
-        queue.drainTo(pending);
-        long key = canvas(pending.peekFirst());
+        queue.drainTo(pending, Math.max(0, queueCapacity - pending.size()));
+        long key = pending.peekFirst().canvas();
         for (Iterator<Job> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
           Job j = it.next();
-          if (canvas(j) == key) {
+          if (j.canvas() == key) {
             batch.add(j);
             it.remove();
           }
@@ -147,7 +152,7 @@ public final class InferenceBatcher implements AutoCloseable {
           if (next == null) {
             break;
           }
-          if (canvas(next) == key) {
+          if (next.canvas() == key) {
             batch.add(next);
           } else {
             pending.add(next);

@@ -226,7 +226,7 @@ public final class BenchCommand implements Runnable {
       Files.writeString(manifest, csv.toString());
       SegmentOptions o = new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
           workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-          new PipelineSettings(batchSize, 50, 2 * batchSize, 0, 0, inferenceThreads), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
+          PipelineSettings.forBatch(batchSize, inferenceThreads), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
           workDir.resolve("cache").toAbsolutePath().toString(), 0);
       return SegmentJob.run(session.spark(), o);
     }

@@ -27,7 +27,12 @@ public record PipelineSettings(int maxBatch, long maxBatchWaitMs, int prefetch, 
 
   /** The defaults for a batch size: a short wait, two batches of prefetch, threads per core. */
   public static PipelineSettings forBatch(int maxBatch) {
-    return new PipelineSettings(maxBatch, 50, 2 * maxBatch, 0, 0, 1);
+    return forBatch(maxBatch, 1);
+  }
+
+  /** As {@link #forBatch(int)} with {@code inferenceThreads} threads running forward passes. */
+  public static PipelineSettings forBatch(int maxBatch, int inferenceThreads) {
+    return new PipelineSettings(maxBatch, 50, 2 * maxBatch, 0, 0, inferenceThreads);
   }
 
   /** These settings with the 0 ("auto") thread counts replaced by this executor's core count. */
