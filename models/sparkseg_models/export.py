@@ -16,6 +16,9 @@ Commands::
   # sparkseg checkpoint written by sparkseg_models.train
   python -m sparkseg_models.export checkpoint --checkpoint runs/main/last.pt --out ../samples/model
 
+  # an existing bundle's weights, exported again with this exporter (e.g. after faster ops)
+  python -m sparkseg_models.export rebundle --bundle ../samples/model --out /tmp/model-new --version 1.2.0
+
   # a torchvision maskrcnn_* / keypointrcnn_* state_dict + category list
   python -m sparkseg_models.export torchvision --arch maskrcnn_resnet50_fpn --state-dict my.pth \\
       --categories cats.json --out my_bundle [--min-size 800 --max-size 1333]
@@ -34,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskrcnn_inference
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
@@ -43,10 +47,18 @@ FORMAT = "sparkseg-bundle/1"
 
 
 class BundleModule(nn.Module):
-    """Backbone + RPN + RoIHeads of a torchvision GeneralizedRCNN behind the bundle's tensor contract."""
+    """Backbone + RPN + RoIHeads of a torchvision GeneralizedRCNN behind the bundle's tensor contract.
+
+    Inference follows torchvision's ``RoIHeads.forward`` except that the keypoint branch only runs on
+    detections whose label has keypoints (``keypoint_labels``; empty = every detection, as torchvision):
+    the other rows get zero keypoints, which no consumer reads.
+    """
+
+    # a real type, not a string (this module uses postponed annotations): TorchScript reads it
+    __annotations__ = {"keypoint_labels": List[int]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
-                 mask_resolution: int = 28):
+                 keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -56,6 +68,7 @@ class BundleModule(nn.Module):
         self.has_masks = has_masks
         self.has_keypoints = has_keypoints
         self.num_keypoints = num_keypoints
+        self.keypoint_labels = list(keypoint_labels or [])
         self.mask_resolution = mask_resolution
         self.size_divisible = 32
 
@@ -77,7 +90,7 @@ class BundleModule(nn.Module):
         il = ImageList(x, image_sizes)
         features = self.backbone(x)
         proposals, _ = self.rpn(il, features, None)
-        dets, _ = self.roi_heads(features, proposals, il.image_sizes, None)
+        dets = self._detect(features, proposals, il.image_sizes)
         boxes: List[Tensor] = []
         scores: List[Tensor] = []
         labels: List[Tensor] = []
@@ -111,14 +124,57 @@ class BundleModule(nn.Module):
                 torch.cat(kpscores), torch.cat(index))
 
 
-def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD):
+    def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor],
+                image_sizes: List[Tuple[int, int]]) -> List[Dict[str, Tensor]]:
+        rh = self.roi_heads
+        box_features = rh.box_head(rh.box_roi_pool(features, proposals, image_sizes))
+        class_logits, box_regression = rh.box_predictor(box_features)
+        boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, image_sizes)
+        result: List[Dict[str, Tensor]] = []
+        for i in range(len(boxes)):
+            result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
+        if self.roi_heads.mask_roi_pool is not None and self.roi_heads.mask_head is not None \
+                and self.roi_heads.mask_predictor is not None:
+            mask_features = self.roi_heads.mask_roi_pool(features, boxes, image_sizes)
+            mask_logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(mask_features))
+            for mask_prob, r in zip(maskrcnn_inference(mask_logits, labels), result):
+                r["masks"] = mask_prob
+        if self.roi_heads.keypoint_roi_pool is not None and self.roi_heads.keypoint_head is not None \
+                and self.roi_heads.keypoint_predictor is not None:
+            picked: List[Tensor] = []
+            kp_boxes: List[Tensor] = []
+            for i in range(len(boxes)):
+                if len(self.keypoint_labels) == 0:
+                    sel = torch.arange(labels[i].shape[0], device=labels[i].device)
+                else:
+                    hit = torch.zeros_like(labels[i], dtype=torch.bool)
+                    for lab in self.keypoint_labels:
+                        hit = hit | (labels[i] == lab)
+                    sel = hit.nonzero().reshape(-1)
+                picked.append(sel)
+                kp_boxes.append(boxes[i][sel])
+            kp_features = self.roi_heads.keypoint_roi_pool(features, kp_boxes, image_sizes)
+            kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(kp_features))
+            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
+            for i in range(len(boxes)):
+                n = boxes[i].shape[0]
+                k = self.num_keypoints
+                full = torch.zeros((n, k, 3), dtype=boxes[i].dtype, device=boxes[i].device)
+                full_scores = torch.zeros((n, k), dtype=boxes[i].dtype, device=boxes[i].device)
+                full[picked[i]] = kp_xy[i]
+                full_scores[picked[i]] = kp_scores[i]
+                result[i]["keypoints"] = full
+                result[i]["keypoints_scores"] = full_scores
+        return result
+
+def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None):
     ops.patch_torchvision()
     model = model.eval()
     rh = model.roi_heads
     has_masks = rh.has_mask()
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
-    mod = BundleModule(model, mean, std, has_masks, has_kp, k).eval()
+    mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels).eval()
     return torch.jit.script(mod), has_masks, has_kp, k
 
 
@@ -159,7 +215,8 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
                  name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
                  training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
                  mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
-    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std)
+    keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
+    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels)
     os.makedirs(out_dir, exist_ok=True)
     pt = os.path.join(out_dir, "model.pt")
     tmp = pt + ".tmp"
@@ -193,6 +250,8 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
             "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],
             "box_format": "xyxy", "coordinates": "resized_input", "mask_resolution": 28, "num_keypoints": k,
             "has_masks": has_masks, "has_keypoints": has_kp,
+            # the keypoint branch runs on detections of these labels only (empty: all)
+            "keypoint_labels": keypoint_labels if has_kp else [],
         },
         "thresholds": {"score": score_threshold, "mask": mask_threshold},
     }
@@ -233,6 +292,45 @@ def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-mas
         training.update(extra_training)
     return write_bundle(model, out_dir, default_categories(), cfg["min_size"], cfg["max_size"], name=name,
                         version=version, architecture=architecture_string(cfg), training=training)
+
+
+def load_bundle_model(bundle_dir: str):
+    """The eager torchvision model of a sparkseg bundle: architecture from model.json's
+    ``training.model_config``, weights from the scripted model.pt (same state_dict keys; the
+    normalization buffers of the wrapper are checked against the eager transform and dropped)."""
+    with open(os.path.join(bundle_dir, "model.json")) as f:
+        meta = json.load(f)
+    cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
+    if not cfg:
+        raise ValueError(f"{bundle_dir}/model.json has no training.model_config: the architecture is unknown")
+    model = build_model(cfg)
+    scripted = torch.jit.load(os.path.join(bundle_dir, meta.get("model_file", "model.pt")), map_location="cpu")
+    weights = scripted.state_dict()
+    for key, want in (("mean", model.transform.image_mean), ("std", model.transform.image_std)):
+        if key in weights:
+            got = weights.pop(key).flatten().tolist()
+            if any(abs(g - w) > 1e-6 for g, w in zip(got, want)):
+                raise ValueError(f"bundle {key} {got} differs from the eager model's {want}")
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if missing or unexpected:
+        raise ValueError(f"weights do not fit the eager model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return model.eval(), meta
+
+
+def rebundle(bundle_dir: str, out_dir: str, version: str) -> dict:
+    """Writes ``bundle_dir``'s weights again with this exporter (e.g. after faster pure-aten ops), keeping
+    its name, categories, thresholds and training record; the record notes the re-export."""
+    model, meta = load_bundle_model(bundle_dir)
+    resize = meta["input"]["resize"]
+    training = dict(meta.get("training") or {})
+    training["re_exported"] = {"from_version": meta.get("version"), "from_sha256": meta.get("sha256"),
+                               "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    thresholds = meta.get("thresholds", {})
+    norm = meta.get("input", {}).get("normalization", {})
+    return write_bundle(model, out_dir, meta["categories"], resize["min_size"], resize["max_size"], name=meta["name"],
+                        version=version, architecture=meta.get("architecture", ""), training=training,
+                        score_threshold=thresholds.get("score", 0.5), mask_threshold=thresholds.get("mask", 0.5),
+                        mean=norm.get("mean", IMAGE_MEAN), std=norm.get("std", IMAGE_STD))
 
 
 # ---------------------------------------------------------------- torchvision checkpoints
@@ -303,6 +401,10 @@ def main(argv=None):
     a1.add_argument("--name", default="sparkseg-synthetic-maskrcnn")
     a1.add_argument("--version", default="1.0.0")
     a1.add_argument("--training-json", default=None, help="extra JSON merged into the 'training' field")
+    a3 = sub.add_parser("rebundle", help="re-export a sparkseg bundle's weights with this exporter")
+    a3.add_argument("--bundle", required=True)
+    a3.add_argument("--out", required=True)
+    a3.add_argument("--version", required=True)
     a2 = sub.add_parser("torchvision", help="convert a torchvision maskrcnn_*/keypointrcnn_* state_dict")
     a2.add_argument("--arch", required=True, choices=TV_ARCHS)
     a2.add_argument("--state-dict", required=True)
@@ -318,6 +420,10 @@ def main(argv=None):
     if a.cmd == "checkpoint":
         extra = json.loads(a.training_json) if a.training_json else None
         meta = export_checkpoint(a.checkpoint, a.out, a.name, a.version, extra)
+    elif a.cmd == "rebundle":
+        if os.path.abspath(a.bundle) == os.path.abspath(a.out):
+            raise SystemExit("--out must differ from --bundle (the weights are read from it)")
+        meta = rebundle(a.bundle, a.out, a.version)
     else:
         meta = export_torchvision(a.arch, a.state_dict, a.categories, a.out, a.min_size, a.max_size, a.name,
                                   a.version, a.detections_per_img, a.rpn_post_nms_top_n)

@@ -11,8 +11,8 @@ normalizes, resizes with the torchvision rule (min_size/max_size of the bundle),
    "keypoints": [[x, y, score] x K], "mask": {"size": [h, w], "counts": [uncompressed column-major RLE
    of (pasted probability > 0.5)]}}]}
 
-  /usr/bin/python3 -m sparkseg_models.golden --checkpoint runs/main/last.pt --bundle ../samples/model \\
-      --images ../samples/images --out ../samples/golden --num 5
+  /usr/bin/python3 -m sparkseg_models.golden --bundle ../samples/model \\
+      --images ../samples/images --out ../samples/golden --num 5 [--checkpoint runs/main/last.pt]
 """
 from __future__ import annotations
 
@@ -56,10 +56,11 @@ def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_thres
 
 
 def main(argv=None):
-    from .export import load_checkpoint
+    from .export import load_bundle_model, load_checkpoint
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--bundle", required=True, help="bundle folder exported from the same checkpoint")
+    ap.add_argument("--checkpoint", default=None,
+                    help="training checkpoint (default: the weights inside the bundle's model.pt)")
+    ap.add_argument("--bundle", required=True, help="bundle folder (exported from --checkpoint when given)")
     ap.add_argument("--images", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--num", type=int, default=5)
@@ -67,7 +68,10 @@ def main(argv=None):
     ap.add_argument("--score-threshold", type=float, default=0.05)
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
-    model, ck = load_checkpoint(a.checkpoint)
+    if a.checkpoint:
+        model, _ = load_checkpoint(a.checkpoint)
+    else:
+        model, _ = load_bundle_model(a.bundle)
     meta = json.load(open(os.path.join(a.bundle, "model.json")))
     rs = meta["input"]["resize"]
     assert model.transform.min_size == (rs["min_size"],) and model.transform.max_size == rs["max_size"], \

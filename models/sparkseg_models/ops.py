@@ -6,15 +6,18 @@ They follow torchvision's CPU kernels (torchvision 0.14):
   already kept box is > ``iou_threshold``.  IoU is computed with the kernel's formula
   ``inter / (area_i + area_j - inter)``.  The greedy result is obtained as the fixed point of
   ``keep[j] = not any(keep[i] and iou[i, j] > thr for i < j)``, which is reached after at most N rounds
-  (after round t the first t entries are final), usually after a few.
+  (after round t the first t entries are final), usually after a few; each round is one matrix-vector
+  product.
 * ``roi_align``: average of bilinear samples per bin; ``aligned`` shifts boxes by -0.5; without it the
   RoI size is clamped to >= 1; ``sampling_ratio <= 0`` uses ``ceil(roi_size / output_size)`` samples per
   bin and RoI; samples outside ``[-1, H] x [-1, W]`` contribute 0; samples in ``[-1, 0]`` use the border;
   the sum is divided by ``max(grid_h * grid_w, 1)``.  The bilinear samples come from aten's
-  ``grid_sample`` (a native kernel) at coordinates clamped the way the kernel clamps them, which
-  makes it about as fast as the C++ op.
+  ``grid_sample`` (a native kernel) at coordinates clamped the way the kernel clamps them; samples the
+  kernel drops sit outside the map (zero padding); ``avg_pool2d`` averages each bin.
 """
 from __future__ import annotations
+
+import contextlib
 
 from typing import List
 
@@ -31,16 +34,16 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     b = boxes[order]
     x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
     area = (x2 - x1) * (y2 - y1)
-    w = (torch.min(x2[:, None], x2[None, :]) - torch.max(x1[:, None], x1[None, :])).clamp(min=0)
-    h = (torch.min(y2[:, None], y2[None, :]) - torch.max(y1[:, None], y1[None, :])).clamp(min=0)
-    inter = w * h
+    w = (torch.min(x2[:, None], x2[None, :]) - torch.max(x1[:, None], x1[None, :])).clamp_(min=0)
+    h = (torch.min(y2[:, None], y2[None, :]) - torch.max(y1[:, None], y1[None, :])).clamp_(min=0)
+    inter = w.mul_(h)
     iou = inter / (area[:, None] + area[None, :] - inter)
-    n = b.shape[0]
-    upper = torch.ones((n, n), dtype=torch.bool, device=boxes.device).triu(1)
-    sup = (iou > iou_threshold) & upper
-    keep = torch.ones((n,), dtype=torch.bool, device=boxes.device)
-    for _ in range(n + 1):
-        new_keep = ~((sup & keep[:, None]).any(0))
+    # sup[i, j] = 1 when the higher-ranked box i would suppress j; as a float matrix, one matrix-vector
+    # product per round counts the kept boxes suppressing each box
+    sup = (iou > iou_threshold).to(b.dtype).triu_(1)
+    keep = torch.ones((b.shape[0],), dtype=torch.bool, device=boxes.device)
+    for _ in range(b.shape[0] + 1):
+        new_keep = torch.mv(sup.t(), keep.to(b.dtype)) == 0
         if bool(torch.equal(new_keep, keep)):
             break
         keep = new_keep
@@ -49,17 +52,18 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
 
 def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int], spatial_scale: float = 1.0,
               sampling_ratio: int = -1, aligned: bool = False) -> Tensor:
-    # The kernel's sample grid is separable (sample (a, b) of a bin sits at row y_a, column x_b, and
-    # is counted iff both coordinates are in range), and so is bilinear interpolation.  So each RoI's
-    # output is Wy @ F @ Wx^T with per-axis weight matrices: two matmuls per image instead of
-    # gathering 4 corners x every sample x every channel.
+    # Bin (p, q) of a RoI averages a Gh x Gw grid of bilinear samples, and those grids tile the RoI
+    # evenly; so one grid_sample call gathers every sample of every RoI of an image (as one long row,
+    # which keeps the kernel's vector loop full) and avg_pool2d averages each bin's grid.
     out_hw: List[int] = _pair(output_size)
     ph, pw = out_hw[0], out_hw[1]
     n_img, c, hgt, wid = input.shape[0], input.shape[1], input.shape[2], input.shape[3]
     k = boxes.shape[0]
     if k == 0:
         return input.new_zeros((0, c, ph, pw))
-    rois = boxes.to(input.dtype)
+    dt = input.dtype
+    dev = input.device
+    rois = boxes.to(dt)
     offset = 0.5 if aligned else 0.0
     x1 = rois[:, 1] * spatial_scale - offset
     y1 = rois[:, 2] * spatial_scale - offset
@@ -73,68 +77,89 @@ def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int],
     bw = rw / pw
     bh = rh / ph
     if sampling_ratio > 0:
-        gh = torch.full((k,), sampling_ratio, dtype=torch.int64, device=input.device)
+        gh = torch.full((k,), sampling_ratio, dtype=torch.int64, device=dev)
         gw = gh
     else:
         gh = torch.ceil(rh / ph).to(torch.int64)
         gw = torch.ceil(rw / pw).to(torch.int64)
     gmax_h = max(int(gh.max()), 1)
     gmax_w = max(int(gw.max()), 1)
-    dev = input.device
-    iy = torch.arange(gmax_h, device=dev)
-    ix = torch.arange(gmax_w, device=dev)
-    py = torch.arange(ph, device=dev).to(input.dtype)
-    px = torch.arange(pw, device=dev).to(input.dtype)
-    ghf = gh.to(input.dtype).clamp(min=1.0)
-    gwf = gw.to(input.dtype).clamp(min=1.0)
-    # [K, ph, Gh] and [K, pw, Gw], same operation order as the kernel
-    ys = y1[:, None, None] + py[None, :, None] * bh[:, None, None] + \
-        (iy.to(input.dtype)[None, None, :] + 0.5) * bh[:, None, None] / ghf[:, None, None]
-    xs = x1[:, None, None] + px[None, :, None] * bw[:, None, None] + \
-        (ix.to(input.dtype)[None, None, :] + 0.5) * bw[:, None, None] / gwf[:, None, None]
-    vy = (ys >= -1.0) & (ys <= float(hgt)) & (iy[None, None, :] < gh[:, None, None])
-    vx = (xs >= -1.0) & (xs <= float(wid)) & (ix[None, None, :] < gw[:, None, None])
-    ys = ys.clamp(min=0.0, max=float(hgt - 1))
-    xs = xs.clamp(min=0.0, max=float(wid - 1))
-    y_lo = ys.floor().to(torch.int64)
-    x_lo = xs.floor().to(torch.int64)
-    y_hi = (y_lo + 1).clamp(max=hgt - 1)
-    x_hi = (x_lo + 1).clamp(max=wid - 1)
-    # (y, x) of every sample, already clamped like the kernel, so grid_sample's own border rule never
-    # applies; out-of-range samples are zeroed by the validity mask instead
-    valid = vy.to(input.dtype)[:, :, :, None, None] * vx.to(input.dtype)[:, None, None, :, :]  # [K,ph,Gh,pw,Gw]
-    gy = ys * (2.0 / float(max(hgt - 1, 1))) - 1.0
-    gx = xs * (2.0 / float(max(wid - 1, 1))) - 1.0
+    gy = _sample_coords(y1, bh, gh, ph, gmax_h, hgt)     # [K, ph, Gh]
+    gx = _sample_coords(x1, bw, gw, pw, gmax_w, wid)     # [K, pw, Gw]
     grid = torch.stack([gx[:, None, None, :, :].expand(k, ph, gmax_h, pw, gmax_w),
                         gy[:, :, :, None, None].expand(k, ph, gmax_h, pw, gmax_w)], dim=-1)
-    grid = grid.reshape(k, ph * gmax_h, pw * gmax_w, 2)
-    count = (gh * gw).clamp(min=1).to(input.dtype)
+    # avg_pool2d divides by the full Gh x Gw grid; RoIs with fewer samples (adaptive ratio) are rescaled
+    adaptive = sampling_ratio <= 0
+    rescale = float(gmax_h * gmax_w) / (gh * gw).clamp(min=1).to(dt)
+    if n_img == 1:
+        return _pool_samples(input, grid, k, ph, pw, gmax_h, gmax_w, rescale, adaptive)
     out = input.new_zeros((k, c, ph, pw))
     bidx = rois[:, 0].to(torch.int64)
     for b in range(n_img):
         sel = (bidx == b).nonzero().reshape(-1)
-        kb = sel.shape[0]
-        if kb == 0:
+        if sel.shape[0] == 0:
             continue
-        g = grid.index_select(0, sel).reshape(1, kb * ph * gmax_h, pw * gmax_w, 2)
-        samples = torch.nn.functional.grid_sample(input[b:b + 1], g, mode="bilinear", padding_mode="border",
-                                                  align_corners=True)                # [1, C, Kb*ph*Gh, pw*Gw]
-        samples = samples.reshape(c, kb, ph, gmax_h, pw, gmax_w) * valid.index_select(0, sel)[None]
-        res = samples.sum(dim=(3, 5)) / count.index_select(0, sel)[None, :, None, None]  # [C, Kb, ph, pw]
-        out.index_copy_(0, sel, res.permute(1, 0, 2, 3))
+        res = _pool_samples(input[b:b + 1], grid.index_select(0, sel), sel.shape[0], ph, pw, gmax_h, gmax_w,
+                            rescale.index_select(0, sel), adaptive)
+        out.index_copy_(0, sel, res)
     return out
 
 
-_PATCHED = False
+def _sample_coords(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int, gmax: int, size: int) -> Tensor:
+    """grid_sample coordinates (align_corners=False) of one axis' samples, [K, pooled, gmax]: computed and
+    clamped as the kernel does; samples the kernel drops are moved far outside the map, where
+    padding_mode="zeros" makes them contribute exactly 0."""
+    dt = start.dtype
+    i = torch.arange(gmax, device=start.device)
+    p = torch.arange(pooled, device=start.device).to(dt)
+    gf = grid.to(dt).clamp(min=1.0)
+    # same operation order as the kernel
+    v = start[:, None, None] + p[None, :, None] * bin_size[:, None, None] + \
+        (i.to(dt)[None, None, :] + 0.5) * bin_size[:, None, None] / gf[:, None, None]
+    valid = (v >= -1.0) & (v <= float(size)) & (i[None, None, :] < grid[:, None, None])
+    g = (v.clamp(min=0.0, max=float(size - 1)) * 2.0 + 1.0) / float(size) - 1.0
+    return torch.where(valid, g, torch.full_like(g, -8.0))
+
+
+def _pool_samples(feat: Tensor, grid: Tensor, k: int, ph: int, pw: int, gh: int, gw: int, rescale: Tensor,
+                  adaptive: bool) -> Tensor:
+    c = feat.shape[1]
+    g = grid.reshape(1, 1, k * ph * gh * pw * gw, 2)
+    samples = torch.nn.functional.grid_sample(feat, g, mode="bilinear", padding_mode="zeros",
+                                              align_corners=False)                 # [1, C, 1, K*ph*Gh*pw*Gw]
+    res = torch.nn.functional.avg_pool2d(samples.reshape(1, c, k * ph * gh, pw * gw), (gh, gw), (gh, gw))
+    res = res.reshape(c, k, ph, pw).permute(1, 0, 2, 3)
+    if adaptive:
+        res = res * rescale[:, None, None, None]
+    return res.contiguous()
+
+
+_NATIVE = {}
 
 
 def patch_torchvision():
     """Make torchvision's detection code use these ops (call before torch.jit.script)."""
-    global _PATCHED
     import torchvision.models.detection.roi_heads as roi_heads
     import torchvision.ops.boxes as tv_boxes
     import torchvision.ops.poolers as tv_poolers
+    if not _NATIVE:
+        _NATIVE.update(nms=tv_boxes.nms, pooler_roi_align=tv_poolers.roi_align, heads_roi_align=roi_heads.roi_align)
     tv_boxes.nms = nms
     tv_poolers.roi_align = roi_align
     roi_heads.roi_align = roi_align
-    _PATCHED = True
+
+
+@contextlib.contextmanager
+def native_torchvision():
+    """Within the block, torchvision's detection code uses its own C++ ops again (eager references)."""
+    import torchvision.models.detection.roi_heads as roi_heads
+    import torchvision.ops.boxes as tv_boxes
+    import torchvision.ops.poolers as tv_poolers
+    saved = (tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align)
+    if _NATIVE:
+        tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align = \
+            _NATIVE["nms"], _NATIVE["pooler_roi_align"], _NATIVE["heads_roi_align"]
+    try:
+        yield
+    finally:
+        tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align = saved

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sparkseg_models import export
+from sparkseg_models import export, ops
 from sparkseg_models.model import build_model
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
@@ -65,6 +65,55 @@ def test_scripted_matches_eager_model(tmp_path):
     assert torch.equal(out[2], eager["labels"])
     assert (boxes - eager["boxes"]).abs().max() < 0.05
     assert (out[1] - eager["scores"]).abs().max() < 1e-4
+
+
+def test_embedded_bundle_reexported_matches_eager_and_computes_keypoints_for_persons_only(tmp_path):
+    from PIL import Image
+    samples = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
+    model, meta = export.load_bundle_model(os.path.join(samples, "model"))
+    export.write_bundle(model, str(tmp_path), meta["categories"], 320, 512)
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    # validation images with persons and other categories
+    for name in ("val_000000.jpg", "val_000003.jpg"):
+        img = torch.from_numpy(np.asarray(Image.open(os.path.join(samples, "images", name)).convert("RGB")).copy())
+        img = img.permute(2, 0, 1).float() / 255
+        with torch.no_grad(), ops.native_torchvision():
+            eager = model([img])[0]
+        with torch.no_grad():
+            x = _resize_like_torchvision(img, 320.0, 512.0)
+            h, w = x.shape[-2:]
+            out = m(x[None], torch.tensor([[h, w]]))
+        sx, sy = img.shape[2] / w, img.shape[1] / h
+        assert torch.equal(out[2], eager["labels"])
+        assert (out[0] * torch.tensor([sx, sy, sx, sy]) - eager["boxes"]).abs().max() < 0.05
+        person = out[2] == 1
+        assert person.any() and (~person).any(), name
+        kps = out[4][person].clone()
+        kps[..., 0] *= sx
+        kps[..., 1] *= sy
+        assert (kps[..., :2] - eager["keypoints"][person][..., :2]).abs().max() < 0.5
+        assert (out[5][person] - eager["keypoints_scores"][person]).abs().max() < 1e-3
+        assert (out[4][~person] == 0).all() and (out[5][~person] == 0).all()
+
+
+def test_rebundle_keeps_weights_and_metadata(tmp_path):
+    torch.manual_seed(3)
+    model = build_model(TINY).eval()
+    first = export.write_bundle(model, str(tmp_path / "a"), export.default_categories(), 320, 512,
+                                name="tiny", version="1.0.0", training={"model_config": TINY},
+                                score_threshold=0.3)
+    export.main(["rebundle", "--bundle", str(tmp_path / "a"), "--out", str(tmp_path / "b"), "--version", "1.1.0"])
+    js = json.load(open(tmp_path / "b" / "model.json"))
+    assert (js["name"], js["version"], js["thresholds"]["score"]) == ("tiny", "1.1.0", 0.3)
+    assert js["categories"] == first["categories"]
+    assert js["training"]["re_exported"]["from_sha256"] == first["sha256"]
+    assert js["output"]["keypoint_labels"] == [1]
+    x = torch.rand(1, 3, 320, 448)
+    a = torch.jit.load(str(tmp_path / "a" / "model.pt"))(x, torch.tensor([[320, 448]]))
+    b = torch.jit.load(str(tmp_path / "b" / "model.pt"))(x, torch.tensor([[320, 448]]))
+    assert a[0].shape[0] > 0
+    for ta, tb in zip(a, b):
+        assert torch.equal(ta, tb)
 
 
 def test_torchvision_checkpoint_conversion(tmp_path):

@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from sparkseg_models.export import load_bundle_model  # noqa: E402
 from sparkseg_models.model import build_model  # noqa: E402
 
 
@@ -27,23 +28,10 @@ def load_eager(bundle: str, checkpoint: str = None):
         model = build_model(ck["config"])
         model.load_state_dict(ck["model"])
         return model.eval()
-    meta = json.load(open(os.path.join(bundle, "model.json")))
-    cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
-    if not cfg:
-        raise SystemExit(f"{bundle}/model.json has no training.model_config; pass --checkpoint")
-    model = build_model(cfg)
-    scripted = torch.jit.load(os.path.join(bundle, meta.get("model_file", "model.pt")), map_location="cpu")
-    weights = scripted.state_dict()
-    # the exported wrapper keeps the normalization as buffers; the eager model has it in its transform
-    for k, want in (("mean", model.transform.image_mean), ("std", model.transform.image_std)):
-        if k in weights:
-            got = weights.pop(k).flatten().tolist()
-            if any(abs(g - w) > 1e-6 for g, w in zip(got, want)):
-                raise SystemExit(f"bundle {k} {got} differs from the eager model's {want}")
-    missing, unexpected = model.load_state_dict(weights, strict=False)
-    if missing or unexpected:
-        raise SystemExit(f"weights do not fit the eager model: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    return model.eval()
+    try:
+        return load_bundle_model(bundle)[0]
+    except ValueError as e:
+        raise SystemExit(f"{e}; pass --checkpoint")
 
 
 def main(argv=None):
