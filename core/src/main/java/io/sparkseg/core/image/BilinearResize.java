@@ -7,6 +7,15 @@ package io.sparkseg.core.image;
  * resize. Writes into a caller-owned (padded) buffer to avoid a copy when batching.
  */
 public final class BilinearResize {
+  /** v / 255f for every byte value: the same float as the division, without dividing per sample. */
+  private static final float[] UNIT = new float[256];
+
+  static {
+    for (int v = 0; v < 256; v++) {
+      UNIT[v] = v / 255f;
+    }
+  }
+
   private BilinearResize() {}
 
   /** Source coordinate for a destination index, PyTorch's area_pixel_compute_source_index. */
@@ -49,10 +58,10 @@ public final class BilinearResize {
         float w1 = wx[x];
         float w0 = 1f - w1;
         for (int c = 0; c < 3; c++) {
-          float p00 = (rgb[row0 + x0[x] + c] & 0xff) / 255f;
-          float p01 = (rgb[row0 + x1[x] + c] & 0xff) / 255f;
-          float p10 = (rgb[row1 + x0[x] + c] & 0xff) / 255f;
-          float p11 = (rgb[row1 + x1[x] + c] & 0xff) / 255f;
+          float p00 = UNIT[rgb[row0 + x0[x] + c] & 0xff];
+          float p01 = UNIT[rgb[row0 + x1[x] + c] & 0xff];
+          float p10 = UNIT[rgb[row1 + x0[x] + c] & 0xff];
+          float p11 = UNIT[rgb[row1 + x1[x] + c] & 0xff];
           dest[outRow + c * plane + x] = wy0 * (w0 * p00 + w1 * p01) + wy1 * (w0 * p10 + w1 * p11);
         }
       }

@@ -5,7 +5,9 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.DirectColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -197,6 +199,8 @@ public final class ImageDecoder {
           out[o++] = v;
         }
       }
+    } else if (plain && nc == 3 && cs.isCS_sRGB() && copyInterleavedBytes(img, out)) {
+      // 8-bit interleaved samples (what JPEG/PNG decoders produce) copied straight from the buffer
     } else if (plain && nc == 3 && cs.isCS_sRGB()) {
       int[][] rows = new int[3][w];
       int[] bits = {cm.getComponentSize(0), cm.getComponentSize(1), cm.getComponentSize(2)};
@@ -226,6 +230,44 @@ public final class ImageDecoder {
       }
     }
     return new RgbImage(w, h, out);
+  }
+
+  /**
+   * Copies 8-bit pixel-interleaved 3-channel samples (any band order, e.g. BGR) into {@code out}
+   * as RGB; false when the raster is laid out otherwise (the generic path then reads it).
+   */
+  private static boolean copyInterleavedBytes(BufferedImage img, byte[] out) {
+    Raster raster = img.getRaster();
+    if (!(raster.getSampleModel() instanceof PixelInterleavedSampleModel sm)
+        || !(raster.getDataBuffer() instanceof DataBufferByte db) || db.getNumBanks() != 1
+        || sm.getNumBands() != 3 || sm.getPixelStride() < 3 || img.getColorModel().hasAlpha()) {
+      return false;
+    }
+    for (int b = 0; b < 3; b++) {
+      if (sm.getSampleSize(b) != 8) {
+        return false;
+      }
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int[] bands = sm.getBandOffsets();
+    int stride = sm.getScanlineStride();
+    int step = sm.getPixelStride();
+    byte[] data = db.getData();
+    int base = db.getOffset() - raster.getSampleModelTranslateY() * stride - raster.getSampleModelTranslateX() * step;
+    int r = bands[0];
+    int g = bands[1];
+    int bl = bands[2];
+    int o = 0;
+    for (int y = 0; y < h; y++) {
+      int i = base + y * stride;
+      for (int x = 0; x < w; x++, i += step) {
+        out[o++] = data[i + r];
+        out[o++] = data[i + g];
+        out[o++] = data[i + bl];
+      }
+    }
+    return true;
   }
 
   private static int scale(int v, int bits) {

@@ -55,6 +55,7 @@ public final class MaskPaster {
       r1[j] = i < padded - 1 ? i + 1 : i;
       ry[j] = src - i;
     }
+    float[] map = paddedMap(probs, offset, m);
     out.append(false, (long) ix0 * imageHeight);
     for (int x = ix0; x < ix1; x++) {
       float src = sourceIndex(scaleW, (int) (x - bx0));
@@ -66,8 +67,9 @@ public final class MaskPaster {
       for (int j = 0; j < rows; j++) {
         float wy1 = ry[j];
         float wy0 = 1f - wy1;
-        float v = wy0 * (wx0 * at(probs, offset, m, r0[j], c0) + wx1 * at(probs, offset, m, r0[j], c1))
-            + wy1 * (wx0 * at(probs, offset, m, r1[j], c0) + wx1 * at(probs, offset, m, r1[j], c1));
+        int a = r0[j] * padded;
+        int b = r1[j] * padded;
+        float v = wy0 * (wx0 * map[a + c0] + wx1 * map[a + c1]) + wy1 * (wx0 * map[b + c0] + wx1 * map[b + c1]);
         out.append(v > threshold, 1);
       }
       out.append(false, imageHeight - iy1);
@@ -76,12 +78,14 @@ public final class MaskPaster {
     return out.finish();
   }
 
-  /** The padded map: zero on the one-pixel border, the model's probabilities inside. */
-  private static float at(float[] probs, int offset, int m, int row, int col) {
-    if (row < 1 || col < 1 || row > m || col > m) {
-      return 0f;
+  /** The padded (m+2) x (m+2) map: zero on the one-pixel border, the model's probabilities inside. */
+  private static float[] paddedMap(float[] probs, int offset, int m) {
+    int padded = m + 2;
+    float[] map = new float[padded * padded];
+    for (int r = 0; r < m; r++) {
+      System.arraycopy(probs, offset + r * m, map, (r + 1) * padded + 1, m);
     }
-    return probs[offset + (row - 1) * m + (col - 1)];
+    return map;
   }
 
   private static float sourceIndex(float scale, int dst) {

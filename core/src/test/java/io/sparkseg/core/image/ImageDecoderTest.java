@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,6 +36,29 @@ class ImageDecoderTest {
       assertEquals(48, r.image().height());
       assertNear(new int[] {255, 0, 0}, px(r.image(), 5, 5), 12);
       assertNear(new int[] {0, 0, 255}, px(r.image(), 60, 40), 12);
+    }
+  }
+
+  @Test
+  void interleavedByteLayoutsMatchTheColourModelIncludingSubimages() {
+    java.util.Random rnd = new java.util.Random(7);
+    for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_INT_RGB}) {
+      BufferedImage img = new BufferedImage(37, 23, type);
+      for (int y = 0; y < 23; y++) {
+        for (int x = 0; x < 37; x++) {
+          img.setRGB(x, y, rnd.nextInt(1 << 24));
+        }
+      }
+      // a subimage's raster is translated inside its parent's buffer
+      for (BufferedImage im : new BufferedImage[] {img, img.getSubimage(5, 3, 20, 15)}) {
+        RgbImage rgb = ImageDecoder.toRgb(im);
+        for (int y = 0; y < im.getHeight(); y++) {
+          for (int x = 0; x < im.getWidth(); x++) {
+            int p = im.getRGB(x, y);
+            assertNear(new int[] {(p >> 16) & 0xFF, (p >> 8) & 0xFF, p & 0xFF}, px(rgb, x, y), 0);
+          }
+        }
+      }
     }
   }
 

@@ -8,16 +8,17 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,8 +29,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Turns an {@link InputSpec} into a Dataset of {@code (image_id long, path string)}, one row per
- * distinct image, with fully qualified paths (see {@link ImageIds}). Folders and globs are listed
+ * Turns an {@link InputSpec} into the {@code (image_id long, path string)} rows of a run
+ * ({@link ResolvedInput}), one per distinct image, with fully qualified paths (see {@link ImageIds}). Folders and globs are listed
  * on the driver through the Hadoop FileSystem API (recursively; names starting with '.' or '_'
  * are skipped); manifests are read with Spark. Nothing is opened or decoded here: a file that
  * disappears later is reported as {@code missing} by the segmenting task.
@@ -47,43 +48,67 @@ public final class InputResolver {
    *
    * @throws InputException with a message for the user
    */
-  public static Dataset<Row> resolve(SparkSession spark, InputSpec spec) {
+  public static ResolvedInput resolve(SparkSession spark, InputSpec spec) {
     String problem = spec.validate();
     if (problem != null) {
       throw new InputException(problem);
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> rows;
-    if (!InputSpec.blank(spec.input())) {
+    if (InputSpec.blank(spec.manifest())) {
+      // listed on the driver: checked there, no Spark job
       List<Row> listed = new ArrayList<>();
-      for (String p : listFiles(spec.input(), conf)) {
-        listed.add(RowFactory.create(ImageIds.fromNormalizedPath(p), p));
+      if (!InputSpec.blank(spec.input())) {
+        for (String p : listFiles(spec.input(), conf)) {
+          listed.add(RowFactory.create(ImageIds.fromNormalizedPath(p), p));
+        }
+      } else {
+        listed = readCocoImages(spec.cocoImages(), spec.imageRoot(), conf);
       }
-      rows = spark.createDataFrame(jsc.parallelize(listed, slices(jsc, listed.size())), SCHEMA);
-    } else if (!InputSpec.blank(spec.manifest())) {
-      rows = readManifest(spark, spec.manifest(), conf);
-    } else {
-      List<Row> listed = readCocoImages(spec.cocoImages(), spec.imageRoot(), conf);
-      rows = spark.createDataFrame(jsc.parallelize(listed, slices(jsc, listed.size())), SCHEMA);
+      return ResolvedInput.listed(spark, distinctChecked(listed, spec));
     }
-    // cached: counted and checked here, then partitioned by the job (manifests are read once)
-    Dataset<Row> distinct = rows.distinct().persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    // cached: counted and checked here, then partitioned by the job (the manifest is read once)
+    Dataset<Row> distinct = readManifest(spark, spec.manifest(), conf).distinct()
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     long n = distinct.count();
     if (n == 0) {
+      distinct.unpersist(false);
       throw new InputException("no input images found in " + spec.describe());
     }
     long ids = distinct.select("image_id").distinct().count();
     if (ids != n) {
       List<Row> dup = distinct.groupBy("image_id").count().filter("count > 1").limit(3).collectAsList();
+      distinct.unpersist(false);
       throw new InputException((n - ids) + " image ids are used by more than one path in "
           + spec.describe() + ", e.g. image_id " + dup.get(0).getLong(0));
     }
-    return distinct;
+    return ResolvedInput.table(spark, distinct, n);
   }
 
-  private static int slices(JavaSparkContext jsc, int n) {
-    return Math.max(1, Math.min(n, jsc.defaultParallelism()));
+  /** Drops repeated (id, path) rows keeping the first; fails when an id names two paths or nothing is left. */
+  static List<Row> distinctChecked(List<Row> rows, InputSpec spec) {
+    Map<Long, String> pathById = new HashMap<>();
+    List<Row> out = new ArrayList<>(rows.size());
+    long conflicts = 0;
+    Long example = null;
+    for (Row r : rows) {
+      long id = r.getLong(0);
+      String path = r.getString(1);
+      String seen = pathById.putIfAbsent(id, path);
+      if (seen == null) {
+        out.add(r);
+      } else if (!seen.equals(path)) {
+        conflicts++;
+        example = example == null ? id : example;
+      }
+    }
+    if (out.isEmpty()) {
+      throw new InputException("no input images found in " + spec.describe());
+    }
+    if (conflicts > 0) {
+      throw new InputException(conflicts + " image ids are used by more than one path in "
+          + spec.describe() + ", e.g. image_id " + example);
+    }
+    return out;
   }
 
   /** Lists the files a folder or glob names, sorted, qualified. */

@@ -3,6 +3,7 @@ package io.sparkseg.job.segment;
 import io.sparkseg.core.model.BundleFetcher;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.job.input.InputResolver;
+import io.sparkseg.job.input.ResolvedInput;
 import io.sparkseg.job.output.CocoResultsExporter;
 import io.sparkseg.job.output.OutputLayout;
 import io.sparkseg.job.output.RunSummary;
@@ -59,7 +60,7 @@ public final class SegmentJob {
     long tModel = System.nanoTime();
     LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), RunSummary.redact(o.modelUri()));
 
-    Dataset<Row> input = InputResolver.resolve(spark, o.input());
+    ResolvedInput input = InputResolver.resolve(spark, o.input());
     long total = input.count();
     long tInput = System.nanoTime();
     int partitions = o.partitions() > 0 ? o.partitions() : autoPartitions(total, spark.sparkContext().defaultParallelism());
@@ -69,7 +70,7 @@ public final class SegmentJob {
     RunMetrics metrics = new RunMetrics(spark.sparkContext());
     SegmentSettings settings = new SegmentSettings(o.modelUri(), o.modelCacheDir(), o.device(), o.pipeline(),
         o.scoreThreshold(), o.maskThreshold(), o.maxImagePixels(), new HadoopConf(hconf));
-    JavaRDD<Row> rows = input.repartition(partitions).javaRDD().mapPartitions(new PartitionSegmenter(settings, metrics));
+    JavaRDD<Row> rows = input.partitioned(partitions).mapPartitions(new PartitionSegmenter(settings, metrics));
     Dataset<Row> results = spark.createDataFrame(rows, Schemas.IMAGE_RESULT).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long done;
@@ -168,7 +169,7 @@ public final class SegmentJob {
       return s;
     } finally {
       results.unpersist(false);
-      input.unpersist(false);
+      input.release();
       spark.sparkContext().setJobDescription(null);
     }
   }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +39,7 @@ class InputResolverTest {
 
   private static Map<String, Long> resolve(InputSpec spec) {
     Map<String, Long> m = new TreeMap<>();
-    for (Row r : InputResolver.resolve(spark(), spec).collectAsList()) {
+    for (Row r : InputResolver.resolve(spark(), spec).rows().collectAsList()) {
       m.put(r.getString(1), r.getLong(0));
     }
     return m;
@@ -91,6 +92,48 @@ class InputResolverTest {
         + " {\"file_name\": \"sub/c.jpg\", \"id\": 43}], \"annotations\": [], \"categories\": []}");
     Map<String, Long> m = resolve(new InputSpec(null, null, gt.toString(), dir.resolve("imgs").toString()));
     assertEquals(Map.of(uri(dir.resolve("imgs/a.jpg")), 42L, uri(dir.resolve("imgs/sub/c.jpg")), 43L), m);
+  }
+
+  @Test
+  void listedInputsAreSlicedInOrderWithoutAShuffleAndManifestsRepartitioned() throws Exception {
+    ResolvedInput folder = InputResolver.resolve(spark(), new InputSpec(dir.resolve("imgs").toString(), null, null, null));
+    assertTrue(folder.listedOnDriver());
+    assertEquals(3, folder.count());
+    List<List<Row>> parts = folder.partitioned(2).glom().collect();
+    assertEquals(2, parts.size());
+    List<String> paths = parts.stream().flatMap(List::stream).map(r -> r.getString(1)).toList();
+    assertEquals(List.of(uri(dir.resolve("imgs/a.jpg")), uri(dir.resolve("imgs/b.png")), uri(dir.resolve("imgs/sub/c.jpg"))),
+        paths, "listing order kept across partitions");
+    assertTrue(!folder.partitioned(2).rdd().toDebugString().contains("Shuffled"), "no shuffle for listed inputs");
+    assertEquals(3, folder.partitioned(10).getNumPartitions(), "never more partitions than images");
+
+    Path csv = dir.resolve("three.csv");
+    Files.writeString(csv, "path\nimgs/a.jpg\nimgs/b.png\nimgs/sub/c.jpg\n");
+    ResolvedInput manifest = InputResolver.resolve(spark(), new InputSpec(null, csv.toString(), null, null));
+    try {
+      assertTrue(!manifest.listedOnDriver());
+      assertEquals(3, manifest.count());
+      JavaRDD<Row> rdd = manifest.partitioned(3);
+      assertEquals(3, rdd.getNumPartitions());
+      assertEquals(3, rdd.count());
+    } finally {
+      manifest.release();
+    }
+  }
+
+  @Test
+  void cocoListRepeatsAreDroppedButAnIdWithTwoFilesFails() throws Exception {
+    Path gt = dir.resolve("gt-dup.json");
+    Files.writeString(gt, "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}, {\"id\": 1, \"file_name\": \"a.jpg\"},"
+        + " {\"id\": 2, \"file_name\": \"b.png\"}]}");
+    assertEquals(Map.of(uri(dir.resolve("imgs/a.jpg")), 1L, uri(dir.resolve("imgs/b.png")), 2L),
+        resolve(new InputSpec(null, null, gt.toString(), dir.resolve("imgs").toString())));
+    Path clash = dir.resolve("gt-clash.json");
+    Files.writeString(clash, "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}, {\"id\": 1, \"file_name\": \"b.png\"}]}");
+    InputException e = assertThrows(InputException.class,
+        () -> InputResolver.resolve(spark(), new InputSpec(null, null, clash.toString(), dir.resolve("imgs").toString())));
+    assertTrue(e.getMessage().contains("1 image ids are used by more than one path") && e.getMessage().contains("image_id 1"),
+        e.getMessage());
   }
 
   @Test
