@@ -109,8 +109,13 @@ def main(argv=None):
     ap.add_argument("--config", default="{}", help="JSON overrides of model.DEFAULT_CONFIG")
     ap.add_argument("--train-min-sizes", default="288,304,320,336,352")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--resume", default=None)
+    ap.add_argument("--resume", default=None, help="training checkpoint: weights, optimizer, iteration and clock")
+    ap.add_argument("--init-bundle", default=None,
+                    help="start from a sparkseg bundle's weights (its model_config unless --config overrides) with "
+                         "a fresh optimizer, a new warm-up and a new --budget-min schedule")
     a = ap.parse_args(argv)
+    if a.resume and a.init_bundle:
+        ap.error("--resume and --init-bundle exclude each other")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -124,6 +129,13 @@ def main(argv=None):
         log.flush()
 
     cfg = json.loads(a.config)
+    init_weights, it_init = None, 0
+    if a.init_bundle:
+        from .export import load_bundle_model
+        bundle_model, meta = load_bundle_model(a.init_bundle)
+        cfg = dict(meta["training"]["model_config"], **cfg)
+        init_weights = bundle_model.state_dict()
+        it_init = int(meta["training"].get("iterations") or 0)
     sizes = tuple(int(s) for s in a.train_min_sizes.split(","))
     model = build_model(cfg, train_min_sizes=sizes)
     cfg = model.sparkseg_config
@@ -133,6 +145,10 @@ def main(argv=None):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr)
     it0, elapsed0 = 0, 0.0
+    if init_weights is not None:
+        model.load_state_dict(init_weights)
+        it0 = it_init
+        say(f"initialized from bundle {a.init_bundle} (trained {it_init} iterations before)")
     if a.resume:
         ck = torch.load(a.resume, map_location="cpu")
         model.load_state_dict(ck["model"])
@@ -145,6 +161,8 @@ def main(argv=None):
     ds = SyntheticTrain(a.data_seed, a.num_images, epoch_len=10 ** 7)
     budget = a.budget_min * 60.0
     t_start = time.time() - elapsed0
+    # a fresh optimizer warms up again; a resumed one continues where it was
+    warm_from = it0 if init_weights is not None else 0
     last_ckpt = time.time()
     model.train()
     it = it0
@@ -183,8 +201,8 @@ def main(argv=None):
         if el >= budget:
             break
         frac = el / budget
-        if it < a.warmup:
-            lr = a.lr * (0.05 + 0.95 * it / a.warmup)
+        if it - warm_from < a.warmup:
+            lr = a.lr * (0.05 + 0.95 * (it - warm_from) / a.warmup)
         else:
             lr = a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:

@@ -34,6 +34,19 @@ def load_eager(bundle: str, checkpoint: str = None):
         raise SystemExit(f"{e}; pass --checkpoint")
 
 
+def loaded_blas() -> str:
+    """The BLAS library this process really loaded (Debian's torch links libblas.so.3, whose
+    alternative may be the slow reference BLAS or OpenBLAS: a 3x difference for this model)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f
+                    if os.path.basename(line.split()[-1]).startswith(("libblas", "libopenblas"))}
+    except OSError:
+        return "unknown"
+    libs = sorted(os.path.realpath(x) for x in libs if x.startswith("/"))
+    return ", ".join(libs) or "none found"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", required=True)
@@ -61,7 +74,8 @@ def main(argv=None):
             n += len(b)
         dt = time.perf_counter() - t0
     result = {"what": "eager torchvision (torch %s), batch %d" % (torch.__version__, a.batch), "images": n,
-              "seconds": dt, "images_per_second": n / dt, "ms_per_image": 1000 * dt / n, "threads": a.threads}
+              "seconds": dt, "images_per_second": n / dt, "ms_per_image": 1000 * dt / n, "threads": a.threads,
+              "blas": loaded_blas()}
     print(json.dumps(result))
     if a.json:
         with open(a.json, "w") as f:

@@ -1,0 +1,29 @@
+import json
+
+import torch
+
+from sparkseg_models import export, train
+from sparkseg_models.model import build_model
+
+TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
+        "mask_layers": 2}
+
+
+def test_training_continues_from_a_bundle(tmp_path):
+    torch.manual_seed(4)
+    model = build_model(TINY).eval()
+    with torch.no_grad():   # a marker no fresh initialization would produce
+        model.roi_heads.box_predictor.cls_score.weight.fill_(0.3)
+    cfg = model.sparkseg_config
+    export.write_bundle(model, str(tmp_path / "bundle"), export.default_categories(), 320, 512,
+                        training={"model_config": cfg, "iterations": 1000})
+    train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"), "--budget-min", "0.05",
+                "--batch", "1", "--workers", "0", "--warmup", "5", "--train-min-sizes", "128"])
+    ck = torch.load(tmp_path / "run" / "last.pt", map_location="cpu")
+    assert ck["config"] == cfg
+    assert ck["iteration"] > 1000          # counted on from the bundle's record
+    # it trained from the bundle's weights: a few small steps away from them, not from a new random init
+    step = (ck["model"]["roi_heads.box_predictor.cls_score.weight"] - 0.3).abs().max().item()
+    assert 0 < step < 0.05, step
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "initialized from bundle" in log and json.dumps(cfg) in log
