@@ -234,7 +234,9 @@ public final class BenchCommand implements Runnable {
 
   @Command(name = "soak", mixinStandardHelpOptions = true,
       description = "Memory over a long run: the segment job over --num images (the samples cycled) in runs of "
-          + "--step images in one JVM, printing the process RSS and Java heap after each run.")
+          + "--step images in one JVM, printing the process RSS, the Java heap and the RSS outside the committed heap "
+          + "after each run (a default JVM grows its heap for a while: SPARKSEG_JAVA_OPTS='-Xms2g -Xmx2g' gives an "
+          + "executor-like fixed heap).")
   static final class Soak implements Callable<Integer> {
     @picocli.CommandLine.Mixin ModelArgs args;
 
@@ -263,6 +265,8 @@ public final class BenchCommand implements Runnable {
           p.put("rss_mb", ProcessMemory.rssMb());
           p.put("heap_used_mb", ProcessMemory.heapUsedMb());
           p.put("heap_committed_mb", ProcessMemory.heapCommittedMb());
+          // what the Java heap does not explain: libtorch, DJL, metaspace, thread stacks, malloc arenas
+          p.put("rss_outside_heap_mb", ProcessMemory.rssMb() - ProcessMemory.heapCommittedMb());
           p.put("images_per_second", s.get("images_per_second"));
           points.add(p);
           System.err.println("soak: " + p);
@@ -274,6 +278,8 @@ public final class BenchCommand implements Runnable {
       Map<String, Object> first = points.get(0);
       Map<String, Object> last = points.get(points.size() - 1);
       report.put("rss_last_over_first", (double) last.get("rss_mb") / (double) first.get("rss_mb"));
+      report.put("rss_outside_heap_last_over_first",
+          (double) last.get("rss_outside_heap_mb") / (double) first.get("rss_outside_heap_mb"));
       System.out.println(JSON.writeValueAsString(report));
       return 0;
     }
