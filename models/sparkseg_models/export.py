@@ -123,9 +123,10 @@ class BundleModule(nn.Module):
         return (torch.cat(boxes), torch.cat(scores), torch.cat(labels), torch.cat(masks), torch.cat(kps),
                 torch.cat(kpscores), torch.cat(index))
 
-
     def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor],
                 image_sizes: List[Tuple[int, int]]) -> List[Dict[str, Tensor]]:
+        # torchvision's RoIHeads.forward at inference, with the keypoint branch restricted; optional heads are
+        # tested as self.roi_heads.<head> (not through a local) so TorchScript drops the absent ones
         rh = self.roi_heads
         box_features = rh.box_head(rh.box_roi_pool(features, proposals, image_sizes))
         class_logits, box_regression = rh.box_predictor(box_features)
@@ -166,6 +167,7 @@ class BundleModule(nn.Module):
                 result[i]["keypoints"] = full
                 result[i]["keypoints_scores"] = full_scores
         return result
+
 
 def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None):
     ops.patch_torchvision()
