@@ -66,7 +66,10 @@ def test_bundle_reproduces_golden():
             assert abs(float(scores[i]) - d["score"]) < 1e-3
             assert (ob[i] - torch.tensor(d["box"])).abs().max() < 0.5
             kp = kps[i, :, :2] * torch.tensor([w / rw, h / rh])
-            assert (kp - torch.tensor([k[:2] for k in d["keypoints"]])).abs().max() < 1.0
+            if d["label"] in meta["output"]["keypoint_labels"]:
+                assert (kp - torch.tensor([k[:2] for k in d["keypoints"]])).abs().max() < 1.0
+            else:   # the bundle runs the keypoint branch on keypoint categories only
+                assert (kp == 0).all()
             gm = rle_decode(d["mask"]["counts"], h, w).astype(bool)
             pm = pasted[i, 0].numpy()
             union = (gm | pm).sum()
