@@ -5,18 +5,43 @@ import io.sparkseg.core.model.ImageBatch;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.model.RawDetections;
+import io.sparkseg.core.model.ResizeRule;
+import io.sparkseg.core.model.ResizedImage;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Measures what the model alone can do on this machine: forward passes over batches that were
- * resized and padded beforehand, so nothing but inference is timed. This is the ceiling the
+ * resized and padded beforehand (same-canvas images together, as the job batches them), so
+ * nothing but inference is timed. This is the ceiling the
  * end-to-end job is compared against. Also times post-processing (paste + RLE) per instance.
  */
 public final class ModelThroughput {
   private ModelThroughput() {}
+
+  /**
+   * Batches as the job's batcher forms them: only images of one canvas together (in order of
+   * first appearance), so the ceiling pays no padding the job would not pay.
+   */
+  static List<ImageBatch> sameCanvasBatches(List<RgbImage> images, ResizeRule rule, int sizeDivisibility,
+      int batchSize) {
+    Map<Long, List<ResizedImage>> byCanvas = new LinkedHashMap<>();
+    for (RgbImage image : images) {
+      ResizedImage r = ResizedImage.of(image, rule);
+      byCanvas.computeIfAbsent(r.canvas(sizeDivisibility), k -> new ArrayList<>()).add(r);
+    }
+    List<ImageBatch> batches = new ArrayList<>();
+    for (List<ResizedImage> group : byCanvas.values()) {
+      for (int i = 0; i < group.size(); i += batchSize) {
+        batches.add(ImageBatch.ofResized(group.subList(i, Math.min(group.size(), i + batchSize))));
+      }
+    }
+    return batches;
+  }
 
   /** Images per second and milliseconds per image of one measurement. */
   public record Result(String what, int images, double seconds, long instances, double postprocessSeconds) {
@@ -50,10 +75,8 @@ public final class ModelThroughput {
    */
   public static Result forwardOnly(MaskRcnnModel model, List<RgbImage> images, int batchSize, int warmup,
       int measuredImages, PredictOptions decodeWith, int threads) {
-    List<ImageBatch> batches = new ArrayList<>();
-    for (int i = 0; i < images.size(); i += batchSize) {
-      batches.add(ImageBatch.of(images.subList(i, Math.min(images.size(), i + batchSize)), model.bundle().resize()));
-    }
+    List<ImageBatch> batches =
+        sameCanvasBatches(images, model.bundle().resize(), model.bundle().sizeDivisibility(), batchSize);
     for (int i = 0; i < warmup; i++) {
       model.infer(batches.get(i % batches.size()));
     }

@@ -42,6 +42,17 @@ public final class ResizedImage {
     return width;
   }
 
+  /**
+   * The canvas this image is padded to when it runs alone (its resized size rounded up to
+   * {@code sizeDivisibility}), as one key: images with equal keys batch without extra padding
+   * and without changing each other's detections.
+   */
+  public long canvas(int sizeDivisibility) {
+    long h = (height + sizeDivisibility - 1L) / sizeDivisibility;
+    long w = (width + sizeDivisibility - 1L) / sizeDivisibility;
+    return h << 32 | w;
+  }
+
   /** {@code [3, height, width]} row-major; not copied. */
   float[] planes() {
     return planes;

@@ -109,16 +109,11 @@ public final class InferenceBatcher implements AutoCloseable {
   }
 
   /**
-   * The canvas an image is padded to when it runs alone (its resized size rounded up to the
-   * model's size divisibility). Only images with the same canvas share a batch, so an image's
-   * detections never depend on which other images it was batched with, and re-runs give the
-   * same results whatever the timing.
+   * Only images with the same canvas share a batch, so an image's detections never depend on
+   * which other images it was batched with, and re-runs give the same results whatever the timing.
    */
   private long canvas(ResizedImage image) {
-    int d = model.bundle().sizeDivisibility();
-    long h = (image.height() + d - 1L) / d;
-    long w = (image.width() + d - 1L) / d;
-    return h << 32 | w;
+    return image.canvas(model.bundle().sizeDivisibility());
   }
 
   private void loop() {
