@@ -25,14 +25,20 @@ public record PipelineSettings(int maxBatch, long maxBatchWaitMs, int prefetch, 
     }
   }
 
-  /** The defaults for a batch size: a short wait, two batches of prefetch, threads per core. */
+  /** Images each task keeps ahead of the model by default (as {@code segment.prefetch} in the defaults file). */
+  public static final int DEFAULT_PREFETCH = 8;
+
+  /**
+   * The defaults for a batch size, as {@code segment} uses them: a 50 ms wait, {@link #DEFAULT_PREFETCH}
+   * images ahead (at least two batches), threads per core.
+   */
   public static PipelineSettings forBatch(int maxBatch) {
     return forBatch(maxBatch, 1);
   }
 
   /** As {@link #forBatch(int)} with {@code inferenceThreads} threads running forward passes. */
   public static PipelineSettings forBatch(int maxBatch, int inferenceThreads) {
-    return new PipelineSettings(maxBatch, 50, 2 * maxBatch, 0, 0, inferenceThreads);
+    return new PipelineSettings(maxBatch, 50, Math.max(DEFAULT_PREFETCH, 2 * maxBatch), 0, 0, inferenceThreads);
   }
 
   /** These settings with the 0 ("auto") thread counts replaced by this executor's core count. */
