@@ -30,9 +30,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Turns an {@link InputSpec} into the {@code (image_id long, path string)} rows of a run
- * ({@link ResolvedInput}), one per distinct image, with fully qualified paths (see {@link ImageIds}). Folders and globs are listed
- * on the driver through the Hadoop FileSystem API (recursively; names starting with '.' or '_'
- * are skipped); manifests are read with Spark. Nothing is opened or decoded here: a file that
+ * ({@link ResolvedInput}), one per distinct image, with fully qualified paths (see
+ * {@link ImageIds}). Folders and globs are listed on the driver through the Hadoop FileSystem API
+ * (recursively; names starting with '.' or '_' are skipped); manifests are read with Spark. Nothing is opened or decoded here: a file that
  * disappears later is reported as {@code missing} by the segmenting task.
  */
 public final class InputResolver {

@@ -1,5 +1,6 @@
 package io.sparkseg.job.input;
 
+import java.util.Collections;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -27,7 +28,8 @@ public final class ResolvedInput {
   }
 
   static ResolvedInput listed(SparkSession spark, List<Row> rows) {
-    return new ResolvedInput(spark, List.copyOf(rows), null, rows.size());
+    // no copy: the resolver hands over a list it built (millions of rows on large folders)
+    return new ResolvedInput(spark, Collections.unmodifiableList(rows), null, rows.size());
   }
 
   static ResolvedInput table(SparkSession spark, Dataset<Row> cached, long count) {
