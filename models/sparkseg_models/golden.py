@@ -1,7 +1,7 @@
 """Golden outputs of EAGER torchvision inference for the Java parity test.
 
-The checkpoint's weights are loaded into the plain torchvision model (native torchvision ops, no
-patching), and the standard ``model([image])`` is run on the original image: ``model.transform``
+The weights (of ``--checkpoint``, else of the bundle's model.pt) are loaded into the plain torchvision
+model (native torchvision ops, no patching), and the standard ``model([image])`` is run on the original image: ``model.transform``
 normalizes, resizes with the torchvision rule (min_size/max_size of the bundle), pads, and
 ``postprocess`` maps boxes/keypoints back to the original size and pastes the 28x28 masks
 (``paste_masks_in_image``).  Each image gets ``<stem>.json``::

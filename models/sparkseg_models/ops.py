@@ -137,29 +137,35 @@ def _pool_samples(feat: Tensor, grid: Tensor, k: int, ph: int, pw: int, gh: int,
 _NATIVE = {}
 
 
-def patch_torchvision():
-    """Make torchvision's detection code use these ops (call before torch.jit.script)."""
+def _sites():
+    """The torchvision modules whose globals the detection code calls the ops through."""
     import torchvision.models.detection.roi_heads as roi_heads
     import torchvision.ops.boxes as tv_boxes
     import torchvision.ops.poolers as tv_poolers
+    return tv_boxes, tv_poolers, roi_heads
+
+
+def _install(nms_op, pooler_roi_align, heads_roi_align):
+    tv_boxes, tv_poolers, roi_heads = _sites()
+    tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align = nms_op, pooler_roi_align, heads_roi_align
+
+
+def patch_torchvision():
+    """Make torchvision's detection code use these ops (call before torch.jit.script)."""
+    tv_boxes, tv_poolers, roi_heads = _sites()
     if not _NATIVE:
-        _NATIVE.update(nms=tv_boxes.nms, pooler_roi_align=tv_poolers.roi_align, heads_roi_align=roi_heads.roi_align)
-    tv_boxes.nms = nms
-    tv_poolers.roi_align = roi_align
-    roi_heads.roi_align = roi_align
+        _NATIVE["ops"] = (tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align)
+    _install(nms, roi_align, roi_align)
 
 
 @contextlib.contextmanager
 def native_torchvision():
     """Within the block, torchvision's detection code uses its own C++ ops again (eager references)."""
-    import torchvision.models.detection.roi_heads as roi_heads
-    import torchvision.ops.boxes as tv_boxes
-    import torchvision.ops.poolers as tv_poolers
+    tv_boxes, tv_poolers, roi_heads = _sites()
     saved = (tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align)
     if _NATIVE:
-        tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align = \
-            _NATIVE["nms"], _NATIVE["pooler_roi_align"], _NATIVE["heads_roi_align"]
+        _install(*_NATIVE["ops"])
     try:
         yield
     finally:
-        tv_boxes.nms, tv_poolers.roi_align, roi_heads.roi_align = saved
+        _install(*saved)

@@ -18,16 +18,12 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from sparkseg_models.export import load_bundle_model  # noqa: E402
-from sparkseg_models.model import build_model  # noqa: E402
+from sparkseg_models.export import load_bundle_model, load_checkpoint  # noqa: E402
 
 
 def load_eager(bundle: str, checkpoint: str = None):
     if checkpoint:
-        ck = torch.load(checkpoint, map_location="cpu")
-        model = build_model(ck["config"])
-        model.load_state_dict(ck["model"])
-        return model.eval()
+        return load_checkpoint(checkpoint)[0]
     try:
         return load_bundle_model(bundle)[0]
     except ValueError as e:

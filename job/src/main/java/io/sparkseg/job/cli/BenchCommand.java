@@ -262,11 +262,13 @@ public final class BenchCommand implements Runnable {
           done += chunk.size();
           Map<String, Object> p = new LinkedHashMap<>();
           p.put("images_done", done);
-          p.put("rss_mb", ProcessMemory.rssMb());
+          double rss = ProcessMemory.rssMb();
+          double heapCommitted = ProcessMemory.heapCommittedMb();
+          p.put("rss_mb", rss);
           p.put("heap_used_mb", ProcessMemory.heapUsedMb());
-          p.put("heap_committed_mb", ProcessMemory.heapCommittedMb());
+          p.put("heap_committed_mb", heapCommitted);
           // what the Java heap does not explain: libtorch, DJL, metaspace, thread stacks, malloc arenas
-          p.put("rss_outside_heap_mb", ProcessMemory.rssMb() - ProcessMemory.heapCommittedMb());
+          p.put("rss_outside_heap_mb", rss - heapCommitted);
           p.put("images_per_second", s.get("images_per_second"));
           points.add(p);
           System.err.println("soak: " + p);
