@@ -8,12 +8,8 @@ import io.sparkseg.core.model.RawDetections;
 import io.sparkseg.core.model.ResizedImage;
 import io.sparkseg.core.result.ImageResult;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,9 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code maxWait} for a batch to fill (only images that pad to the same canvas share a batch, so
  * results never depend on batch partners), and run by the batcher's inference thread(s) (one by
  * default: one forward pass at a time, as a GPU wants), so the model never idles while work is
- * queued. Mask pasting and RLE run on separate post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
- * {@code queueCapacity} images are queued, and the inference thread holds at most as many again
- * while it sorts them by canvas.
+ * queued ({@link CanvasBatchQueue} forms the batches). Mask pasting and RLE run on separate
+ * post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
+ * {@code queueCapacity} images are queued, and at most as many again wait aside for their canvas.
  */
 public final class InferenceBatcher implements AutoCloseable {
   /** One image's result, with its share of its batch's forward time and the size of that batch. */
@@ -40,10 +36,7 @@ public final class InferenceBatcher implements AutoCloseable {
 
   private final MaskRcnnModel model;
   private final BatchListener listener;
-  private final int maxBatch;
-  private final int queueCapacity;
-  private final long maxWaitNanos;
-  private final BlockingQueue<Job> queue;
+  private final CanvasBatchQueue<Job> jobs;
   private final List<Thread> inferenceThreads = new ArrayList<>();
   private final ExecutorService postprocess;
   private volatile boolean closed;
@@ -73,10 +66,7 @@ public final class InferenceBatcher implements AutoCloseable {
     }
     this.model = model;
     this.listener = listener;
-    this.maxBatch = maxBatch;
-    this.queueCapacity = queueCapacity;
-    this.maxWaitNanos = maxWait.toNanos();
-    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.jobs = new CanvasBatchQueue<>(maxBatch, maxWait, queueCapacity, Job::canvas);
     this.postprocess = Executors.newFixedThreadPool(postprocessThreads, r -> {
       Thread t = new Thread(r, "sparkseg-postprocess");
       t.setDaemon(true);
@@ -104,7 +94,7 @@ public final class InferenceBatcher implements AutoCloseable {
       throw new IllegalStateException("batcher is closed");
     }
     CompletableFuture<Output> f = new CompletableFuture<>();
-    queue.put(new Job(image, canvas(image), options, f, System.nanoTime()));
+    jobs.put(new Job(image, canvas(image), options, f, System.nanoTime()));
     return f;
   }
 
@@ -117,54 +107,27 @@ public final class InferenceBatcher implements AutoCloseable {
   }
 
   private void loop() {
-    // jobs taken off the queue but not yet run (a different canvas than the batch being formed);
-    // the oldest is always served first, so none starves
-    ArrayDeque<Job> pending = new ArrayDeque<>();
-    List<Job> batch = new ArrayList<>(maxBatch);
-    while (!closed || !queue.isEmpty() || !pending.isEmpty()) {
+    while (true) {
+      List<Job> batch;
+      if (closed && jobs.isEmpty()) {
+        break;
+      }
       try {
-        if (pending.isEmpty()) {
-          Job first = queue.poll(100, TimeUnit.MILLISECONDS);
-          if (first == null) {
-            continue;
-          }
-          pending.add(first);
-        }
-        queue.drainTo(pending, Math.max(0, queueCapacity - pending.size()));
-        long key = pending.peekFirst().canvas();
-        for (Iterator<Job> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
-          Job j = it.next();
-          if (j.canvas() == key) {
-            batch.add(j);
-            it.remove();
-          }
-        }
-        // wait for partners only while nothing else is ready: other work never waits behind a batch
-        long deadline = System.nanoTime() + maxWaitNanos;
-        while (batch.size() < maxBatch && pending.isEmpty()) {
-          long left = deadline - System.nanoTime();
-          Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
-          if (next == null) {
-            break;
-          }
-          if (next.canvas() == key) {
-            batch.add(next);
-          } else {
-            pending.add(next);
-          }
-        }
-        run(List.copyOf(batch));
+        batch = jobs.next(Duration.ofMillis(100));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
-      } finally {
-        batch.clear();
+      }
+      if (!batch.isEmpty()) {
+        run(batch);
       }
     }
-    pending.forEach(j -> j.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran")));
-    Job leftover;
-    while ((leftover = queue.poll()) != null) {
-      leftover.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran"));
+    failLeftovers();
+  }
+
+  private void failLeftovers() {
+    for (Job j : jobs.drainAll()) {
+      j.result().completeExceptionally(new IllegalStateException("batcher closed before this image ran"));
     }
   }
 
@@ -185,7 +148,7 @@ public final class InferenceBatcher implements AutoCloseable {
     inferenceNanos.addAndGet(forward);
     batches.incrementAndGet();
     images.addAndGet(batch.size());
-    notify(() -> listener.onBatch(batch.size(), forward, batchWait, queue.size()));
+    notify(() -> listener.onBatch(batch.size(), forward, batchWait, jobs.queued()));
     double msPerImage = forward / 1e6 / batch.size();
     postprocess.execute(() -> {
       long t0 = System.nanoTime();
@@ -242,7 +205,7 @@ public final class InferenceBatcher implements AutoCloseable {
 
   /** Images waiting for the model right now. */
   public int queueDepth() {
-    return queue.size();
+    return jobs.queued();
   }
 
   /** Runs what is queued, then stops the threads. The model stays open (its owner closes it). */

@@ -7,6 +7,7 @@ import io.sparkseg.core.bench.ProcessMemory;
 import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.LibtorchThreads;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
@@ -65,10 +66,28 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured batches first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--inference-threads", defaultValue = "1",
+    @Option(names = "--inference-threads", defaultValue = "0",
         description = "Threads running forward passes concurrently, in the model-only loop and in the job "
-            + "(libtorch's own threads: -Dai.djl.pytorch.num_threads in SPARKSEG_JAVA_OPTS; default: ${DEFAULT-VALUE}).")
+            + "(default: ${DEFAULT-VALUE} = auto, as segment: one per core).")
     int inferenceThreads;
+
+    @Option(names = "--torch-threads", defaultValue = "0",
+        description = "libtorch intra-op threads per forward pass, in the model-only loop and in the job "
+            + "(default: ${DEFAULT-VALUE} = auto, as segment: cores / inference threads).")
+    int torchThreads;
+
+    /**
+     * The thread counts the job's auto settings give on this machine (its cores; a CPU), applied
+     * to libtorch now so the model-only loop runs exactly as the job will.
+     */
+    PipelineSettings threads() {
+      PipelineSettings s = PipelineSettings.forBatch(batchSize, inferenceThreads, torchThreads)
+          .resolved(Runtime.getRuntime().availableProcessors(), false, LibtorchThreads.setByUser());
+      if (s.torchThreads() > 0) {
+        LibtorchThreads.set(s.torchThreads());
+      }
+      return s;
+    }
 
     List<Path> files() throws Exception {
       List<Path> all;
@@ -98,14 +117,15 @@ public final class BenchCommand implements Runnable {
       return out;
     }
 
-    Map<String, Object> modelOnly(List<RgbImage> imgs) {
+    Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads) {
       ModelBundle bundle = ModelBundle.load(model);
       try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
         PredictOptions options = bundle.defaultOptions();
         ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options,
-            inferenceThreads);
+            threads.inferenceThreads());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("what", r.what());
+        out.put("torch_threads", LibtorchThreads.current());
         out.put("images", r.images());
         out.put("seconds", r.seconds());
         out.put("images_per_second", r.imagesPerSecond());
@@ -124,7 +144,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      System.out.println(JSON.writeValueAsString(args.modelOnly(args.decode(args.files()))));
+      System.out.println(JSON.writeValueAsString(args.modelOnly(args.decode(args.files()), args.threads())));
       return 0;
     }
   }
@@ -142,6 +162,10 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--work-dir", defaultValue = "out/bench", description = "Scratch folder (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
+    @Option(names = "--job-warmup", defaultValue = "32",
+        description = "Images of an unmeasured job run before the measured one (default: ${DEFAULT-VALUE}).")
+    int jobWarmup;
+
     @Option(names = "--peer-python", description = "Also run models/tools/bench_eager.py with this interpreter (e.g. /usr/bin/python3).")
     String peerPython;
 
@@ -151,14 +175,16 @@ public final class BenchCommand implements Runnable {
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("images", files.size());
       report.put("batch_size", args.batchSize);
-      Map<String, Object> modelOnly = args.modelOnly(args.decode(files));
+      PipelineSettings threads = args.threads();
+      Map<String, Object> modelOnly = args.modelOnly(args.decode(files), threads);
       report.put("model_only", modelOnly);
 
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.inferenceThreads);
-        // a first small run loads the model into this executor JVM, as it is for all but the first
-        // task of a long job; the measured run then shows the steady state
-        RunSummary warm = jobs.run("bench-warmup", files.subList(0, Math.min(files.size(), 2 * args.batchSize)), 0);
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, threads);
+        // a first small run loads the model into this executor JVM and lets the JIT compile the
+        // job's hot paths (Spark, Parquet, decode, paste), as they are for all but the first minute
+        // of a long job; the measured run then shows the steady state
+        RunSummary warm = jobs.run("bench-warmup", files.subList(0, Math.min(files.size(), jobWarmup)), 0);
         RunSummary s = jobs.run("bench", files, 0);
         Map<String, Object> e2e = new LinkedHashMap<>();
         e2e.put("what", "spark segment job, " + master + ", batch " + args.batchSize + ", model already loaded");
@@ -204,15 +230,15 @@ public final class BenchCommand implements Runnable {
     private final Path workDir;
     private final Path model;
     private final int batchSize;
-    private final int inferenceThreads;
+    private final PipelineSettings threads;
     private long nextId = 1;
 
-    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, int inferenceThreads) throws Exception {
+    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, PipelineSettings threads) throws Exception {
       this.session = session;
       this.workDir = workDir;
       this.model = model;
       this.batchSize = batchSize;
-      this.inferenceThreads = inferenceThreads;
+      this.threads = threads;
       Files.createDirectories(workDir);
     }
 
@@ -226,7 +252,7 @@ public final class BenchCommand implements Runnable {
       Files.writeString(manifest, csv.toString());
       SegmentOptions o = new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
           workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-          PipelineSettings.forBatch(batchSize, inferenceThreads), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
+          PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
           workDir.resolve("cache").toAbsolutePath().toString(), 0);
       return SegmentJob.run(session.spark(), o);
     }
@@ -254,7 +280,7 @@ public final class BenchCommand implements Runnable {
       List<Path> files = args.files();
       List<Map<String, Object>> points = new ArrayList<>();
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench soak", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.inferenceThreads);
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.threads());
         int done = 0;
         for (int run = 1; done < files.size(); run++) {
           List<Path> chunk = files.subList(done, Math.min(files.size(), done + step));

@@ -87,10 +87,16 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Threads per executor that read and decode images (0 = one per executor core). Default: ${DEFAULT-VALUE}")
   int prepareThreads;
 
-  @Option(names = "--inference-threads", paramLabel = "N", defaultValue = "1",
-      description = "Threads per executor running forward passes of the one model (1 for a GPU; on CPU "
-          + "executors 2+ with -Dai.djl.pytorch.num_threads=1 can use the cores better). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--inference-threads", paramLabel = "N", defaultValue = "0",
+      description = "Threads per executor running forward passes of the one model (0 = auto: one per executor "
+          + "core on a CPU, 1 on a GPU). Default: ${DEFAULT-VALUE}")
   int inferenceThreads;
+
+  @Option(names = "--torch-threads", paramLabel = "N", defaultValue = "0",
+      description = "libtorch intra-op threads per forward pass (0 = auto: executor cores / inference threads "
+          + "on a CPU, libtorch's own count on a GPU or when -Dai.djl.pytorch.num_threads is set). "
+          + "Default: ${DEFAULT-VALUE}")
+  int torchThreads;
 
   @Option(names = "--postprocess-threads", paramLabel = "N", defaultValue = "0",
       description = "Threads per executor that paste masks and encode RLE (0 = half the executor cores, at least 1). Default: ${DEFAULT-VALUE}")
@@ -168,7 +174,7 @@ public final class SegmentCommand implements Callable<Integer> {
       SegmentOptions o = new SegmentOptions(
           new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id,
           new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads,
-              inferenceThreads),
+              inferenceThreads, torchThreads),
           scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
           summaryJson, registerTables, cocoResults, device, cacheDir, progressInterval);
       RunSummary summary;
@@ -229,8 +235,11 @@ public final class SegmentCommand implements Callable<Integer> {
     if (prepareThreads < 0) {
       p.add("--prepare-threads must be 0 (auto) or positive, got " + prepareThreads);
     }
-    if (inferenceThreads < 1) {
-      p.add("--inference-threads must be at least 1, got " + inferenceThreads);
+    if (inferenceThreads < 0) {
+      p.add("--inference-threads must be 0 (auto) or positive, got " + inferenceThreads);
+    }
+    if (torchThreads < 0) {
+      p.add("--torch-threads must be 0 (auto) or positive, got " + torchThreads);
     }
     if (postprocessThreads < 0) {
       p.add("--postprocess-threads must be 0 (auto) or positive, got " + postprocessThreads);

@@ -1,5 +1,6 @@
 package io.sparkseg.job.segment;
 
+import io.sparkseg.core.model.LibtorchThreads;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.pipeline.BatchListener;
 import io.sparkseg.core.pipeline.InferenceBatcher;
@@ -34,10 +35,19 @@ public final class ExecutorPipeline {
     this.prepare = daemonPool("sparkseg-prepare", s.prepareThreads());
   }
 
-  /** The pipeline for {@code model} with these settings, creating it on first use in this JVM. */
+  /**
+   * The pipeline for {@code model} with these settings, creating it on first use in this JVM (and
+   * setting libtorch's intra-op threads, process-wide, before its inference threads start).
+   */
   public static ExecutorPipeline get(String modelKey, MaskRcnnModel model, PipelineSettings settings) {
-    PipelineSettings s = settings.resolved();
-    return PIPELINES.computeIfAbsent(modelKey + "|" + s, k -> new ExecutorPipeline(model, s, ExecutorMetrics.listener()));
+    PipelineSettings s = settings.resolved(PipelineSettings.executorCores(), model.device().isGpu(),
+        LibtorchThreads.setByUser());
+    return PIPELINES.computeIfAbsent(modelKey + "|" + s, k -> {
+      if (s.torchThreads() > 0) {
+        LibtorchThreads.set(s.torchThreads());
+      }
+      return new ExecutorPipeline(model, s, ExecutorMetrics.listener());
+    });
   }
 
   /** The shared batcher in front of the model. */

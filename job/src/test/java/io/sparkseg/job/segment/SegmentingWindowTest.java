@@ -54,7 +54,7 @@ class SegmentingWindowTest {
       };
       int prefetch = 3;
       ExecutorPipeline pipeline = ExecutorPipeline.get("window-test", model,
-          new PipelineSettings(4, 20, prefetch, 2, 1, 1));
+          new PipelineSettings(4, 20, prefetch, 2, 1, 1, 0));
       SegmentingWindow<String> window = new SegmentingWindow<>(counting, item -> switch (item) {
         case "ok" -> new ImageBytes.Read(jpeg, null, null);
         case "garbage" -> new ImageBytes.Read(new byte[] {1, 2, 3, 4}, null, null);
