@@ -2,6 +2,7 @@ package io.sparkseg.job.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkseg.core.bench.CpuUse;
 import io.sparkseg.core.bench.ModelThroughput;
 import io.sparkseg.core.bench.ProcessMemory;
 import io.sparkseg.core.image.DecodeResult;
@@ -14,8 +15,8 @@ import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.job.evaluate.EvaluateBench;
 import io.sparkseg.job.input.InputSpec;
 import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.SegmentJob;
 import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.segment.SegmentJob;
 import io.sparkseg.job.segment.SegmentOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -28,6 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -185,16 +189,28 @@ public final class BenchCommand implements Runnable {
         // job's hot paths (Spark, Parquet, decode, paste), as they are for all but the first minute
         // of a long job; the measured run then shows the steady state
         RunSummary warm = jobs.run("bench-warmup", files.subList(0, Math.min(files.size(), jobWarmup)), 0);
+        SegmentStageCpu cpu = new SegmentStageCpu("sparkseg bench: segment ");
+        h.spark().sparkContext().addSparkListener(cpu);
         RunSummary s = jobs.run("bench", files, 0);
+        h.spark().sparkContext().removeSparkListener(cpu);
+        Map<String, Object> cpuUse = cpu.result();
         Map<String, Object> e2e = new LinkedHashMap<>();
         e2e.put("what", "spark segment job, " + master + ", batch " + args.batchSize + ", model already loaded");
         e2e.put("images_per_second", s.get("images_per_second"));
         e2e.put("timings", s.get("timings"));
+        e2e.put("cpu", cpuUse);
         e2e.put("warmup_run_timings", warm.get("timings"));
         report.put("end_to_end", e2e);
         double modelIps = (double) modelOnly.get("images_per_second");
         double e2eIps = ((Number) s.get("images_per_second")).doubleValue();
         report.put("end_to_end_over_model_only", e2eIps / modelIps);
+        // the segment stage's rate includes a fixed cost per run (query planning, job start and
+        // end: about a second); the rate inside the Spark job is what a long run approaches
+        Object jobWall = cpuUse.get("wall_s");
+        if (jobWall instanceof Double w && w > 0) {
+          e2e.put("images_per_second_inside_spark_job", files.size() / w);
+          report.put("inside_spark_job_over_model_only", files.size() / w / modelIps);
+        }
       }
       if (peerPython != null) {
         Map<?, ?> peer = runPeer(files.size());
@@ -221,6 +237,43 @@ public final class BenchCommand implements Runnable {
         throw new IllegalStateException("peer benchmark failed (exit " + p.exitValue() + ")");
       }
       return JSON.readValue(last, Map.class);
+    }
+  }
+
+  /**
+   * CPU use of this JVM (local mode: driver and executor) during the segment job whose description
+   * starts with {@code description}: how busy the cores were and the inference threads' share.
+   */
+  static final class SegmentStageCpu extends SparkListener {
+    private final String description;
+    private volatile Integer jobId;
+    private volatile CpuUse started;
+    private volatile Map<String, Object> result = Map.of();
+
+    SegmentStageCpu(String description) {
+      this.description = description;
+    }
+
+    @Override
+    public void onJobStart(SparkListenerJobStart start) {
+      String d = start.properties() == null ? null : start.properties().getProperty("spark.job.description");
+      if (jobId == null && d != null && d.startsWith(description)) {
+        jobId = start.jobId();
+        started = CpuUse.start("sparkseg-inference");
+      }
+    }
+
+    @Override
+    public void onJobEnd(SparkListenerJobEnd end) {
+      Integer id = jobId;
+      if (id != null && id == end.jobId() && started != null) {
+        result = started.sinceStart();
+      }
+    }
+
+    /** The figures (seconds are as seen by Spark's listener bus, a few ms late at both ends). */
+    Map<String, Object> result() {
+      return result;
     }
   }
 
