@@ -53,6 +53,10 @@ public final class ImageBatch {
       maxW = Math.max(maxW, ws[i]);
       originals[i] = r.original();
     }
+    if (n == 1) {
+      // one image is its own batch: its planes already are [1, 3, h, w]
+      return new ImageBatch(List.of(originals), hs, ws, maxH, maxW, images.get(0).planes());
+    }
     float[] pixels = new float[n * 3 * maxH * maxW];
     for (int i = 0; i < n; i++) {
       float[] src = images.get(i).planes();

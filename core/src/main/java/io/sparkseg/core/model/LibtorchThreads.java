@@ -30,7 +30,10 @@ public final class LibtorchThreads {
     JniUtils.setNumThreads(threads);
   }
 
-  /** The intra-op thread count a thread that starts now gets. */
+  /**
+   * The calling thread's intra-op thread count: the last {@link #set} value for a thread that
+   * first used libtorch after it, its own older count otherwise.
+   */
   public static int current() {
     Engine.getEngine("PyTorch");
     return JniUtils.getNumThreads();
