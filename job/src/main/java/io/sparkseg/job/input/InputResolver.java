@@ -66,8 +66,12 @@ public final class InputResolver {
       }
       return ResolvedInput.listed(spark, distinctChecked(listed, spec));
     }
-    // cached: counted and checked here, then partitioned by the job (the manifest is read once)
+    // cached: counted and checked here, then partitioned by the job (the manifest is read once).
+    // Coalesced to the cluster's parallelism first: a cached plan keeps distinct's
+    // spark.sql.shuffle.partitions (200) partitions, and the job's repartition then ran 200 tiny
+    // tasks (0.7 s for a 100-row manifest here) before the first image
     Dataset<Row> distinct = readManifest(spark, spec.manifest(), conf).distinct()
+        .coalesce(Math.max(1, spark.sparkContext().defaultParallelism()))
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     long n = distinct.count();
     if (n == 0) {

@@ -109,10 +109,21 @@ class InputResolverTest {
 
     Path csv = dir.resolve("three.csv");
     Files.writeString(csv, "path\nimgs/a.jpg\nimgs/b.png\nimgs/sub/c.jpg\n");
-    ResolvedInput manifest = InputResolver.resolve(spark(), new InputSpec(null, csv.toString(), null, null));
+    // as on a cluster: many more shuffle partitions than cores
+    String shufflePartitions = spark().conf().get("spark.sql.shuffle.partitions");
+    spark().conf().set("spark.sql.shuffle.partitions", "40");
+    ResolvedInput manifest;
+    try {
+      manifest = InputResolver.resolve(spark(), new InputSpec(null, csv.toString(), null, null));
+    } finally {
+      spark().conf().set("spark.sql.shuffle.partitions", shufflePartitions);
+    }
     try {
       assertTrue(!manifest.listedOnDriver());
       assertEquals(3, manifest.count());
+      assertTrue(manifest.rows().javaRDD().getNumPartitions() <= spark().sparkContext().defaultParallelism(),
+          "the cached manifest is not left in spark.sql.shuffle.partitions pieces (the job's repartition "
+              + "would run a task per piece before the first image)");
       JavaRDD<Row> rdd = manifest.partitioned(3);
       assertEquals(3, rdd.getNumPartitions());
       assertEquals(3, rdd.count());
