@@ -11,7 +11,8 @@ import java.util.Map;
  * libtorch's native ones included) and the Java threads whose names start with a prefix (e.g. the
  * inference threads, which with one libtorch thread each run the whole forward pass themselves).
  * On a machine whose cores the model saturates, the job's share of the model-only rate is about
- * the model's share of the CPU, which this makes visible.
+ * the model's share of the CPU, which this makes visible. Only threads alive at both points count
+ * (a pipeline's inference threads live as long as their executor).
  */
 public final class CpuUse {
   private final String prefix;
@@ -26,7 +27,7 @@ public final class CpuUse {
     this.threads0 = threadCpuNanos(prefix);
   }
 
-  /** Starts counting now for threads named {@code prefix}... */
+  /** Starts counting now, for the process and for threads whose names start with {@code prefix}. */
   public static CpuUse start(String prefix) {
     return new CpuUse(prefix);
   }
