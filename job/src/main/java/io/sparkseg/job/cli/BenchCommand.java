@@ -64,7 +64,7 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--num", defaultValue = "20", description = "Images to measure over (cycled; default: ${DEFAULT-VALUE}).")
     int num;
 
-    @Option(names = "--batch-size", defaultValue = "2", description = "Images per forward pass (default: ${DEFAULT-VALUE}, as the job).")
+    @Option(names = "--batch-size", defaultValue = "1", description = "Images per forward pass (default: ${DEFAULT-VALUE}, as the job).")
     int batchSize;
 
     @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured batches first (default: ${DEFAULT-VALUE}).")

@@ -71,8 +71,9 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Run id, the output partition value; re-running an id replaces it. Default: UTC timestamp yyyyMMdd-HHmmss.")
   String runId;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "2",
-      description = "Images per forward pass at most; batches form across all tasks of an executor. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1",
+      description = "Images per forward pass at most; batches form across all tasks of an executor (1 suits CPU "
+          + "executors, which run a pass per core instead; raise it for GPUs). Default: ${DEFAULT-VALUE}")
   int batchSize;
 
   @Option(names = "--max-batch-wait-ms", paramLabel = "MS", defaultValue = "50",

@@ -85,7 +85,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(inputCol, "content");
     setDefault(outputCol, "instances");
     setDefault(statusCol, "");
-    setDefault(batchSize, 4);
+    setDefault(batchSize, 1);
     setDefault(scoreThreshold, -1.0);
     setDefault(maskThreshold, -1.0);
     setDefault(maxImagePixels, io.sparkseg.core.image.ImageDecoder.DEFAULT_MAX_PIXELS);
