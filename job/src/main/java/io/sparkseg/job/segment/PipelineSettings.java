@@ -10,7 +10,7 @@ import org.apache.spark.SparkEnv;
  * decode, {@code postprocessThreads} paste masks and encode RLE; {@code inferenceThreads} run
  * forward passes, each spread over {@code torchThreads} libtorch threads. 0 means "auto" for every
  * thread count: prepare = the executor's cores, postprocess = half of them; on a CPU one inference
- * thread per core with one libtorch thread each (measured 1.5x the images/s of one pass over both
+ * thread per core with one libtorch thread each (measured 1.7x the images/s of one pass over both
  * cores: README "Figures"), on a GPU one inference thread (one forward pass at a time) and
  * libtorch's own thread count.
  */
