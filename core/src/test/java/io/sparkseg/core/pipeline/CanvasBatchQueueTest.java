@@ -18,6 +18,18 @@ class CanvasBatchQueueTest {
 
   private static final Duration IDLE = Duration.ofMillis(10);
 
+  /** Puts {@code item} from another thread 50 ms from now. */
+  private static void putLater(CanvasBatchQueue<Integer> q, int item) {
+    CompletableFuture.runAsync(() -> {
+      try {
+        Thread.sleep(50);
+        q.put(item);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
   @Test
   void batchesTheOldestItemWithLaterOnesOfItsCanvasInArrivalOrder() throws Exception {
     CanvasBatchQueue<Integer> q = queue(3, 0, 8);
@@ -55,25 +67,11 @@ class CanvasBatchQueueTest {
   void waitsForAPartnerOnlyWhileNothingElseIsReady() throws Exception {
     CanvasBatchQueue<Integer> q = queue(2, 2_000, 4);
     q.put(101);
-    CompletableFuture.runAsync(() -> {
-      try {
-        Thread.sleep(50);
-        q.put(102);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    putLater(q, 102);
     assertEquals(List.of(101, 102), q.next(IDLE), "a partner arriving within the wait joins the batch");
 
     q.put(101);
-    CompletableFuture.runAsync(() -> {
-      try {
-        Thread.sleep(50);
-        q.put(201);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    putLater(q, 201);
     long t0 = System.nanoTime();
     assertEquals(List.of(101), q.next(IDLE), "another canvas arriving ends the wait");
     assertTrue(System.nanoTime() - t0 < 1_500_000_000L);
