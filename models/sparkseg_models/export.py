@@ -273,7 +273,8 @@ def load_checkpoint(path: str):
 
 def architecture_string(cfg: dict) -> str:
     return (f"torchvision MaskRCNN + KeypointRCNN heads in one RoIHeads; backbone {cfg['backbone']} (from scratch) "
-            f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level; box head 2xFC {cfg['box_repr']}; "
+            f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level"
+            f"{' + stride 4 for the mask/keypoint pools' if cfg.get('fine_level') else ''}; box head 2xFC {cfg['box_repr']}; "
             f"mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
             f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv; rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Dict, List, Optional, Tuple
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torchvision.models import mobilenetv3
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import _mobilenet_extractor
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
+from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.models.detection.rpn import RegionProposalNetwork, concat_box_prediction_layers
 from torchvision.ops import MultiScaleRoIAlign
 from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork, LastLevelMaxPool
 
@@ -35,6 +38,10 @@ DEFAULT_CONFIG = {
     "box_score_thresh": 0.05,
     "rpn_post_nms_top_n_train": 600,
     "box_batch_size_per_image": 128,
+    # a stride-4 FPN level ("fine") that only the mask and keypoint RoI pools read: thin parts (chair legs,
+    # bicycle frames, limbs) are narrower than one cell of the stride-8 level. The RPN and the box head keep
+    # the coarser levels, so their cost and behaviour do not change.
+    "fine_level": False,
 }
 
 
@@ -45,8 +52,9 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     net = mobilenetv3.__dict__[c["backbone"]](weights=None, norm_layer=norm)
     # stage indices of mobilenet_v3 features: [0, C1(s4), C2(s8), C3(s16), C4(s32), last]; take s8, s16, s32
     nstages = 2 + sum(1 for b in net.features if getattr(b, "_is_cn", False))
-    backbone = _mobilenet_extractor(net, True, trainable_layers=nstages,
-                                    returned_layers=[nstages - 4, nstages - 3, nstages - 1])
+    fine = bool(c["fine_level"])
+    levels = ([nstages - 5] if fine else []) + [nstages - 4, nstages - 3, nstages - 1]
+    backbone = _mobilenet_extractor(net, True, trainable_layers=nstages, returned_layers=levels)
     # _mobilenet_extractor fixes 256 FPN channels; rebuild the FPN narrower
     in_list = [m.in_channels for m in backbone.fpn.inner_blocks.modules() if isinstance(m, nn.Conv2d)]
     backbone.fpn = FeaturePyramidNetwork(in_list, c["fpn_channels"], extra_blocks=LastLevelMaxPool())
@@ -55,10 +63,12 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
 
     anchor_gen = AnchorGenerator(sizes=((16, 24), (32, 48), (64, 96), (128, 256)),
                                  aspect_ratios=((0.5, 1.0, 2.0),) * 4)
-    feats = ["0", "1", "2"]
+    # FPN output keys are "0".. in stride order (+ "pool"); with the fine level, "0" is stride 4
+    feats = ["1", "2", "3"] if fine else ["0", "1", "2"]
+    fine_feats = ["0"] + feats if fine else feats
     box_pool = MultiScaleRoIAlign(feats, 7, 2)
-    mask_pool = MultiScaleRoIAlign(feats, 14, 2)
-    kp_pool = MultiScaleRoIAlign(feats, 14, 2)
+    mask_pool = MultiScaleRoIAlign(fine_feats, 14, 2)
+    kp_pool = MultiScaleRoIAlign(fine_feats, 14, 2)
     box_head = TwoMLPHead(ch * 49, c["box_repr"])
     mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
     mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
@@ -75,8 +85,67 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
         box_batch_size_per_image=c["box_batch_size_per_image"], mask_roi_pool=mask_pool, mask_head=mask_head, mask_predictor=mask_pred,
     )
     add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"])
+    if fine:
+        model.rpn.__class__ = CoarseLevelRPN
     model.sparkseg_config = c
     return model
+
+
+class CoarseLevelRPN(RegionProposalNetwork):
+    """The RPN on every FPN level except the stride-4 one (key "0"), which only the mask/keypoint pools read.
+
+    Same modules and state_dict keys as ``RegionProposalNetwork``; only the levels it is given differ.
+    """
+
+    def forward(self, images: ImageList, features: Dict[str, Tensor],
+                targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Tensor], Dict[str, Tensor]]:
+        coarse: Dict[str, Tensor] = {}
+        for k, v in features.items():
+            if k != "0":
+                coarse[k] = v
+        return self.forward_levels(images, coarse, targets)
+
+    def forward_levels(self, images: ImageList, features: Dict[str, Tensor],
+                       targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Tensor], Dict[str, Tensor]]:
+        levels = list(features.values())
+        objectness, deltas = self.head(levels)
+        anchors = self.anchor_generator(images, levels)
+        per_level = [o[0].shape[0] * o[0].shape[1] * o[0].shape[2] for o in objectness]
+        objectness, deltas = concat_box_prediction_layers(objectness, deltas)
+        # proposals do not carry gradients (as in Faster R-CNN)
+        proposals = self.box_coder.decode(deltas.detach(), anchors).view(len(anchors), -1, 4)
+        boxes, _ = self.filter_proposals(proposals, objectness, images.image_sizes, per_level)
+        losses: Dict[str, Tensor] = {}
+        if self.training:
+            if targets is None:
+                raise ValueError("the RPN needs targets in training mode")
+            labels, matched = self.assign_targets_to_anchors(anchors, targets)
+            loss_obj, loss_reg = self.compute_loss(objectness, deltas, labels, self.box_coder.encode(matched, anchors))
+            losses = {"loss_objectness": loss_obj, "loss_rpn_box_reg": loss_reg}
+        return boxes, losses
+
+
+def widen_to_fine_level(state_dict: Dict[str, Tensor], model: MaskRCNN) -> Dict[str, Tensor]:
+    """Weights of a model without the fine level, re-keyed for ``model`` (built with ``fine_level``).
+
+    The FPN blocks shift by one index. The new stride-4 blocks start as a zero lateral and a copy of the
+    stride-8 output conv, so the fine level first reproduces an upsampled stride-8 level and training
+    only has to add the detail.
+    """
+    out: Dict[str, Tensor] = {}
+    for k, v in state_dict.items():
+        for part in ("backbone.fpn.inner_blocks.", "backbone.fpn.layer_blocks."):
+            if k.startswith(part):
+                i, rest = k[len(part):].split(".", 1)
+                k = f"{part}{int(i) + 1}.{rest}"
+        out[k] = v
+    own = model.state_dict()
+    for k, v in own.items():
+        if k.startswith("backbone.fpn.inner_blocks.0."):
+            out[k] = torch.zeros_like(v)
+        elif k.startswith("backbone.fpn.layer_blocks.0."):
+            out[k] = out[k.replace("layer_blocks.0.", "layer_blocks.1.")].clone()
+    return out
 
 
 def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, layers: int, num_keypoints: int):

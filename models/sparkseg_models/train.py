@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from .coco import CAT_ID_TO_LABEL, FLIP_INDEX, rle_decode
-from .model import build_model
+from .model import build_model, widen_to_fine_level
 from .synthetic import generate_image
 
 
@@ -112,7 +112,8 @@ def main(argv=None):
     ap.add_argument("--resume", default=None, help="training checkpoint: weights, optimizer, iteration and clock")
     ap.add_argument("--init-bundle", default=None,
                     help="start from a sparkseg bundle's weights (its model_config unless --config overrides) with "
-                         "a fresh optimizer, a new warm-up and a new --budget-min schedule")
+                         "a fresh optimizer, a new warm-up and a new --budget-min schedule; "
+                         "--config '{\"fine_level\": true}' adds the stride-4 level to a bundle without it")
     a = ap.parse_args(argv)
     if a.resume and a.init_bundle:
         ap.error("--resume and --init-bundle exclude each other")
@@ -133,8 +134,10 @@ def main(argv=None):
     if a.init_bundle:
         from .export import load_bundle_model
         bundle_model, meta = load_bundle_model(a.init_bundle)
-        cfg = dict(meta["training"]["model_config"], **cfg)
+        bundle_cfg = meta["training"]["model_config"]
+        cfg = dict(bundle_cfg, **cfg)
         init_weights = bundle_model.state_dict()
+        widen = bool(cfg.get("fine_level")) and not bundle_cfg.get("fine_level")
         it_init = int(meta["training"].get("iterations") or 0)
     sizes = tuple(int(s) for s in a.train_min_sizes.split(","))
     model = build_model(cfg, train_min_sizes=sizes)
@@ -146,6 +149,9 @@ def main(argv=None):
                             lr=a.lr)
     it0, elapsed0 = 0, 0.0
     if init_weights is not None:
+        if widen:
+            init_weights = widen_to_fine_level(init_weights, model)
+            say("added the stride-4 fine level to the bundle's architecture (zero lateral, stride-8 output conv)")
         model.load_state_dict(init_weights)
         it0 = it_init
         say(f"initialized from bundle {a.init_bundle} (trained {it_init} iterations before)")

@@ -27,3 +27,22 @@ def test_training_continues_from_a_bundle(tmp_path):
     assert 0 < step < 0.05, step
     log = (tmp_path / "run" / "log.txt").read_text()
     assert "initialized from bundle" in log and json.dumps(cfg) in log
+
+
+def test_training_adds_the_fine_level_to_a_bundle_without_it(tmp_path):
+    torch.manual_seed(7)
+    model = build_model(TINY).eval()
+    cfg = model.sparkseg_config
+    export.write_bundle(model, str(tmp_path / "bundle"), export.default_categories(), 320, 512,
+                        training={"model_config": cfg, "iterations": 10})
+    train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"), "--budget-min", "0.05",
+                "--batch", "1", "--workers", "0", "--warmup", "5", "--train-min-sizes", "128",
+                "--config", '{"fine_level": true}'])
+    ck = torch.load(tmp_path / "run" / "last.pt", map_location="cpu")
+    assert ck["config"]["fine_level"] is True
+    # the old stride-8 lateral moved to index 1; the new stride-4 lateral started at zero
+    old = model.state_dict()["backbone.fpn.inner_blocks.0.0.weight"]
+    assert ck["model"]["backbone.fpn.inner_blocks.1.0.weight"].shape == old.shape
+    assert (ck["model"]["backbone.fpn.inner_blocks.1.0.weight"] - old).abs().max() < 0.05
+    assert ck["model"]["backbone.fpn.inner_blocks.0.0.weight"].abs().max() < 0.05
+    assert "added the stride-4 fine level" in (tmp_path / "run" / "log.txt").read_text()

@@ -1,0 +1,57 @@
+import torch
+
+from sparkseg_models import export
+from sparkseg_models.model import CoarseLevelRPN, build_model, widen_to_fine_level
+
+TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
+        "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
+
+
+def test_fine_level_feeds_only_the_mask_and_keypoint_pools():
+    model = build_model(dict(TINY, fine_level=True)).eval()
+    feats = model.backbone(torch.rand(1, 3, 256, 320))
+    assert list(feats) == ["0", "1", "2", "3", "pool"]
+    assert feats["0"].shape[-2:] == (64, 80)          # stride 4
+    assert feats["1"].shape[-2:] == (32, 40)          # stride 8
+    rh = model.roi_heads
+    assert rh.box_roi_pool.featmap_names == ["1", "2", "3"]
+    assert rh.mask_roi_pool.featmap_names == ["0", "1", "2", "3"]
+    assert rh.keypoint_roi_pool.featmap_names == ["0", "1", "2", "3"]
+    assert isinstance(model.rpn, CoarseLevelRPN)
+
+
+def test_widened_weights_keep_boxes_identical_and_script_without_torchvision_ops(tmp_path):
+    torch.manual_seed(5)
+    plain = build_model(TINY).eval()
+    fine = build_model(dict(TINY, fine_level=True)).eval()
+    fine.load_state_dict(widen_to_fine_level(plain.state_dict(), fine))
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        a, b = plain([img])[0], fine([img])[0]
+    # the RPN and box head read the same levels with the same weights: same detections
+    assert a["boxes"].shape[0] > 0
+    assert torch.equal(a["labels"], b["labels"])
+    assert torch.allclose(a["boxes"], b["boxes"], atol=1e-4) and torch.allclose(a["scores"], b["scores"], atol=1e-5)
+    # the stride-4 level starts as the upsampled stride-8 level's output conv: masks move, but not far
+    assert (a["masks"] - b["masks"]).abs().mean() < 0.2
+    export.write_bundle(fine, str(tmp_path), export.default_categories(), 320, 512,
+                        training={"model_config": fine.sparkseg_config})
+    assert export.torchvision_ops_in_archive(str(tmp_path / "model.pt")) == []
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    out = m(torch.rand(2, 3, 320, 448), torch.tensor([[320, 448], [288, 400]]))
+    assert out[3].shape[1:] == (1, 28, 28)
+    reloaded, _ = export.load_bundle_model(str(tmp_path))
+    assert isinstance(reloaded.rpn, CoarseLevelRPN)
+
+
+def test_fine_level_trains():
+    torch.manual_seed(6)
+    model = build_model(dict(TINY, fine_level=True), train_min_sizes=(160,)).train()
+    img = torch.rand(3, 160, 200)
+    target = {"boxes": torch.tensor([[20.0, 30.0, 90.0, 140.0]]), "labels": torch.tensor([1]),
+              "masks": torch.zeros(1, 160, 200, dtype=torch.uint8), "keypoints": torch.zeros(1, 17, 3)}
+    target["masks"][0, 30:140, 20:90] = 1
+    losses = model([img], [target])
+    assert {"loss_objectness", "loss_mask", "loss_classifier"} <= set(losses)
+    sum(losses.values()).backward()
+    assert model.backbone.fpn.inner_blocks[0][0].weight.grad.abs().sum() > 0
