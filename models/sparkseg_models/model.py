@@ -86,6 +86,7 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     )
     add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"])
     if fine:
+        # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
     model.sparkseg_config = c
     return model
