@@ -51,6 +51,7 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     norm = partial(nn.BatchNorm2d, eps=1e-3, momentum=0.05)
     net = mobilenetv3.__dict__[c["backbone"]](weights=None, norm_layer=norm)
     # stage indices of mobilenet_v3 features: [0, C1(s4), C2(s8), C3(s16), C4(s32), last]; take s8, s16, s32
+    # (and s4 with the fine level)
     nstages = 2 + sum(1 for b in net.features if getattr(b, "_is_cn", False))
     fine = bool(c["fine_level"])
     levels = ([nstages - 5] if fine else []) + [nstages - 4, nstages - 3, nstages - 1]
@@ -100,15 +101,10 @@ class CoarseLevelRPN(RegionProposalNetwork):
 
     def forward(self, images: ImageList, features: Dict[str, Tensor],
                 targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Tensor], Dict[str, Tensor]]:
-        coarse: Dict[str, Tensor] = {}
+        levels: List[Tensor] = []
         for k, v in features.items():
             if k != "0":
-                coarse[k] = v
-        return self.forward_levels(images, coarse, targets)
-
-    def forward_levels(self, images: ImageList, features: Dict[str, Tensor],
-                       targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Tensor], Dict[str, Tensor]]:
-        levels = list(features.values())
+                levels.append(v)
         objectness, deltas = self.head(levels)
         anchors = self.anchor_generator(images, levels)
         per_level = [o[0].shape[0] * o[0].shape[1] * o[0].shape[2] for o in objectness]

@@ -130,7 +130,7 @@ def main(argv=None):
         log.flush()
 
     cfg = json.loads(a.config)
-    init_weights, it_init = None, 0
+    init_weights, it_init, widen = None, 0, False
     if a.init_bundle:
         from .export import load_bundle_model
         bundle_model, meta = load_bundle_model(a.init_bundle)
