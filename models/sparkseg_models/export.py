@@ -274,9 +274,12 @@ def load_checkpoint(path: str):
 def architecture_string(cfg: dict) -> str:
     return (f"torchvision MaskRCNN + KeypointRCNN heads in one RoIHeads; backbone {cfg['backbone']} (from scratch) "
             f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level"
-            f"{' + stride 4 for the mask/keypoint pools' if cfg.get('fine_level') else ''}; box head 2xFC {cfg['box_repr']}; "
-            f"mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
-            f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv; rpn_post_nms_top_n_test "
+            f"{' + stride 4 for the mask/keypoint pools' if cfg.get('fine_level') else ''}"
+            f"{'; strides 8/16 tap the first and last block of their stage' if cfg.get('deep_taps') else ''}; "
+            f"box head 2xFC {cfg['box_repr']}; mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
+            f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv"
+            f"{' + %d dilated' % cfg['keypoint_context_layers'] if cfg.get('keypoint_context_layers') else ''}"
+            f"; rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
             f"box_score_thresh {cfg['box_score_thresh']}")
 

@@ -42,7 +42,16 @@ DEFAULT_CONFIG = {
     # bicycle frames, limbs) are narrower than one cell of the stride-8 level. The RPN and the box head keep
     # the coarser levels, so their cost and behaviour do not change.
     "fine_level": False,
+    # torchvision's mobilenet extractor taps the *first* block of each stride; the blocks after it only feed
+    # the next stride. With deep taps the stride-8 and stride-16 laterals also read the last block of their
+    # stride (concatenated), so those levels see deeper features at no backbone cost.
+    "deep_taps": False,
+    # extra 3x3 convs with dilation 2 at the end of the keypoint head: four plain convs see 9 of the 14 pooled
+    # cells, too few to tell which arm a wrist belongs to
+    "keypoint_context_layers": 0,
 }
+# options that train --init-bundle can add to a bundle's architecture (grow_state_dict)
+GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers")
 
 
 def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
@@ -56,8 +65,12 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     fine = bool(c["fine_level"])
     levels = ([nstages - 5] if fine else []) + [nstages - 4, nstages - 3, nstages - 1]
     backbone = _mobilenet_extractor(net, True, trainable_layers=nstages, returned_layers=levels)
+    if c["deep_taps"]:
+        backbone.body = TappedBody(backbone.body, deep_taps(backbone.body))
     # _mobilenet_extractor fixes 256 FPN channels; rebuild the FPN narrower
-    in_list = [m.in_channels for m in backbone.fpn.inner_blocks.modules() if isinstance(m, nn.Conv2d)]
+    in_list = ([sum(_out_channels(backbone.body[n]) for n in names) for names in backbone.body.taps.values()]
+               if c["deep_taps"] else
+               [m.in_channels for m in backbone.fpn.inner_blocks.modules() if isinstance(m, nn.Conv2d)])
     backbone.fpn = FeaturePyramidNetwork(in_list, c["fpn_channels"], extra_blocks=LastLevelMaxPool())
     backbone.out_channels = c["fpn_channels"]
     ch = c["fpn_channels"]
@@ -85,7 +98,8 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
         box_detections_per_img=c["box_detections_per_img"], box_score_thresh=c["box_score_thresh"],
         box_batch_size_per_image=c["box_batch_size_per_image"], mask_roi_pool=mask_pool, mask_head=mask_head, mask_predictor=mask_pred,
     )
-    add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"])
+    add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"],
+                        c["keypoint_context_layers"])
     if fine:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
@@ -122,6 +136,82 @@ class CoarseLevelRPN(RegionProposalNetwork):
         return boxes, losses
 
 
+def _out_channels(block: nn.Module) -> int:
+    return int(block.out_channels)
+
+
+def deep_taps(body: nn.ModuleDict) -> Dict[str, List[str]]:
+    """For each output level of an extractor body: its tapped block, plus the last block of the same stride."""
+    names = list(body.keys())
+    starts = [n for n in names if getattr(body[n], "_is_cn", False)]
+    taps: Dict[str, List[str]] = {}
+    for layer, key in body.return_layers.items():
+        group = [layer]
+        if layer in starts:
+            following = [s for s in starts if names.index(s) > names.index(layer)]
+            end = names.index(following[0]) if following else len(names)
+            last = names[end - 1]
+            # the final 1x1 conv is the stride-32 tap already; the stride-4 stage has one block
+            if last != layer and last not in body.return_layers:
+                group.append(last)
+        taps[key] = group
+    return taps
+
+
+class TappedBody(nn.ModuleDict):
+    """The backbone's blocks (same names and weights), returning per level the concatenation of its taps."""
+
+    def __init__(self, body: nn.ModuleDict, taps: Dict[str, List[str]]):
+        super().__init__(list(body.items()))
+        self.taps: Dict[str, List[str]] = taps
+        self.level_of: Dict[str, str] = {n: key for key, names in taps.items() for n in names}
+
+    def forward(self, x: Tensor) -> Dict[str, Tensor]:
+        seen: Dict[str, List[Tensor]] = {}
+        for name, module in self.items():
+            x = module(x)
+            if name in self.level_of:
+                key = self.level_of[name]
+                if key in seen:
+                    seen[key].append(x)
+                else:
+                    seen[key] = [x]
+        out: Dict[str, Tensor] = {}
+        for key in self.taps.keys():
+            out[key] = torch.cat(seen[key], 1)
+        return out
+
+
+def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCNN) -> Dict[str, Tensor]:
+    """Weights of a model built with ``old_cfg``, grown to ``model``'s architecture without changing its output
+    (up to the new fine level, whose masks start from the stride-8 level): each part the new config adds
+    starts as a no-op, so training resumes from the old model's accuracy and only has to use the new part."""
+    new_cfg = model.sparkseg_config
+    out = dict(state_dict)
+    if new_cfg["fine_level"] and not old_cfg.get("fine_level"):
+        out = widen_to_fine_level(out, model)
+    own = model.state_dict()
+    if new_cfg["deep_taps"] and not old_cfg.get("deep_taps"):
+        # the deep block's channels are appended to each lateral's input: zero weights there
+        for k, v in own.items():
+            if k.startswith("backbone.fpn.inner_blocks.") and k.endswith(".0.weight") and out[k].shape != v.shape:
+                grown = torch.zeros_like(v)
+                grown[:, :out[k].shape[1]] = out[k]
+                out[k] = grown
+    old_extra = int(old_cfg.get("keypoint_context_layers", 0))
+    if new_cfg["keypoint_context_layers"] > old_extra:
+        # an identity 3x3 kernel after a ReLU passes its input through: the extra convs start as no-ops
+        for k, v in own.items():
+            if k.startswith("roi_heads.keypoint_head.") and k not in out:
+                if k.endswith(".weight"):
+                    w = torch.zeros_like(v)
+                    w[torch.arange(v.shape[0]), torch.arange(v.shape[1]), 1, 1] = 1.0
+                    out[k] = w
+                else:
+                    out[k] = torch.zeros_like(v)
+    return out
+
+
 def widen_to_fine_level(state_dict: Dict[str, Tensor], model: MaskRCNN) -> Dict[str, Tensor]:
     """Weights of a model without the fine level, re-keyed for ``model`` (built with ``fine_level``).
 
@@ -145,10 +235,18 @@ def widen_to_fine_level(state_dict: Dict[str, Tensor], model: MaskRCNN) -> Dict[
     return out
 
 
-def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, layers: int, num_keypoints: int):
-    """Same three modules KeypointRCNN puts into RoIHeads."""
+def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, layers: int, num_keypoints: int,
+                        context_layers: int = 0):
+    """Same three modules KeypointRCNN puts into RoIHeads (the head optionally longer, see config)."""
     model.roi_heads.keypoint_roi_pool = pool
-    model.roi_heads.keypoint_head = KeypointRCNNHeads(in_channels, [channels] * layers)
+    head = KeypointRCNNHeads(in_channels, [channels] * layers)
+    for _ in range(context_layers):
+        conv = nn.Conv2d(channels, channels, 3, padding=2, dilation=2)
+        nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        nn.init.constant_(conv.bias, 0)
+        head.append(conv)
+        head.append(nn.ReLU(inplace=True))
+    model.roi_heads.keypoint_head = head
     model.roi_heads.keypoint_predictor = KeypointRCNNPredictor(channels, num_keypoints)
     return model
 

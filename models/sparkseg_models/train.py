@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from .coco import CAT_ID_TO_LABEL, FLIP_INDEX, rle_decode
-from .model import build_model, widen_to_fine_level
+from .model import DEFAULT_CONFIG, GROWABLE, build_model, grow_state_dict
 from .synthetic import generate_image
 
 
@@ -113,7 +113,8 @@ def main(argv=None):
     ap.add_argument("--init-bundle", default=None,
                     help="start from a sparkseg bundle's weights (its model_config unless --config overrides) with "
                          "a fresh optimizer, a new warm-up and a new --budget-min schedule; "
-                         "--config '{\"fine_level\": true}' adds the stride-4 level to a bundle without it")
+                         "--config can add architecture options the bundle lacks (fine_level, deep_taps, "
+                         "keypoint_context_layers): they start as no-ops, see model.grow_state_dict")
     a = ap.parse_args(argv)
     if a.resume and a.init_bundle:
         ap.error("--resume and --init-bundle exclude each other")
@@ -130,14 +131,13 @@ def main(argv=None):
         log.flush()
 
     cfg = json.loads(a.config)
-    init_weights, it_init, widen = None, 0, False
+    init_weights, it_init, bundle_cfg = None, 0, None
     if a.init_bundle:
         from .export import load_bundle_model
         bundle_model, meta = load_bundle_model(a.init_bundle)
         bundle_cfg = meta["training"]["model_config"]
         cfg = dict(bundle_cfg, **cfg)
         init_weights = bundle_model.state_dict()
-        widen = bool(cfg.get("fine_level")) and not bundle_cfg.get("fine_level")
         it_init = int(meta["training"].get("iterations") or 0)
     sizes = tuple(int(s) for s in a.train_min_sizes.split(","))
     model = build_model(cfg, train_min_sizes=sizes)
@@ -149,9 +149,14 @@ def main(argv=None):
                             lr=a.lr)
     it0, elapsed0 = 0, 0.0
     if init_weights is not None:
-        if widen:
-            init_weights = widen_to_fine_level(init_weights, model)
-            say("added the stride-4 fine level to the bundle's architecture (zero lateral, stride-8 output conv)")
+        old = dict(DEFAULT_CONFIG, **bundle_cfg)
+        added = {k: cfg[k] for k in GROWABLE if cfg[k] != old[k]}
+        if any(cfg[k] < old[k] for k in added):
+            ap.error(f"--config can add architecture options to a bundle, not remove them: {json.dumps(added)} "
+                     f"against the bundle's {json.dumps({k: old[k] for k in added})}")
+        if added:
+            init_weights = grow_state_dict(init_weights, bundle_cfg, model)
+            say(f"grew the bundle's architecture by {json.dumps(added)} (new parts start as no-ops)")
         model.load_state_dict(init_weights)
         it0 = it_init
         say(f"initialized from bundle {a.init_bundle} (trained {it_init} iterations before)")

@@ -1,7 +1,7 @@
 import torch
 
 from sparkseg_models import export
-from sparkseg_models.model import CoarseLevelRPN, build_model, widen_to_fine_level
+from sparkseg_models.model import CoarseLevelRPN, TappedBody, build_model, grow_state_dict, widen_to_fine_level
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -55,3 +55,60 @@ def test_fine_level_trains():
     assert {"loss_objectness", "loss_mask", "loss_classifier"} <= set(losses)
     sum(losses.values()).backward()
     assert model.backbone.fpn.inner_blocks[0][0].weight.grad.abs().sum() > 0
+
+
+def test_deep_taps_concatenate_the_last_block_of_strides_8_and_16():
+    model = build_model(dict(TINY, fine_level=True, deep_taps=True)).eval()
+    body = model.backbone.body
+    assert isinstance(body, TappedBody)
+    # mobilenet_v3_small: blocks 2-3 run at stride 8, 4-8 at stride 16, 9-12 at stride 32
+    assert body.taps == {"0": ["1"], "1": ["2", "3"], "2": ["4", "8"], "3": ["12"]}
+    feats = body(torch.rand(1, 3, 256, 320))
+    assert [f.shape[1] for f in feats.values()] == [16, 24 + 24, 40 + 48, 576]
+    laterals = [b[0].in_channels for b in model.backbone.fpn.inner_blocks]
+    assert laterals == [16, 48, 88, 576]
+    # same block names as the plain extractor: the backbone's weights load unchanged
+    plain = build_model(dict(TINY, fine_level=True))
+    assert {k for k in plain.state_dict() if k.startswith("backbone.body.")} == \
+           {k for k in model.state_dict() if k.startswith("backbone.body.")}
+
+
+def test_grown_model_gives_identical_outputs_and_scripts_without_torchvision_ops(tmp_path):
+    torch.manual_seed(8)
+    old = build_model(dict(TINY, fine_level=True)).eval()
+    new = build_model(dict(TINY, fine_level=True, deep_taps=True, keypoint_context_layers=2)).eval()
+    assert len(new.roi_heads.keypoint_head) == len(old.roi_heads.keypoint_head) + 4
+    new.load_state_dict(grow_state_dict(old.state_dict(), old.sparkseg_config, new))
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        a, b = old([img])[0], new([img])[0]
+    assert a["boxes"].shape[0] > 0 and a["keypoints"].shape[0] > 0
+    for k in ("boxes", "scores", "masks", "keypoints", "keypoints_scores"):
+        assert torch.allclose(a[k], b[k], atol=1e-5), k
+    assert torch.equal(a["labels"], b["labels"])
+    export.write_bundle(new, str(tmp_path), export.default_categories(), 320, 512,
+                        architecture=export.architecture_string(new.sparkseg_config),
+                        training={"model_config": new.sparkseg_config})
+    assert export.torchvision_ops_in_archive(str(tmp_path / "model.pt")) == []
+    scripted = torch.jit.load(str(tmp_path / "model.pt"))
+    out = scripted(torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]]))
+    assert out[4].shape[1:] == (17, 3)
+    reloaded, meta = export.load_bundle_model(str(tmp_path))
+    assert isinstance(reloaded.backbone.body, TappedBody)
+    assert "2 dilated" in meta["architecture"] and "first and last block" in meta["architecture"]
+
+
+def test_grown_parts_train():
+    torch.manual_seed(9)
+    model = build_model(dict(TINY, deep_taps=True, keypoint_context_layers=1), train_min_sizes=(160,)).train()
+    img = torch.rand(3, 160, 200)
+    target = {"boxes": torch.tensor([[20.0, 30.0, 90.0, 140.0]]), "labels": torch.tensor([1]),
+              "masks": torch.zeros(1, 160, 200, dtype=torch.uint8),
+              "keypoints": torch.tensor([[[40.0 + 2 * j, 40.0 + 5 * j, 2.0] for j in range(17)]])}
+    target["masks"][0, 30:140, 20:90] = 1
+    losses = model([img], [target])
+    assert losses["loss_keypoint"] > 0
+    sum(losses.values()).backward()
+    # the deep block's slice of the stride-16 lateral and the extra keypoint conv both get gradients
+    assert model.backbone.fpn.inner_blocks[1][0].weight.grad[:, 40:].abs().sum() > 0
+    assert model.roi_heads.keypoint_head[-2].weight.grad.abs().sum() > 0

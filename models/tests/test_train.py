@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import torch
 
 from sparkseg_models import export, train
@@ -45,4 +46,13 @@ def test_training_adds_the_fine_level_to_a_bundle_without_it(tmp_path):
     assert ck["model"]["backbone.fpn.inner_blocks.1.0.weight"].shape == old.shape
     assert (ck["model"]["backbone.fpn.inner_blocks.1.0.weight"] - old).abs().max() < 0.05
     assert ck["model"]["backbone.fpn.inner_blocks.0.0.weight"].abs().max() < 0.05
-    assert "added the stride-4 fine level" in (tmp_path / "run" / "log.txt").read_text()
+    assert 'grew the bundle\'s architecture by {"fine_level": true}' in (tmp_path / "run" / "log.txt").read_text()
+
+
+def test_training_refuses_to_remove_an_option_from_a_bundle(tmp_path):
+    model = build_model(dict(TINY, deep_taps=True)).eval()
+    export.write_bundle(model, str(tmp_path / "bundle"), export.default_categories(), 320, 512,
+                        training={"model_config": model.sparkseg_config, "iterations": 10})
+    with pytest.raises(SystemExit):
+        train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"), "--budget-min", "0.05",
+                    "--config", '{"deep_taps": false}'])
