@@ -1,5 +1,6 @@
 package io.sparkseg.core.model;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,7 +15,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -22,10 +27,12 @@ import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Brings a model bundle from any Hadoop FileSystem URI (file://, hdfs://, s3a://, ...) to local
- * disk and loads it. Local paths are used in place. Remote bundles are copied into
- * {@code cacheRoot/<hash of the URI>/} through a temporary folder and an atomic rename, so
- * concurrent executors on one host never see a half-copied bundle; a cached copy is reused
- * while its model.json still equals the remote one.
+ * disk and loads it. A bundle is a folder, or a zip archive of one ({@code model.json} at the top of
+ * the archive or inside a single top folder). Local folders are used in place. Remote folders and
+ * all archives are copied (unpacked) into {@code cacheRoot/<hash of the URI>/} through a temporary
+ * folder and an atomic rename, so concurrent executors on one host never see a half-copied bundle;
+ * a cached copy is reused while a remote folder's model.json, or an archive's size and modification
+ * time, are unchanged.
  */
 public final class BundleFetcher {
   private BundleFetcher() {}
@@ -34,13 +41,27 @@ public final class BundleFetcher {
   public static ModelBundle fetch(URI uri, Configuration conf, Path cacheRoot) {
     String scheme = uri.getScheme();
     if (scheme == null || scheme.equals("file")) {
-      return ModelBundle.load(scheme == null ? Path.of(uri.getPath()) : Path.of(uri));
+      Path local = scheme == null ? Path.of(uri.getPath()) : Path.of(uri);
+      if (Files.isRegularFile(local)) {
+        try {
+          String stamp = Files.size(local) + " " + Files.getLastModifiedTime(local).toMillis();
+          // keyed by the absolute path: one relative name may mean different files
+          return fromArchive(local.toAbsolutePath().toUri(), () -> Files.newInputStream(local), stamp, cacheRoot);
+        } catch (IOException e) {
+          throw new InvalidBundleException("model bundle " + uri + ": cannot read it: " + e.getMessage(), e);
+        }
+      }
+      return ModelBundle.load(local);
     }
     org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
     try {
       FileSystem fs = remote.getFileSystem(conf);
-      if (!fs.exists(remote) || !fs.getFileStatus(remote).isDirectory()) {
-        throw new InvalidBundleException("model bundle " + uri + ": no such directory");
+      if (!fs.exists(remote)) {
+        throw new InvalidBundleException("model bundle " + uri + ": no such directory or archive");
+      }
+      FileStatus status = fs.getFileStatus(remote);
+      if (status.isFile()) {
+        return fromArchive(uri, () -> fs.open(remote), status.getLen() + " " + status.getModificationTime(), cacheRoot);
       }
       org.apache.hadoop.fs.Path remoteDescriptor = new org.apache.hadoop.fs.Path(remote, ModelBundle.DESCRIPTOR);
       if (!fs.exists(remoteDescriptor)) {
@@ -62,7 +83,7 @@ public final class BundleFetcher {
             }
           }
         }
-        ModelBundle.load(tmp); // validate (sha256) before anyone can see it
+        validate(uri, tmp); // sha256 and model.json, before anyone can see it
         replace(tmp, target);
       } finally {
         deleteRecursively(tmp);
@@ -70,6 +91,90 @@ public final class BundleFetcher {
       return ModelBundle.load(target);
     } catch (IOException e) {
       throw new InvalidBundleException("model bundle " + uri + ": cannot read it: " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens the archive's bytes; called once per unpacking. */
+  private interface ArchiveSource {
+    InputStream open() throws IOException;
+  }
+
+  private static ModelBundle fromArchive(URI uri, ArchiveSource source, String stamp, Path cacheRoot)
+      throws IOException {
+    Path target = cacheRoot.resolve(hash(uri.toString()));
+    Path stampFile = target.resolve(ARCHIVE_STAMP);
+    if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
+      return ModelBundle.load(bundleRoot(uri, target));
+    }
+    Files.createDirectories(cacheRoot);
+    Path tmp = Files.createTempDirectory(cacheRoot, ".fetch-");
+    try {
+      try (InputStream in = source.open()) {
+        unzip(uri, in, tmp);
+      }
+      validate(uri, bundleRoot(uri, tmp));
+      Files.writeString(tmp.resolve(ARCHIVE_STAMP), stamp);
+      replace(tmp, target);
+    } finally {
+      deleteRecursively(tmp);
+    }
+    return ModelBundle.load(bundleRoot(uri, target));
+  }
+
+  /** Name of the file, next to an unpacked archive, that records which archive it came from. */
+  static final String ARCHIVE_STAMP = ".archive-stamp";
+
+  private static void unzip(URI uri, InputStream raw, Path dir) throws IOException {
+    int files = 0;
+    try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(raw, 1 << 16))) {
+      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        if (e.getName().startsWith("__MACOSX/")) {
+          continue; // resource forks that macOS's archiver adds
+        }
+        Path out = dir.resolve(e.getName()).normalize();
+        if (!out.startsWith(dir) || out.equals(dir)) {
+          throw new InvalidBundleException("model bundle archive " + uri + ": entry '" + e.getName()
+              + "' points outside the archive");
+        }
+        if (e.isDirectory()) {
+          Files.createDirectories(out);
+        } else {
+          Files.createDirectories(out.getParent());
+          Files.copy(zip, out, StandardCopyOption.REPLACE_EXISTING);
+          files++;
+        }
+      }
+    } catch (ZipException e) {
+      throw new InvalidBundleException("model bundle archive " + uri + ": not a readable zip archive: "
+          + e.getMessage(), e);
+    }
+    if (files == 0) {
+      throw new InvalidBundleException("model bundle " + uri + ": a file, but not a zip archive with files in it "
+          + "(a bundle is a folder or a zip of one)");
+    }
+  }
+
+  /** The unpacked folder holding model.json: the archive's top, or its single top folder. */
+  private static Path bundleRoot(URI uri, Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve(ModelBundle.DESCRIPTOR))) {
+      return dir;
+    }
+    try (Stream<Path> top = Files.list(dir)) {
+      List<Path> folders = top.filter(Files::isDirectory).toList();
+      if (folders.size() == 1 && Files.isRegularFile(folders.get(0).resolve(ModelBundle.DESCRIPTOR))) {
+        return folders.get(0);
+      }
+    }
+    throw new InvalidBundleException("model bundle archive " + uri + ": " + ModelBundle.DESCRIPTOR
+        + " is missing (expected at the top of the archive or inside a single top folder)");
+  }
+
+  /** Loads a freshly copied bundle, reporting problems against the URI the user gave, not the temp folder. */
+  private static void validate(URI uri, Path dir) {
+    try {
+      ModelBundle.load(dir);
+    } catch (InvalidBundleException e) {
+      throw new InvalidBundleException("model bundle " + uri + ": " + e.getMessage(), e);
     }
   }
 

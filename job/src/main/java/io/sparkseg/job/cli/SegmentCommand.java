@@ -64,7 +64,8 @@ public final class SegmentCommand implements Callable<Integer> {
   String output;
 
   @Option(names = "--model", paramLabel = "URI",
-      description = "Model bundle folder (model.json + TorchScript) on any Hadoop file system. Default: ${DEFAULT-VALUE}")
+      description = "Model bundle (model.json + TorchScript): a folder or a zip of one, on any Hadoop file system. "
+          + "Default: ${DEFAULT-VALUE}")
   String model;
 
   @Option(names = "--run-id", paramLabel = "ID",
@@ -139,7 +140,8 @@ public final class SegmentCommand implements Callable<Integer> {
   String device;
 
   @Option(names = "--model-cache-dir", paramLabel = "DIR",
-      description = "Local folder executors copy remote bundles into. Default: <java.io.tmpdir>/sparkseg-model-cache")
+      description = "Local folder that remote bundles and bundle archives are copied and unpacked into. "
+          + "Default: <java.io.tmpdir>/sparkseg-model-cache")
   String modelCacheDir;
 
   @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "30",

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
@@ -37,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * s3a:// input and output against a real S3 endpoint: S3Proxy in-process on jclouds' transient
+ * s3a:// input, output and model bundle (a zip) against a real S3 endpoint: S3Proxy in-process on jclouds' transient
  * (in-memory) blobstore, reached over HTTP by hadoop-aws with signed requests. Checks the S3A
  * partitioned committer's run replacement and that the credentials appear nowhere in the output.
  */
@@ -116,6 +121,18 @@ class S3aEndToEndTest {
     }
   }
 
+  private static byte[] zipOf(Path dir) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream z = new ZipOutputStream(bytes)) {
+      for (String name : List.of("model.json", "model.pt")) {
+        z.putNextEntry(new ZipEntry(name));
+        Files.copy(dir.resolve(name), z);
+        z.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
   @Test
   void segmentsFromAndToS3AndReplacesRunsWithoutLeakingCredentials() throws Exception {
     assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
@@ -131,9 +148,15 @@ class S3aEndToEndTest {
         "--run-id", "s3run", "--score-threshold", "0.05", "--progress-interval", "0",
         "--coco-results", "s3a://" + BUCKET + "/exports/s3run.json");
     assertEquals(0, r1.exitCode(), r1.err());
+    // the model itself from S3, as a zip archive of the bundle
+    upload("models/bundle.zip", zipOf(TestSpark.modelDir()));
     TestSpark.CliResult other = segment("--input", "s3a://" + BUCKET + "/in/a/img0.jpg", "--output", out,
-        "--model", model, "--run-id", "other", "--progress-interval", "0");
+        "--model", "s3a://" + BUCKET + "/models/bundle.zip", "--model-cache-dir", tmp.resolve("models").toString(),
+        "--run-id", "other", "--progress-interval", "0");
     assertEquals(0, other.exitCode(), other.err());
+    try (Stream<Path> unpacked = Files.walk(tmp.resolve("models"))) {
+      assertTrue(unpacked.anyMatch(p -> p.getFileName().toString().equals("model.pt")), "unpacked into the cache");
+    }
     Dataset<Row> images = TestSpark.session().read().parquet(out + "/images");
     assertEquals(3, images.where("run_id = 's3run'").count());
     assertTrue(images.where("run_id = 's3run'").collectAsList().stream()
