@@ -303,7 +303,10 @@ def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-mas
 def load_bundle_model(bundle_dir: str):
     """The eager torchvision model of a sparkseg bundle: architecture from model.json's
     ``training.model_config``, weights from the scripted model.pt (same state_dict keys; the
-    normalization buffers of the wrapper are checked against the eager transform and dropped)."""
+    normalization buffers of the wrapper are checked against the eager transform and dropped).
+    ``bundle_dir`` may also be a zip of the folder, as the Java side accepts."""
+    if os.path.isfile(bundle_dir):
+        return _load_zipped_bundle_model(bundle_dir)
     with open(os.path.join(bundle_dir, "model.json")) as f:
         meta = json.load(f)
     cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
@@ -321,6 +324,26 @@ def load_bundle_model(bundle_dir: str):
     if missing or unexpected:
         raise ValueError(f"weights do not fit the eager model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval(), meta
+
+
+def _load_zipped_bundle_model(archive: str):
+    import tempfile
+    if not zipfile.is_zipfile(archive):
+        raise ValueError(f"model bundle {archive}: a file, but not a zip archive (a bundle is a folder or a zip of one)")
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as z:
+        names = [n for n in z.namelist() if not n.startswith("__MACOSX/")]
+        for n in names:
+            target = os.path.realpath(os.path.join(tmp, n))
+            if not target.startswith(os.path.realpath(tmp) + os.sep):
+                raise ValueError(f"model bundle archive {archive}: entry '{n}' points outside the archive")
+        z.extractall(tmp, members=names)
+        tops = [d for d in os.listdir(tmp) if os.path.isdir(os.path.join(tmp, d))]
+        root = tmp if os.path.isfile(os.path.join(tmp, "model.json")) else (
+            os.path.join(tmp, tops[0]) if len(tops) == 1 else None)
+        if root is None or not os.path.isfile(os.path.join(root, "model.json")):
+            raise ValueError(f"model bundle archive {archive}: model.json is missing (expected at the top of the "
+                             "archive or inside a single top folder)")
+        return load_bundle_model(root)
 
 
 def rebundle(bundle_dir: str, out_dir: str, version: str) -> dict:

@@ -68,11 +68,9 @@ def main(argv=None):
     ap.add_argument("--score-threshold", type=float, default=0.05)
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
+    model, meta = load_bundle_model(a.bundle)      # a folder or a zip of one
     if a.checkpoint:
         model, _ = load_checkpoint(a.checkpoint)
-    else:
-        model, _ = load_bundle_model(a.bundle)
-    meta = json.load(open(os.path.join(a.bundle, "model.json")))
     rs = meta["input"]["resize"]
     assert model.transform.min_size == (rs["min_size"],) and model.transform.max_size == rs["max_size"], \
         "eager transform must use the bundle's resize"

@@ -139,3 +139,29 @@ def test_torchvision_checkpoint_conversion(tmp_path):
     res = m(torch.rand(1, 3, 320, 416), torch.tensor([[320, 416]]))
     assert res[3].shape[1:] == (1, 28, 28) and res[4].shape[1:] == (0, 3)
     os.remove(sd_path)
+
+
+def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
+    import zipfile
+    import pytest
+    from sparkseg_models.model import build_model
+    torch.manual_seed(11)
+    tiny = build_model({"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32,
+                        "keypoint_layers": 2, "mask_layers": 2}).eval()
+    export.write_bundle(tiny, str(tmp_path / "b"), export.default_categories(), 320, 512,
+                        training={"model_config": tiny.sparkseg_config})
+    with zipfile.ZipFile(tmp_path / "b.zip", "w") as z:       # one top folder, as `zip -r b.zip b` makes
+        for name in ("model.json", "model.pt"):
+            z.write(tmp_path / "b" / name, f"b/{name}")
+    model, meta = export.load_bundle_model(str(tmp_path / "b.zip"))
+    key = "roi_heads.box_predictor.cls_score.weight"
+    assert torch.equal(model.state_dict()[key], tiny.state_dict()[key])
+    assert meta["sha256"] == export.sha256_of(str(tmp_path / "b" / "model.pt"))
+    (tmp_path / "notes.txt").write_text("not a zip")
+    with pytest.raises(ValueError, match="not a zip archive"):
+        export.load_bundle_model(str(tmp_path / "notes.txt"))
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w") as z:
+        z.writestr("weights/model.pt", b"x")
+        z.writestr("other/readme.txt", b"x")
+    with pytest.raises(ValueError, match="model.json is missing"):
+        export.load_bundle_model(str(tmp_path / "empty.zip"))
