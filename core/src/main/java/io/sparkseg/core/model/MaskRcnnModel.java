@@ -70,10 +70,19 @@ public final class MaskRcnnModel implements AutoCloseable {
     return loaded;
   }
 
+  /** Forward passes after the contract check, on the loading thread (see checkContract). */
+  static final int WARM_UP_PASSES = 2;
+
   private void checkContract() {
     RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
     try {
       decoder.decode(infer(List.of(blank)), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
+      // More single-threaded passes: TorchScript's profiling executor records a module's first runs
+      // with callbacks that are not thread-safe (pytorch#58446); one JVM shares this module between
+      // inference threads, so those runs happen here, before any sharing.
+      for (int i = 0; i < WARM_UP_PASSES; i++) {
+        infer(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])));
+      }
     } catch (InvalidBundleException e) {
       throw e;
     } catch (RuntimeException e) {
