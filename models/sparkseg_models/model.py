@@ -68,7 +68,7 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     if c["deep_taps"]:
         backbone.body = TappedBody(backbone.body, deep_taps(backbone.body))
     # _mobilenet_extractor fixes 256 FPN channels; rebuild the FPN narrower
-    in_list = ([sum(_out_channels(backbone.body[n]) for n in names) for names in backbone.body.taps.values()]
+    in_list = ([sum(int(backbone.body[n].out_channels) for n in names) for names in backbone.body.taps.values()]
                if c["deep_taps"] else
                [m.in_channels for m in backbone.fpn.inner_blocks.modules() if isinstance(m, nn.Conv2d)])
     backbone.fpn = FeaturePyramidNetwork(in_list, c["fpn_channels"], extra_blocks=LastLevelMaxPool())
@@ -134,10 +134,6 @@ class CoarseLevelRPN(RegionProposalNetwork):
             loss_obj, loss_reg = self.compute_loss(objectness, deltas, labels, self.box_coder.encode(matched, anchors))
             losses = {"loss_objectness": loss_obj, "loss_rpn_box_reg": loss_reg}
         return boxes, losses
-
-
-def _out_channels(block: nn.Module) -> int:
-    return int(block.out_channels)
 
 
 def deep_taps(body: nn.ModuleDict) -> Dict[str, List[str]]:

@@ -55,6 +55,12 @@ class BundleFetcherTest {
     }
   }
 
+  /** A zip with the bundle folder's two files at its top. */
+  private static Path zipBundle(Path zipFile, Path dir) throws IOException {
+    zip(zipFile, Map.of("model.json", dir.resolve("model.json"), "model.pt", dir.resolve("model.pt")));
+    return zipFile;
+  }
+
   private Path bundle(String name, String version) throws IOException {
     return TestBundles.write(tmp.resolve(name), new byte[] {4, 5, 6}, d -> d.put("version", version));
   }
@@ -76,8 +82,7 @@ class BundleFetcherTest {
   @Test
   void zipArchiveIsUnpackedOnceAndAgainWhenItChanges() throws Exception {
     Path dir = bundle("z", "1.0.0");
-    Path archive = tmp.resolve("model.zip");
-    zip(archive, Map.of("model.json", dir.resolve("model.json"), "model.pt", dir.resolve("model.pt")));
+    Path archive = zipBundle(tmp.resolve("model.zip"), dir);
     Path cache = tmp.resolve("cache");
 
     ModelBundle first = BundleFetcher.fetch(archive.toUri(), conf(), cache);
@@ -89,7 +94,7 @@ class BundleFetcherTest {
     assertTrue(Files.exists(marker), "an unchanged archive is not unpacked again");
 
     Path dir2 = bundle("z2", "2.0.0");
-    zip(archive, Map.of("model.json", dir2.resolve("model.json"), "model.pt", dir2.resolve("model.pt")));
+    zipBundle(archive, dir2);
     Files.setLastModifiedTime(archive, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
     assertEquals("2.0.0", BundleFetcher.fetch(archive.toUri(), conf(), cache).version());
     assertFalse(Files.exists(marker));
@@ -110,8 +115,7 @@ class BundleFetcherTest {
   @Test
   void remoteFolderAndRemoteZipAreCopiedAndValidated() throws Exception {
     Path dir = bundle("remote", "3.0.0");
-    Path archive = tmp.resolve("remote.zip");
-    zip(archive, Map.of("model.json", dir.resolve("model.json"), "model.pt", dir.resolve("model.pt")));
+    Path archive = zipBundle(tmp.resolve("remote.zip"), dir);
     Path cache = tmp.resolve("cache");
     ModelBundle fromFolder = BundleFetcher.fetch(URI.create("otherfs://" + dir), conf(), cache);
     ModelBundle fromZip = BundleFetcher.fetch(URI.create("otherfs://" + archive), conf(), cache);
@@ -120,7 +124,6 @@ class BundleFetcherTest {
     assertTrue(fromFolder.directory().startsWith(cache) && fromZip.directory().startsWith(cache));
     assertFalse(fromFolder.directory().equals(fromZip.directory()));
 
-    Files.write(dir.resolve("model.pt"), new byte[] {7, 7, 7});
     Path other = TestBundles.write(tmp.resolve("other"), new byte[] {1}, d -> d.put("sha256", "00"));
     String msg = assertThrows(InvalidBundleException.class,
         () -> BundleFetcher.fetch(URI.create("otherfs://" + other), conf(), cache)).getMessage();
