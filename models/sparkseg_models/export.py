@@ -41,7 +41,7 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
-from .model import IMAGE_MEAN, IMAGE_STD, build_model
+from .model import IMAGE_MEAN, IMAGE_STD, build_model, make_stateless
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -171,13 +171,32 @@ class BundleModule(nn.Module):
 
 def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None):
     ops.patch_torchvision()
-    model = model.eval()
+    model = make_stateless(model.eval())
     rh = model.roi_heads
     has_masks = rh.has_mask()
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels).eval()
-    return torch.jit.script(mod), has_masks, has_kp, k
+    scripted = torch.jit.script(mod)
+    writes = module_attribute_writes(scripted)
+    if writes:
+        raise ValueError(f"the scripted forward writes module attributes {writes}: the Java predictor shares one "
+                         "loaded module between inference threads, so forward must not change module state")
+    return scripted, has_masks, has_kp, k
+
+
+def module_attribute_writes(scripted) -> List[str]:
+    """``Type.attribute`` for every attribute of a *module* that the scripted ``forward`` assigns (attributes
+    of objects it creates itself, like an ``ImageList``, are fine): each is a data race once threads share
+    the module."""
+    module_types = {str(m._c._type()) for m in scripted.modules()}
+    writes = []
+    graph = scripted.forward.inlined_graph  # held: its nodes die with it
+    for node in graph.findAllNodes("prim::SetAttr"):
+        owner = str(node.inputsAt(0).type())
+        if owner in module_types:
+            writes.append(f"{owner.rsplit('.', 1)[-1]}.{node.s('name')}")
+    return sorted(set(writes))
 
 
 def torchvision_ops_in_archive(path: str) -> List[str]:

@@ -2,10 +2,14 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
 from sparkseg_models import export, ops
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.image_list import ImageList
+
 from sparkseg_models.model import build_model
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
@@ -30,6 +34,8 @@ def test_scripted_tiny_model_has_no_torchvision_ops_and_runs_two_sizes(tmp_path)
     assert js["format"] == "sparkseg-bundle/1" and js["output"]["num_keypoints"] == 17
     assert js["categories"][0]["name"] == "person" and js["categories"][0]["label"] == 1
     m = torch.jit.load(str(pt))
+    # the Java predictor shares one module between threads: forward must not write module state
+    assert export.module_attribute_writes(m) == []
     for (h, w) in ((320, 480), (512, 352)):
         out = m(torch.rand(1, 3, h, w), torch.tensor([[h, w]]))
         assert len(out) == 7
@@ -65,6 +71,34 @@ def test_scripted_matches_eager_model(tmp_path):
     assert torch.equal(out[2], eager["labels"])
     assert (boxes - eager["boxes"]).abs().max() < 0.05
     assert (out[1] - eager["scores"]).abs().max() < 1e-4
+
+
+class _Counting(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+        self.inner = torch.nn.Linear(2, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return self.inner(x)
+
+
+class _Building(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        il = ImageList(x, [(1, 2)])  # writes attributes of an object it made: not shared state
+        return il.tensors
+
+
+def test_module_attribute_writes_finds_a_forward_that_changes_its_module(monkeypatch):
+    assert export.module_attribute_writes(torch.jit.script(_Counting())) == ["_Counting.calls"]
+    assert export.module_attribute_writes(torch.jit.script(_Building())) == []
+    # export refuses such a forward: here torchvision's own AnchorGenerator, which re-assigns cell_anchors
+    model = build_model(TINY).eval()
+    model.rpn.anchor_generator.__class__ = AnchorGenerator
+    monkeypatch.setattr(export, "make_stateless", lambda m: m)
+    with pytest.raises(ValueError, match=r"writes module attributes \['AnchorGenerator.cell_anchors'\]"):
+        export.script_bundle_module(model)
 
 
 def test_embedded_bundle_reexported_matches_eager_and_computes_keypoints_for_persons_only(tmp_path):
@@ -136,6 +170,7 @@ def test_torchvision_checkpoint_conversion(tmp_path):
     assert (rs["rule"], rs["min_size"], rs["max_size"]) == ("torchvision", 320, 512)
     assert export.torchvision_ops_in_archive(str(out / "model.pt")) == []
     m = torch.jit.load(str(out / "model.pt"))
+    assert export.module_attribute_writes(m) == []
     res = m(torch.rand(1, 3, 320, 416), torch.tensor([[320, 416]]))
     assert res[3].shape[1:] == (1, 28, 28) and res[4].shape[1:] == (0, 3)
     os.remove(sd_path)

@@ -112,3 +112,33 @@ def test_grown_parts_train():
     # the deep block's slice of the stride-16 lateral and the extra keypoint conv both get gradients
     assert model.backbone.fpn.inner_blocks[1][0].weight.grad[:, 40:].abs().sum() > 0
     assert model.roi_heads.keypoint_head[-2].weight.grad.abs().sum() > 0
+
+
+def test_stateless_anchor_generator_and_roi_pool_match_torchvision_exactly():
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.image_list import ImageList
+    from torchvision.ops import MultiScaleRoIAlign
+    from sparkseg_models.model import StatelessAnchorGenerator, StatelessMultiScaleRoIAlign, make_stateless
+
+    model = build_model({"fine_level": True})
+    assert type(model.rpn.anchor_generator) is StatelessAnchorGenerator
+    pools = [model.roi_heads.box_roi_pool, model.roi_heads.mask_roi_pool, model.roi_heads.keypoint_roi_pool]
+    assert all(type(p) is StatelessMultiScaleRoIAlign for p in pools)
+
+    g = torch.Generator().manual_seed(3)
+    sizes, ratios = ((16, 24), (32, 48), (64, 96)), ((0.5, 1.0, 2.0),) * 3
+    for h, w in ((320, 416), (352, 512), (96, 64)):
+        images = ImageList(torch.zeros(2, 3, h, w), [(h, w), (h - 20, w - 32)])
+        feats = [torch.rand(2, 8, h // s, w // s, generator=g) for s in (8, 16, 32)]
+        ours = make_stateless(AnchorGenerator(sizes, ratios))(images, feats)
+        theirs = AnchorGenerator(sizes, ratios)(images, feats)
+        assert len(ours) == len(theirs) == 2
+        assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+
+        named = {str(i): f for i, f in enumerate(feats)}
+        boxes = [torch.tensor([[4.0, 6.0, 60.0, 90.0], [0.0, 0.0, w - 1.0, h - 1.0]]),
+                 torch.tensor([[10.0, 12.0, 30.0, 20.0]])]
+        shapes = [(h, w), (h - 20, w - 32)]
+        ours = make_stateless(MultiScaleRoIAlign(["0", "1", "2"], 7, 2))(named, boxes, shapes)
+        theirs = MultiScaleRoIAlign(["0", "1", "2"], 7, 2)(named, boxes, shapes)
+        assert torch.equal(ours, theirs)

@@ -77,9 +77,10 @@ public final class MaskRcnnModel implements AutoCloseable {
     RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
     try {
       decoder.decode(infer(List.of(blank)), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
-      // More single-threaded passes: TorchScript's profiling executor records a module's first runs
-      // with callbacks that are not thread-safe (pytorch#58446); one JVM shares this module between
-      // inference threads, so those runs happen here, before any sharing.
+      // More passes, alone, at two more sizes: TorchScript profiles and re-optimises a method's graph
+      // over its first runs; that one-off work happens here rather than concurrently in the first tasks.
+      // (Sharing the module between threads needs a forward that writes no module attribute: the
+      // exporter checks that, see models/README.md.)
       for (int i = 0; i < WARM_UP_PASSES; i++) {
         infer(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])));
       }

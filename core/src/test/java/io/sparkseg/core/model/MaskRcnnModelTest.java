@@ -15,6 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +101,61 @@ class MaskRcnnModelTest {
     for (int i = 0; i < images.size(); i++) {
       assertEquals(images.get(i).width(), mixed.get(i).width());
       assertEquals(images.get(i).height(), mixed.get(i).height());
+    }
+  }
+
+  @Test
+  void threadsSharingOneFreshModelGetTheOneThreadAnswers() throws Exception {
+    // Four threads start on a just-loaded module at once, with input shapes it has not run yet, as the
+    // task threads of an executor do. Forward must not write module state (the exporter checks it): a
+    // write there once crashed libtorch in exactly this situation.
+    PredictOptions options = new PredictOptions(0.05f, 0.5f);
+    try (MaskRcnnModel fresh = MaskRcnnModel.load(model.bundle(), "cpu")) {
+      int threads = 4;
+      int rounds = 2;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Future<List<ImageResult>>> futures = new ArrayList<>();
+      try {
+        for (int t = 0; t < threads; t++) {
+          int offset = t;
+          futures.add(pool.submit(() -> {
+            start.await();
+            List<ImageResult> seen = new ArrayList<>();
+            for (int k = 0; k < rounds * images.size(); k++) {
+              seen.add(fresh.predict(List.of(images.get((k + offset) % images.size())), options).get(0));
+            }
+            return seen;
+          }));
+        }
+        List<ImageResult> alone = new ArrayList<>();
+        List<List<ImageResult>> concurrent = new ArrayList<>();
+        for (Future<List<ImageResult>> f : futures) {
+          concurrent.add(f.get(5, TimeUnit.MINUTES));
+        }
+        for (RgbImage image : images) {
+          alone.add(fresh.predict(List.of(image), options).get(0));
+        }
+        for (int t = 0; t < threads; t++) {
+          for (int k = 0; k < rounds * images.size(); k++) {
+            assertSameAnswer(alone.get((k + t) % images.size()), concurrent.get(t).get(k), "thread " + t + " run " + k);
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static void assertSameAnswer(ImageResult want, ImageResult got, String where) {
+    assertEquals(want.instances().size(), got.instances().size(), where + ": instance count");
+    for (int j = 0; j < want.instances().size(); j++) {
+      Instance a = want.instances().get(j);
+      Instance b = got.instances().get(j);
+      assertEquals(a.categoryId(), b.categoryId(), where + " instance " + j);
+      assertEquals(a.score(), b.score(), 1e-5, where + " instance " + j);
+      assertTrue(boxIou(a, b) > 0.9999, where + " instance " + j + ": box " + a.box() + " vs " + b.box());
+      assertEquals(a.mask().area(), b.mask().area(), 1, where + " instance " + j);
     }
   }
 
