@@ -45,12 +45,20 @@ public final class MaskRcnnModel implements AutoCloseable {
   /**
    * Loads the bundle's TorchScript file with DJL's PyTorch engine on {@code device} ("cpu",
    * "gpu", "gpu:1", or a bare GPU ordinal such as "0") and checks, by running it once on a
-   * blank image, that its outputs follow the bundle's contract.
+   * blank image, that its outputs follow the bundle's contract. A file whose code assigns module
+   * attributes is refused first ({@link ModuleStateWrites}): the loaded module is shared by threads.
    *
-   * @throws InvalidBundleException when the file cannot be loaded or breaks the contract
+   * @throws InvalidBundleException when the file cannot be loaded, writes module state or breaks the contract
    */
   public static MaskRcnnModel load(ModelBundle bundle, String device) {
     Device dev = parseDevice(device);
+    List<String> writes = ModuleStateWrites.find(bundle.modelFile());
+    if (!writes.isEmpty()) {
+      throw new InvalidBundleException(bundle.modelFile() + ": its code assigns module attributes " + writes
+          + ", which is unsafe when inference threads share the loaded module; re-export it with sparkseg's "
+          + "exporter, which replaces torchvision's stateful parts (`python3 -m sparkseg_models.export rebundle` "
+          + "for a sparkseg-trained bundle, `export torchvision` for a converted checkpoint; see models/README.md)");
+    }
     Model model = Model.newInstance(bundle.name(), dev, "PyTorch");
     try {
       String file = bundle.modelFile().getFileName().toString();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MaskRcnnModelContractTest {
   @TempDir Path tmp;
 
-  private static byte[] resource(String name) throws Exception {
+  static byte[] resource(String name) throws Exception {
     try (InputStream in = MaskRcnnModelContractTest.class.getResourceAsStream("/bundles/" + name)) {
       return in.readAllBytes();
     }
@@ -45,6 +45,13 @@ class MaskRcnnModelContractTest {
   void wrongMaskShape() throws Exception {
     String msg = loadFailure(resource("wrong_mask_shape.pt"));
     assertTrue(msg.contains("'mask_probs'") && msg.contains("(1, 1, 28, 28)"), msg);
+  }
+
+  @Test
+  void aForwardThatAssignsModuleStateIsRefusedBeforeLibtorchRunsIt() throws Exception {
+    String msg = loadFailure(resource("writes_module_state.pt"));
+    assertTrue(msg.contains("model.pt") && msg.contains("assigns module attributes [WritesModuleState.calls]")
+        && msg.contains("export rebundle"), msg);
   }
 
   @Test

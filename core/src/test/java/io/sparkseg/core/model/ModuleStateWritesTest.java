@@ -1,0 +1,36 @@
+package io.sparkseg.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading module attribute writes out of real TorchScript archives. */
+class ModuleStateWritesTest {
+  @TempDir Path tmp;
+
+  private Path file(String name, byte[] bytes) throws Exception {
+    return Files.write(tmp.resolve(name), bytes);
+  }
+
+  @Test
+  void findsTheModuleWriteAndIgnoresAPlainClassSettingItsOwnFields() throws Exception {
+    // writes_module_state.pt: forward does self.calls += 1 and builds a plain class that sets self.sizes
+    Path pt = file("w.pt", MaskRcnnModelContractTest.resource("writes_module_state.pt"));
+    assertEquals(List.of("WritesModuleState.calls"), ModuleStateWrites.find(pt));
+  }
+
+  @Test
+  void theEmbeddedModelAndAStatelessFileHaveNone() throws Exception {
+    assertEquals(List.of(), ModuleStateWrites.find(TestBundles.repoRoot().resolve("samples/model/model.pt")));
+    assertEquals(List.of(), ModuleStateWrites.find(file("t.pt", MaskRcnnModelContractTest.resource("three_outputs.pt"))));
+  }
+
+  @Test
+  void aFileThatIsNotAnArchiveIsLeftToLibtorch() throws Exception {
+    assertEquals(List.of(), ModuleStateWrites.find(file("junk.pt", new byte[] {1, 2, 3})));
+  }
+}
