@@ -1,0 +1,143 @@
+"""Where a model loses AP: box, mask-head and keypoint errors per category / per keypoint (development tool).
+
+For every non-crowd ground-truth instance it takes the detection of the same category with the highest box
+IoU (no one-to-one matching: this describes errors, it does not score them; COCO AP is ``evaluate``'s job)
+and reports, per category:
+
+* ``found``: the share of GT with such a detection at box IoU >= 0.5; for those:
+* ``box_iou``: mean box IoU;
+* ``mask_iou``: mean IoU of the predicted (thresholded) mask with the GT mask;
+* ``oracle_pred_box``: the mean IoU that a perfect mask head would reach in the *predicted* box: the GT mask
+  resampled to the head's resolution inside that box (RoIAlign, as the training targets are made) and pasted
+  back as torchvision pastes predictions. ``oracle_pred_box - mask_iou`` is what the mask head loses;
+* ``oracle_gt_box``: the same inside the GT box (the resolution cap alone).
+
+And per keypoint (persons found at box IoU >= 0.5): the median error in units of sqrt(GT area) and the share
+of visible points whose OKS term is below 0.5.
+
+  /usr/bin/python3 -m sparkseg_models.diagnose --bundle ../samples/model --gt ../samples/annotations.json \\
+      --images ../samples/images --limit 100
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import torch
+from torchvision.models.detection.roi_heads import paste_masks_in_image
+from torchvision.ops import roi_align
+
+from .coco import KEYPOINT_NAMES, SIGMAS, ann_to_mask
+from .evaluate import box_iou, run_model
+
+
+def resampled_mask_iou(gt_mask: np.ndarray, box_xyxy, resolution: int = 28) -> float:
+    """IoU with ``gt_mask`` of the GT mask resampled to ``resolution``² inside ``box_xyxy`` and pasted back
+    (thresholded at 0.5): the best a mask head of that resolution can do in that box."""
+    h, w = gt_mask.shape
+    m = torch.from_numpy(gt_mask.astype(np.float32))[None, None]
+    box = torch.tensor([list(map(float, box_xyxy))])
+    small = roi_align(m, [box], (resolution, resolution), 1.0)
+    pasted = paste_masks_in_image(small, box, (h, w))[0, 0].numpy() > 0.5
+    return _iou(pasted, gt_mask > 0)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 0.0
+
+
+def _xyxy(xywh):
+    return [xywh[0], xywh[1], xywh[0] + xywh[2], xywh[1] + xywh[3]]
+
+
+def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28) -> dict:
+    """Per-category and per-keypoint error summary of detections ``dts`` (``evaluate.run_model``'s format:
+    xywh ``bbox``, boolean full-image ``mask``, flat ``keypoints``) against COCO ground truth ``gt``."""
+    ids = set(image_ids)
+    hw = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
+    names = {c["id"]: c["name"] for c in gt["categories"]}
+    dt_by = {}
+    for d in dts:
+        dt_by.setdefault((d["image_id"], d["category_id"]), []).append(d)
+    rows = {}
+    kp_err = [[] for _ in KEYPOINT_NAMES]
+    kp_low = [[] for _ in KEYPOINT_NAMES]
+    var = (np.asarray(SIGMAS) * 2) ** 2
+    for a in gt["annotations"]:
+        if a["image_id"] not in ids or a.get("iscrowd"):
+            continue
+        row = rows.setdefault(a["category_id"], {"n": 0, "found": 0, "box_iou": [], "mask_iou": [],
+                                                 "oracle_pred_box": [], "oracle_gt_box": []})
+        row["n"] += 1
+        cands = dt_by.get((a["image_id"], a["category_id"]), [])
+        if not cands:
+            continue
+        ious = box_iou([d["bbox"] for d in cands], [a["bbox"]], [False])[:, 0]
+        best = int(np.argmax(ious))
+        if ious[best] < 0.5:
+            continue
+        d = cands[best]
+        row["found"] += 1
+        row["box_iou"].append(float(ious[best]))
+        if "mask" in d:
+            gm = ann_to_mask(a, *hw[a["image_id"]]) > 0
+            row["mask_iou"].append(_iou(d["mask"], gm))
+            row["oracle_pred_box"].append(resampled_mask_iou(gm, _xyxy(d["bbox"]), mask_resolution))
+            row["oracle_gt_box"].append(resampled_mask_iou(gm, _xyxy(a["bbox"]), mask_resolution))
+        if "keypoints" in d and a.get("num_keypoints", 0) > 0:
+            g = np.asarray(a["keypoints"], float).reshape(-1, 3)
+            p = np.asarray(d["keypoints"], float).reshape(-1, 3)
+            scale = np.sqrt(a["area"])
+            for k in range(min(len(g), len(KEYPOINT_NAMES))):
+                if g[k, 2] > 0:
+                    d2 = (p[k, 0] - g[k, 0]) ** 2 + (p[k, 1] - g[k, 1]) ** 2
+                    kp_err[k].append(np.sqrt(d2) / scale)
+                    kp_low[k].append(np.exp(-d2 / var[k] / (a["area"] + np.spacing(1)) / 2) < 0.5)
+    out = {"categories": {}, "keypoints": {}}
+    for c, r in sorted(rows.items()):
+        out["categories"][names.get(c, str(c))] = {
+            "n": r["n"], "found": round(r["found"] / r["n"], 3) if r["n"] else 0.0,
+            **{k: round(float(np.mean(r[k])), 3) if r[k] else None
+               for k in ("box_iou", "mask_iou", "oracle_pred_box", "oracle_gt_box")}}
+    for k, name in enumerate(KEYPOINT_NAMES):
+        if kp_err[k]:
+            out["keypoints"][name] = {"n": len(kp_err[k]), "median_error": round(float(np.median(kp_err[k])), 4),
+                                      "oks_below_half": round(float(np.mean(kp_low[k])), 3)}
+    return out
+
+
+def main(argv=None):
+    from .export import load_bundle_model, load_checkpoint
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--bundle", help="a sparkseg bundle folder or zip")
+    src.add_argument("--checkpoint", help="a training checkpoint")
+    ap.add_argument("--gt", required=True)
+    ap.add_argument("--images", required=True)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=None, help="write the summary as JSON here")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    model = (load_bundle_model(a.bundle) if a.bundle else load_checkpoint(a.checkpoint))[0]
+    gt = json.load(open(a.gt))
+    dts, ids = run_model(model, gt, a.images, a.limit)
+    res = diagnose(gt, dts, ids)
+    print(f"{'category':10s} {'n':>4s} {'found':>6s} {'box_iou':>8s} {'mask_iou':>9s} {'oracle(pred box)':>17s} "
+          f"{'oracle(gt box)':>15s}")
+    for name, r in res["categories"].items():
+        cells = [f"{r[k]:.3f}" if r[k] is not None else "-" for k in ("box_iou", "mask_iou", "oracle_pred_box",
+                                                                     "oracle_gt_box")]
+        print(f"{name:10s} {r['n']:4d} {r['found']:6.2f} {cells[0]:>8s} {cells[1]:>9s} {cells[2]:>17s} {cells[3]:>15s}")
+    print(f"\n{'keypoint':15s} {'n':>4s} {'median err/sqrt(area)':>22s} {'OKS term < 0.5':>15s}")
+    for name, r in res["keypoints"].items():
+        print(f"{name:15s} {r['n']:4d} {r['median_error']:22.3f} {r['oks_below_half']:15.2f}")
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+import numpy as np
+
+from sparkseg_models.coco import KEYPOINT_NAMES, mask_bbox, rle_encode
+from sparkseg_models.diagnose import diagnose, resampled_mask_iou
+
+
+def _gt():
+    h, w = 120, 160
+    car = np.zeros((h, w), np.uint8)
+    car[20:60, 10:90] = 1
+    person = np.zeros((h, w), np.uint8)
+    person[30:110, 100:130] = 1
+    person[60:64, 90:150] = 1            # thin arms: what a 28x28 head resolves only roughly
+    kps = []
+    for k in range(len(KEYPOINT_NAMES)):
+        kps += [105.0 + k, 35.0 + 4 * k, 2]
+    anns = []
+    for i, (cat, m) in enumerate(((3, car), (1, person))):
+        a = {"id": i + 1, "image_id": 7, "category_id": cat, "iscrowd": 0, "area": float(m.sum()),
+             "bbox": mask_bbox(m), "segmentation": {"size": [h, w], "counts": rle_encode(m)}}
+        if cat == 1:
+            a["keypoints"], a["num_keypoints"] = kps, len(KEYPOINT_NAMES)
+        anns.append(a)
+    gt = {"images": [{"id": 7, "height": h, "width": w, "file_name": "x.jpg"}],
+          "categories": [{"id": 1, "name": "person", "keypoints": KEYPOINT_NAMES}, {"id": 3, "name": "car"}],
+          "annotations": anns}
+    return gt, {"car": car, "person": person}
+
+
+def test_perfect_detections_and_a_blurred_mask():
+    gt, masks = _gt()
+    car, person = gt["annotations"]
+    blurred = masks["person"].copy().astype(bool)
+    blurred[90:110, 100:130] = False      # the head lost the legs
+    dts = [{"image_id": 7, "category_id": 3, "score": 0.9, "bbox": car["bbox"], "mask": masks["car"] > 0},
+           {"image_id": 7, "category_id": 1, "score": 0.8, "bbox": person["bbox"], "mask": blurred,
+            "keypoints": [v + (3.0 if i % 3 == 0 else 0.0) for i, v in enumerate(person["keypoints"])]}]
+    res = diagnose(gt, dts, [7])
+    c, p = res["categories"]["car"], res["categories"]["person"]
+    assert c["n"] == 1 and c["found"] == 1.0 and c["box_iou"] == 1.0 and c["mask_iou"] == 1.0
+    assert c["oracle_pred_box"] > 0.97 and c["oracle_gt_box"] > 0.97
+    want = 1 - 600 / masks["person"].sum()
+    assert abs(p["mask_iou"] - round(want, 3)) < 1e-3
+    assert p["oracle_pred_box"] > p["mask_iou"]              # the head, not the box, lost those pixels
+    k = res["keypoints"]["nose"]
+    assert k["n"] == 1 and abs(k["median_error"] - 3.0 / np.sqrt(person["area"])) < 1e-4
+
+
+def test_a_detection_of_another_category_or_a_far_box_is_not_found():
+    gt, masks = _gt()
+    car = gt["annotations"][0]
+    x, y, w, h = car["bbox"]
+    dts = [{"image_id": 7, "category_id": 1, "score": 0.9, "bbox": car["bbox"], "mask": masks["car"] > 0},
+           {"image_id": 7, "category_id": 3, "score": 0.9, "bbox": [x + w * 0.7, y, w, h], "mask": masks["car"] > 0}]
+    res = diagnose(gt, dts, [7])
+    assert res["categories"]["car"]["found"] == 0.0 and res["categories"]["car"]["box_iou"] is None
+
+
+def test_resampling_a_box_shaped_mask_keeps_it():
+    m = np.zeros((50, 50), np.uint8)
+    m[10:40, 5:45] = 1
+    assert resampled_mask_iou(m, [5, 10, 45, 40]) > 0.9   # edges: the 28x28 grid and the paste
