@@ -87,8 +87,8 @@ public final class MaskRcnnModel implements AutoCloseable {
       decoder.decode(infer(List.of(blank)), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
       // More passes, alone, at two more sizes: TorchScript profiles and re-optimises a method's graph
       // over its first runs; that one-off work happens here rather than concurrently in the first tasks.
-      // (Sharing the module between threads needs a forward that writes no module attribute: the
-      // exporter checks that, see models/README.md.)
+      // (Sharing the module between threads needs a forward that writes no module attribute: load
+      // checked that already, with ModuleStateWrites.)
       for (int i = 0; i < WARM_UP_PASSES; i++) {
         infer(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])));
       }
