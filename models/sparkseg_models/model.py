@@ -114,8 +114,8 @@ class StatelessAnchorGenerator(AnchorGenerator):
 
     torchvision's forward re-assigns ``self.cell_anchors`` (cast to the features' dtype and device) on every
     call. In a scripted module that several inference threads share, that write to a shared attribute slot
-    races with the other threads' reads of it: a use-after-free inside libtorch (a SIGSEGV in the
-    interpreter's ``prim::GetAttr``). Here the cast copy stays local. Same anchors, same (empty) state_dict.
+    races with the other threads' reads of it: a use-after-free inside libtorch. Here the cast copy stays
+    local. Same anchors, same (empty) state_dict.
     """
 
     def forward(self, image_list: ImageList, feature_maps: List[Tensor]) -> List[Tensor]:

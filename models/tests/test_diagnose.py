@@ -27,13 +27,13 @@ def _gt():
     return gt, {"car": car, "person": person}
 
 
-def test_perfect_detections_and_a_blurred_mask():
+def test_perfect_detections_and_a_mask_missing_the_legs():
     gt, masks = _gt()
     car, person = gt["annotations"]
-    blurred = masks["person"].copy().astype(bool)
-    blurred[90:110, 100:130] = False      # the head lost the legs
+    partial = masks["person"].copy().astype(bool)
+    partial[90:110, 100:130] = False      # the head lost the legs
     dts = [{"image_id": 7, "category_id": 3, "score": 0.9, "bbox": car["bbox"], "mask": masks["car"] > 0},
-           {"image_id": 7, "category_id": 1, "score": 0.8, "bbox": person["bbox"], "mask": blurred,
+           {"image_id": 7, "category_id": 1, "score": 0.8, "bbox": person["bbox"], "mask": partial,
             "keypoints": [v + (3.0 if i % 3 == 0 else 0.0) for i, v in enumerate(person["keypoints"])]}]
     res = diagnose(gt, dts, [7])
     c, p = res["categories"]["car"], res["categories"]["person"]

@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sparkseg_models import export, ops
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 
+from sparkseg_models import export, ops
 from sparkseg_models.model import build_model
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
