@@ -29,7 +29,7 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import roi_align
 
 from .coco import KEYPOINT_NAMES, SIGMAS, ann_to_mask
-from .evaluate import box_iou, run_model
+from .evaluate import add_data_arguments, box_iou, run_on_data
 
 
 def resampled_mask_iou(gt_mask: np.ndarray, box_xyxy, resolution: int = 28) -> float:
@@ -114,16 +114,11 @@ def main(argv=None):
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--bundle", help="a sparkseg bundle folder or zip")
     src.add_argument("--checkpoint", help="a training checkpoint")
-    ap.add_argument("--gt", required=True)
-    ap.add_argument("--images", required=True)
-    ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", default=None, help="write the summary as JSON here")
+    add_data_arguments(ap)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     model = (load_bundle_model(a.bundle) if a.bundle else load_checkpoint(a.checkpoint))[0]
-    gt = json.load(open(a.gt))
-    dts, ids = run_model(model, gt, a.images, a.limit)
+    gt, dts, ids = run_on_data(model, a)
     res = diagnose(gt, dts, ids)
     print(f"{'category':10s} {'n':>4s} {'found':>6s} {'box_iou':>8s} {'mask_iou':>9s} {'oracle(pred box)':>17s} "
           f"{'oracle(gt box)':>15s}")

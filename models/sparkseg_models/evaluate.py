@@ -213,20 +213,31 @@ def evaluate(gt, dts, image_ids, iou_types=("bbox", "segm", "keypoints")):
     return res
 
 
-def main(argv=None):
-    from .export import load_checkpoint
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
+def add_data_arguments(ap: argparse.ArgumentParser):
+    """--gt, --images, --limit, --threads and --out, as this tool and ``diagnose`` take them."""
     ap.add_argument("--gt", required=True)
     ap.add_argument("--images", required=True)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="write the numbers as JSON here")
+
+
+def run_on_data(model, a):
+    """(ground truth, detections, image ids) of ``model`` on the images named by ``add_data_arguments``."""
+    gt = json.load(open(a.gt))
+    dts, ids = run_model(model, gt, a.images, a.limit)
+    return gt, dts, ids
+
+
+def main(argv=None):
+    from .export import load_checkpoint
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    add_data_arguments(ap)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.checkpoint)
-    gt = json.load(open(a.gt))
-    dts, ids = run_model(model, gt, a.images, a.limit)
+    gt, dts, ids = run_on_data(model, a)
     res = evaluate(gt, dts, ids)
     summary = {"checkpoint": a.checkpoint, "iteration": ck.get("iteration"), "images": len(ids)}
     for k, (apv, per) in res.items():
