@@ -41,7 +41,7 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
-from .model import IMAGE_MEAN, IMAGE_STD, build_model, make_stateless
+from .model import IMAGE_MEAN, IMAGE_STD, build_model, make_stateless, scale_boxes
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -51,14 +51,17 @@ class BundleModule(nn.Module):
 
     Inference follows torchvision's ``RoIHeads.forward`` except that the keypoint branch only runs on
     detections whose label has keypoints (``keypoint_labels``; empty = every detection, as torchvision):
-    the other rows get zero keypoints, which no consumer reads.
+    the other rows get zero keypoints, which no consumer reads. With ``head_box_scale`` (a ``MarginRoIHeads``
+    model) the mask and keypoint heads work in the enlarged boxes, as in training; the masks then belong to the
+    enlarged box, which model.json declares as ``output.mask_box_scale``.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
     __annotations__ = {"keypoint_labels": List[int]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
-                 keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28):
+                 keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
+                 head_box_scale: float = 1.0):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -70,6 +73,7 @@ class BundleModule(nn.Module):
         self.num_keypoints = num_keypoints
         self.keypoint_labels = list(keypoint_labels or [])
         self.mask_resolution = mask_resolution
+        self.head_box_scale = float(head_box_scale)
         self.size_divisible = 32
 
     def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -132,11 +136,13 @@ class BundleModule(nn.Module):
         class_logits, box_regression = rh.box_predictor(box_features)
         boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, image_sizes)
         result: List[Dict[str, Tensor]] = []
+        head_boxes: List[Tensor] = []
         for i in range(len(boxes)):
             result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
+            head_boxes.append(scale_boxes(boxes[i], self.head_box_scale))
         if self.roi_heads.mask_roi_pool is not None and self.roi_heads.mask_head is not None \
                 and self.roi_heads.mask_predictor is not None:
-            mask_features = self.roi_heads.mask_roi_pool(features, boxes, image_sizes)
+            mask_features = self.roi_heads.mask_roi_pool(features, head_boxes, image_sizes)
             mask_logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(mask_features))
             for mask_prob, r in zip(maskrcnn_inference(mask_logits, labels), result):
                 r["masks"] = mask_prob
@@ -153,7 +159,7 @@ class BundleModule(nn.Module):
                         hit = hit | (labels[i] == lab)
                     sel = hit.nonzero().reshape(-1)
                 picked.append(sel)
-                kp_boxes.append(boxes[i][sel])
+                kp_boxes.append(head_boxes[i][sel])
             kp_features = self.roi_heads.keypoint_roi_pool(features, kp_boxes, image_sizes)
             kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(kp_features))
             kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
@@ -176,13 +182,19 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     has_masks = rh.has_mask()
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
-    mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels).eval()
+    mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
+                       head_box_scale=head_box_scale_of(model)).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
         raise ValueError(f"the scripted forward writes module attributes {writes}: the Java predictor shares one "
                          "loaded module between inference threads, so forward must not change module state")
     return scripted, has_masks, has_kp, k
+
+
+def head_box_scale_of(model) -> float:
+    """The factor by which ``model``'s mask/keypoint heads enlarge boxes (1.0 for torchvision's RoIHeads)."""
+    return float(getattr(model.roi_heads, "head_box_scale", 1.0))
 
 
 def module_attribute_writes(scripted) -> List[str]:
@@ -270,6 +282,8 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         "output": {
             "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],
             "box_format": "xyxy", "coordinates": "resized_input", "mask_resolution": 28, "num_keypoints": k,
+            # mask_probs cover each box enlarged by this factor about its centre: paste them there
+            "mask_box_scale": head_box_scale_of(model),
             "has_masks": has_masks, "has_keypoints": has_kp,
             # the keypoint branch runs on detections of these labels only (empty: all)
             "keypoint_labels": keypoint_labels if has_kp else [],
@@ -291,6 +305,8 @@ def load_checkpoint(path: str):
 
 
 def architecture_string(cfg: dict) -> str:
+    scale = cfg.get("head_box_scale", 1.0)
+    head_scale = f"; mask/keypoint heads in boxes enlarged {scale:g}x" if scale != 1.0 else ""
     return (f"torchvision MaskRCNN + KeypointRCNN heads in one RoIHeads; backbone {cfg['backbone']} (from scratch) "
             f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level"
             f"{' + stride 4 for the mask/keypoint pools' if cfg.get('fine_level') else ''}"
@@ -298,6 +314,7 @@ def architecture_string(cfg: dict) -> str:
             f"box head 2xFC {cfg['box_repr']}; mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
             f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv"
             f"{' + %d dilated' % cfg['keypoint_context_layers'] if cfg.get('keypoint_context_layers') else ''}"
+            f"{head_scale}"
             f"; rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
             f"box_score_thresh {cfg['box_score_thresh']}")

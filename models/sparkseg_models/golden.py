@@ -4,7 +4,8 @@ The weights (of ``--checkpoint``, else of the bundle's model.pt) are loaded into
 model (native torchvision ops, no patching), and the standard ``model([image])`` is run on the original image: ``model.transform``
 normalizes, resizes with the torchvision rule (min_size/max_size of the bundle), pads, and
 ``postprocess`` maps boxes/keypoints back to the original size and pastes the 28x28 masks
-(``paste_masks_in_image``).  Each image gets ``<stem>.json``::
+(``paste_masks_in_image``; into the boxes enlarged by the model's ``head_box_scale``, see
+``model.MarginTransform``).  Each image gets ``<stem>.json``::
 
   {"file_name", "width", "height", "resized": [h, w], "model_sha256", "score_threshold",
    "mask_threshold": 0.5, "detections": [{"label", "category_id", "score", "box": [x1,y1,x2,y2],

@@ -14,6 +14,10 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHe
 from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.models.detection.roi_heads import (RoIHeads, fastrcnn_loss, keypointrcnn_inference,
+                                                    keypointrcnn_loss, maskrcnn_inference, maskrcnn_loss,
+                                                    paste_masks_in_image)
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.models.detection.rpn import RegionProposalNetwork, concat_box_prediction_layers
 from torchvision.ops import MultiScaleRoIAlign
 from torchvision.ops.poolers import _filter_input, _multiscale_roi_align, _setup_scales
@@ -50,9 +54,13 @@ DEFAULT_CONFIG = {
     # extra 3x3 convs with dilation 2 at the end of the keypoint head: four plain convs see 9 of the 14 pooled
     # cells, too few to tell which arm a wrist belongs to
     "keypoint_context_layers": 0,
+    # the mask and keypoint heads pool from, and predict in, the detection box enlarged by this factor about its
+    # centre: the box regressor often stops short of a raised arm or a chair leg, and a head can only segment or
+    # locate what lies inside its box. Bundles declare it as output.mask_box_scale (the box masks are pasted in).
+    "head_box_scale": 1.0,
 }
-# options that train --init-bundle can add to a bundle's architecture (grow_state_dict)
-GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers")
+# options that train --init-bundle can add to (or, for head_box_scale, enlarge in) a bundle's architecture
+GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale")
 
 
 def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
@@ -104,9 +112,112 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     if fine:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
+    if float(c["head_box_scale"]) != 1.0:
+        use_head_box_scale(model, float(c["head_box_scale"]))
     make_stateless(model)
     model.sparkseg_config = c
     return model
+
+
+def scale_boxes(boxes: Tensor, scale: float) -> Tensor:
+    """xyxy ``boxes`` enlarged by ``scale`` about their centres (returned as they are at 1.0)."""
+    if scale == 1.0:
+        return boxes
+    centre = (boxes[:, :2] + boxes[:, 2:]) * 0.5
+    half = (boxes[:, 2:] - boxes[:, :2]) * (0.5 * scale)
+    return torch.cat([centre - half, centre + half], dim=1)
+
+
+def use_head_box_scale(model: MaskRCNN, scale: float) -> MaskRCNN:
+    """Makes ``model``'s mask and keypoint heads work in boxes enlarged by ``scale`` (same modules and weights)."""
+    model.roi_heads.__class__ = MarginRoIHeads
+    model.roi_heads.head_box_scale = scale
+    model.transform.__class__ = MarginTransform
+    model.transform.mask_box_scale = scale
+    return model
+
+
+class MarginRoIHeads(RoIHeads):
+    """torchvision's ``RoIHeads`` whose mask and keypoint heads see the box enlarged by ``head_box_scale``.
+
+    The box branch is unchanged. In training, the heads pool the positive proposals enlarged, and their targets
+    (GT masks resampled into the box, keypoint heat maps) are made in the same enlarged boxes, so keypoints just
+    outside a proposal are targets instead of being dropped. At inference the keypoints are decoded in the
+    enlarged box; the masks are too, so they must be pasted into it (``MarginTransform``, and the bundle's
+    ``mask_box_scale`` for the Java side).
+    """
+
+    head_box_scale = 1.0
+
+    def forward(self, features: Dict[str, Tensor], proposals: List[Tensor], image_shapes: List[Tuple[int, int]],
+                targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Dict[str, Tensor]], Dict[str, Tensor]]:
+        s = self.head_box_scale
+        result: List[Dict[str, Tensor]] = []
+        losses: Dict[str, Tensor] = {}
+        if self.training:
+            if targets is None:
+                raise ValueError("RoIHeads needs targets in training mode")
+            proposals, matched_idxs, labels, regression_targets = self.select_training_samples(proposals, targets)
+            class_logits, box_regression = self.box_predictor(
+                self.box_head(self.box_roi_pool(features, proposals, image_shapes)))
+            loss_classifier, loss_box_reg = fastrcnn_loss(class_logits, box_regression, labels, regression_targets)
+            losses = {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
+            # the mask and keypoint heads learn on the positive proposals only
+            head_boxes: List[Tensor] = []
+            matched: List[Tensor] = []
+            for props, labs, idxs in zip(proposals, labels, matched_idxs):
+                pos = torch.where(labs > 0)[0]
+                head_boxes.append(scale_boxes(props[pos], s))
+                matched.append(idxs[pos])
+            if self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None:
+                mask_logits = self.mask_predictor(
+                    self.mask_head(self.mask_roi_pool(features, head_boxes, image_shapes)))
+                losses["loss_mask"] = maskrcnn_loss(mask_logits, head_boxes, [t["masks"] for t in targets],
+                                                    [t["labels"] for t in targets], matched)
+            if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
+                    and self.keypoint_predictor is not None:
+                kp_logits = self.keypoint_predictor(
+                    self.keypoint_head(self.keypoint_roi_pool(features, head_boxes, image_shapes)))
+                losses["loss_keypoint"] = keypointrcnn_loss(kp_logits, head_boxes, [t["keypoints"] for t in targets],
+                                                            matched)
+            return result, losses
+        class_logits, box_regression = self.box_predictor(self.box_head(self.box_roi_pool(features, proposals,
+                                                                                          image_shapes)))
+        boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
+        head_boxes = [scale_boxes(b, s) for b in boxes]
+        for i in range(len(boxes)):
+            result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
+        if self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None:
+            mask_logits = self.mask_predictor(self.mask_head(self.mask_roi_pool(features, head_boxes, image_shapes)))
+            for probs, r in zip(maskrcnn_inference(mask_logits, labels), result):
+                r["masks"] = probs
+        if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
+                and self.keypoint_predictor is not None:
+            kp_logits = self.keypoint_predictor(
+                self.keypoint_head(self.keypoint_roi_pool(features, head_boxes, image_shapes)))
+            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, head_boxes)
+            for xy, sc, r in zip(kp_xy, kp_scores, result):
+                r["keypoints"] = xy
+                r["keypoints_scores"] = sc
+        return result, losses
+
+
+class MarginTransform(GeneralizedRCNNTransform):
+    """torchvision's transform, pasting masks into their boxes enlarged by ``mask_box_scale`` (see
+    ``MarginRoIHeads``); everything else as torchvision does it."""
+
+    mask_box_scale = 1.0
+
+    def postprocess(self, result: List[Dict[str, Tensor]], image_shapes: List[Tuple[int, int]],
+                    original_image_sizes: List[Tuple[int, int]]) -> List[Dict[str, Tensor]]:
+        if self.training:
+            return result
+        small: List[Optional[Tensor]] = [r.pop("masks") if "masks" in r else None for r in result]
+        result = super().postprocess(result, image_shapes, original_image_sizes)
+        for r, m, size in zip(result, small, original_image_sizes):
+            if m is not None:
+                r["masks"] = paste_masks_in_image(m, scale_boxes(r["boxes"], self.mask_box_scale), size)
+        return result
 
 
 class StatelessAnchorGenerator(AnchorGenerator):

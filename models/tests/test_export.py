@@ -9,8 +9,10 @@ import torch.nn.functional as F
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 
+from torchvision.models.detection.roi_heads import paste_masks_in_image
+
 from sparkseg_models import export, ops
-from sparkseg_models.model import build_model
+from sparkseg_models.model import build_model, scale_boxes
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -200,3 +202,33 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
         z.writestr("other/readme.txt", b"x")
     with pytest.raises(ValueError, match="model.json is missing"):
         export.load_bundle_model(str(tmp_path / "empty.zip"))
+
+
+def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path):
+    torch.manual_seed(4)
+    model = build_model(dict(TINY, head_box_scale=1.2)).eval()
+    with torch.no_grad():
+        model.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections: keypoints to compare
+    meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
+    assert meta["output"]["mask_box_scale"] == pytest.approx(1.2)
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    assert export.module_attribute_writes(m) == []
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        eager = model([img])[0]
+        x = _resize_like_torchvision(img, 320.0, 512.0)
+        h, w = x.shape[-2:]
+        boxes, scores, labels, masks, kps, _, _ = m(x[None], torch.tensor([[h, w]]))
+    assert torch.equal(labels, eager["labels"]) and labels.shape[0] > 0
+    ratio = torch.tensor([420 / w, 300 / h, 420 / w, 300 / h])
+    boxes = boxes * ratio
+    assert (boxes - eager["boxes"]).abs().max() < 0.05
+    # the raw masks belong to the enlarged box: pasted there they are the eager model's masks
+    pasted = paste_masks_in_image(masks, scale_boxes(boxes, 1.2), (300, 420))
+    a, b = pasted > 0.5, eager["masks"] > 0.5
+    inter, union = (a & b).sum().item(), (a | b).sum().item()
+    assert union > 0 and inter / union > 0.99
+    persons = labels == 1
+    assert persons.any()
+    kp = kps[persons][..., :2] * ratio[:2]
+    assert (kp - eager["keypoints"][persons][..., :2]).abs().max() < 0.1

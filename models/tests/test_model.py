@@ -1,7 +1,10 @@
+import copy
+
 import torch
 
 from sparkseg_models import export
-from sparkseg_models.model import CoarseLevelRPN, TappedBody, build_model, grow_state_dict, widen_to_fine_level
+from sparkseg_models.model import (GROWABLE, CoarseLevelRPN, MarginRoIHeads, TappedBody, build_model, grow_state_dict,
+                                   scale_boxes, use_head_box_scale, widen_to_fine_level)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -142,3 +145,62 @@ def test_stateless_anchor_generator_and_roi_pool_match_torchvision_exactly():
         ours = make_stateless(MultiScaleRoIAlign(["0", "1", "2"], 7, 2))(named, boxes, shapes)
         theirs = MultiScaleRoIAlign(["0", "1", "2"], 7, 2)(named, boxes, shapes)
         assert torch.equal(ours, theirs)
+
+
+def _one_person_target():
+    target = {"boxes": torch.tensor([[20.0, 30.0, 90.0, 140.0]]), "labels": torch.tensor([1]),
+              "masks": torch.zeros(1, 160, 200, dtype=torch.uint8), "keypoints": torch.zeros(1, 17, 3)}
+    target["masks"][0, 30:140, 20:90] = 1
+    return target
+
+
+def test_margin_heads_at_scale_one_are_torchvision_roi_heads_in_training_and_inference():
+    torch.manual_seed(11)
+    stock = build_model(TINY, train_min_sizes=(160,))
+    margin = copy.deepcopy(stock)
+    use_head_box_scale(margin, 1.0)
+    assert isinstance(margin.roi_heads, MarginRoIHeads) and not isinstance(stock.roi_heads, MarginRoIHeads)
+    img = torch.rand(3, 160, 200)
+    target = _one_person_target()
+    target["keypoints"][0, :, :2] = torch.tensor([40.0, 60.0])
+    target["keypoints"][0, :, 2] = 2
+    losses = []
+    for model in (stock, margin):
+        torch.manual_seed(3)  # the same proposal sampling
+        losses.append({k: v.item() for k, v in model.train()([img], [target]).items()})
+    assert losses[0] == losses[1] and losses[0]["loss_keypoint"] > 0
+    with torch.no_grad():
+        a, b = stock.eval()([img])[0], margin.eval()([img])[0]
+    assert a["boxes"].shape[0] > 0 and set(a) == set(b)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_margin_heads_learn_keypoints_just_outside_the_proposal():
+    torch.manual_seed(12)
+    plain = build_model(TINY, train_min_sizes=(160,)).train()
+    wide = copy.deepcopy(plain)
+    use_head_box_scale(wide, 1.2)
+    img = torch.rand(3, 160, 200)
+    target = _one_person_target()
+    # every keypoint 4 px right of the box (width 70): outside it, inside the box enlarged 1.2x (7 px each side)
+    target["keypoints"][0, :, :2] = torch.tensor([94.0, 85.0])
+    target["keypoints"][0, :, 2] = 2
+    feats = plain.backbone(img[None])
+    gt_box = [target["boxes"].clone()]  # the only proposal: the GT box itself
+    _, l_plain = plain.roi_heads(feats, gt_box, [(160, 200)], [target])
+    _, l_wide = wide.roi_heads(feats, gt_box, [(160, 200)], [target])
+    assert l_plain["loss_keypoint"].item() == 0.0  # torchvision drops keypoints outside the proposal
+    assert l_wide["loss_keypoint"].item() > 0.0
+    assert l_wide["loss_mask"].item() > 0.0
+
+
+def test_head_box_scale_is_grown_into_a_bundle_config():
+    assert "head_box_scale" in GROWABLE
+    model = build_model(dict(TINY, head_box_scale=1.25))
+    assert model.roi_heads.head_box_scale == 1.25 and model.transform.mask_box_scale == 1.25
+    # no new weights: a scale-1.0 state_dict loads as it is
+    model.load_state_dict(grow_state_dict(build_model(TINY).state_dict(), dict(TINY), model))
+    boxes = torch.tensor([[10.0, 20.0, 30.0, 60.0]])
+    assert torch.equal(scale_boxes(boxes, 1.5), torch.tensor([[5.0, 10.0, 35.0, 70.0]]))
+    assert scale_boxes(boxes, 1.0) is boxes

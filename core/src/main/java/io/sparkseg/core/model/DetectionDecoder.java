@@ -13,7 +13,8 @@ import java.util.List;
  * Turns a batch's {@link RawDetections} into one {@link ImageResult} per image: drops
  * detections under the score threshold, maps boxes and keypoints back to original
  * coordinates the way torchvision's postprocess does (per-axis float32 ratios), pastes each
- * mask straight into COCO RLE and attaches keypoints only to keypoint categories.
+ * mask straight into COCO RLE (into the box enlarged by the bundle's mask box scale) and attaches
+ * keypoints only to keypoint categories.
  */
 public final class DetectionDecoder {
   private final ModelBundle bundle;
@@ -50,7 +51,7 @@ public final class DetectionDecoder {
       float x2 = b[4 * d + 2] * rw;
       float y2 = b[4 * d + 3] * rh;
       Category category = bundle.categoryForLabel((int) raw.labels()[d]);
-      Rle mask = MaskPaster.paste(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
+      Rle mask = pasteMask(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
           options.maskThreshold());
       Keypoints keypoints = null;
       if (category.hasKeypoints() && k > 0) {
@@ -71,5 +72,19 @@ public final class DetectionDecoder {
       results.add(new ImageResult(raw.originalWidths()[i], raw.originalHeights()[i], perImage.get(i)));
     }
     return results;
+  }
+
+  private Rle pasteMask(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
+      int height, int width, float threshold) {
+    float scale = bundle.maskBoxScale();
+    if (scale == 1.0f) {
+      return MaskPaster.paste(probs, offset, m, x1, y1, x2, y2, height, width, threshold);
+    }
+    // the centre and half-extent in float32, as the exporter's scale_boxes computes them
+    float cx = (x1 + x2) * 0.5f;
+    float cy = (y1 + y2) * 0.5f;
+    float hw = (x2 - x1) * (0.5f * scale);
+    float hh = (y2 - y1) * (0.5f * scale);
+    return MaskPaster.paste(probs, offset, m, cx - hw, cy - hh, cx + hw, cy + hh, height, width, threshold);
   }
 }

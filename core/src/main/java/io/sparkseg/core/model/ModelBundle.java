@@ -27,6 +27,9 @@ public final class ModelBundle {
   public static final List<String> OUTPUT_NAMES =
       List.of("boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index");
 
+  /** Above this a mask would mostly describe the surroundings of its box: surely a broken descriptor. */
+  static final float MAX_MASK_BOX_SCALE = 4.0f;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path directory;
@@ -38,6 +41,7 @@ public final class ModelBundle {
   private final ResizeRule resize;
   private final int sizeDivisibility;
   private final int maskResolution;
+  private final float maskBoxScale;
   private final int numKeypoints;
   private final PredictOptions defaultOptions;
 
@@ -94,6 +98,16 @@ public final class ModelBundle {
     this.numKeypoints = requireInt(output, "num_keypoints", where);
     if (maskResolution <= 0 || numKeypoints < 0) {
       throw new InvalidBundleException(where + ": output.mask_resolution must be > 0 and num_keypoints >= 0");
+    }
+    // masks of a model whose mask head works in enlarged boxes cover the box enlarged by this factor
+    JsonNode boxScale = output.path("mask_box_scale");
+    if (!boxScale.isMissingNode() && !boxScale.isNumber()) {
+      throw new InvalidBundleException(where + ": output.mask_box_scale must be a number, got " + boxScale);
+    }
+    this.maskBoxScale = (float) boxScale.asDouble(1.0);
+    if (!(maskBoxScale >= 1.0f && maskBoxScale <= MAX_MASK_BOX_SCALE)) {
+      throw new InvalidBundleException(where + ": output.mask_box_scale must be between 1 and "
+          + MAX_MASK_BOX_SCALE + ", got " + boxScale);
     }
     for (Category c : categories) {
       if (c.hasKeypoints() && c.keypointNames().size() != numKeypoints) {
@@ -283,6 +297,14 @@ public final class ModelBundle {
 
   public int maskResolution() {
     return maskResolution;
+  }
+
+  /**
+   * The factor, about the box centre, by which the box a mask covers exceeds its detection box
+   * ({@code output.mask_box_scale}, 1 when absent): masks are pasted into the enlarged box.
+   */
+  public float maskBoxScale() {
+    return maskBoxScale;
   }
 
   public int numKeypoints() {

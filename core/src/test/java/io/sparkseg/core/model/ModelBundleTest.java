@@ -31,6 +31,20 @@ class ModelBundleTest {
     assertEquals(17, b.categoryForLabel(1).sigmas().length);
     assertEquals(new ResizeRule(320, 512), b.resize());
     assertEquals(0.5f, b.defaultOptions().scoreThreshold());
+    assertEquals(1.0f, b.maskBoxScale(), "masks cover the detection box itself when the bundle says nothing");
+  }
+
+  @Test
+  void maskBoxScaleIsReadAndChecked() throws Exception {
+    Path dir = TestBundles.write(tmp.resolve("scaled"), new byte[] {1, 2, 3},
+        d -> ((ObjectNode) d.get("output")).put("mask_box_scale", 1.2));
+    assertEquals(1.2f, ModelBundle.load(dir).maskBoxScale());
+    assertTrue(failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", 0.8))
+        .contains("output.mask_box_scale must be between 1 and 4.0, got 0.8"));
+    assertTrue(failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", 12))
+        .contains("output.mask_box_scale must be between 1 and 4.0, got 12"));
+    assertTrue(failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", "1.2"))
+        .contains("output.mask_box_scale must be a number"));
   }
 
   @Test
