@@ -90,8 +90,11 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     feats = ["1", "2", "3"] if fine else ["0", "1", "2"]
     fine_feats = ["0"] + feats if fine else feats
     box_pool = MultiScaleRoIAlign(feats, 7, 2)
-    mask_pool = MultiScaleRoIAlign(fine_feats, 14, 2)
-    kp_pool = MultiScaleRoIAlign(fine_feats, 14, 2)
+    # the heads pool enlarged boxes (head_box_scale); scaling the canonical box size alike keeps each box on
+    # the FPN level its detection box would use, rather than moving the margin onto a coarser level
+    head_canonical = int(round(224 * float(c["head_box_scale"])))  # torchvision types it int
+    mask_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=head_canonical)
+    kp_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=head_canonical)
     box_head = TwoMLPHead(ch * 49, c["box_repr"])
     mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
     mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])

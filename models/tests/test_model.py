@@ -199,6 +199,10 @@ def test_head_box_scale_is_grown_into_a_bundle_config():
     assert "head_box_scale" in GROWABLE
     model = build_model(dict(TINY, head_box_scale=1.25))
     assert model.roi_heads.head_box_scale == 1.25 and model.transform.mask_box_scale == 1.25
+    # the enlarged boxes are pooled from the FPN level their detection boxes would use
+    rh = model.roi_heads
+    assert rh.mask_roi_pool.canonical_scale == rh.keypoint_roi_pool.canonical_scale == 280
+    assert rh.box_roi_pool.canonical_scale == 224
     # no new weights: a scale-1.0 state_dict loads as it is
     model.load_state_dict(grow_state_dict(build_model(TINY).state_dict(), dict(TINY), model))
     boxes = torch.tensor([[10.0, 20.0, 30.0, 60.0]])
