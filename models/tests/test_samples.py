@@ -12,6 +12,7 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from sparkseg_models.coco import rle_decode
 from sparkseg_models.export import sha256_of
+from sparkseg_models.model import scale_boxes
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
 
@@ -60,7 +61,9 @@ def test_bundle_reproduces_golden():
         assert len(dets) == boxes.shape[0], g["file_name"]
         ratio = torch.tensor([w / rw, h / rh, w / rw, h / rh])
         ob = boxes * ratio
-        pasted = paste_masks_in_image(masks, ob, (h, w), padding=1) > 0.5
+        # the masks cover each box enlarged by the declared factor (1 when absent)
+        paste_boxes = scale_boxes(ob, float(meta["output"].get("mask_box_scale", 1.0)))
+        pasted = paste_masks_in_image(masks, paste_boxes, (h, w), padding=1) > 0.5
         for i, d in enumerate(dets):
             assert int(labels[i]) == d["label"]
             assert abs(float(scores[i]) - d["score"]) < 1e-3
