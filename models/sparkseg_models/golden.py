@@ -77,6 +77,9 @@ def main(argv=None):
         "eager transform must use the bundle's resize"
     assert list(model.transform.image_mean) == meta["input"]["normalization"]["mean"]
     assert list(model.transform.image_std) == meta["input"]["normalization"]["std"]
+    paste_scale = float(meta["output"].get("mask_box_scale", 1.0))
+    assert float(getattr(model.transform, "mask_box_scale", 1.0)) == paste_scale, \
+        "eager masks must be pasted into the box the bundle declares (output.mask_box_scale)"
     label_to_cat = {c["label"]: c["id"] for c in meta["categories"]}
     files = a.files or sorted(os.listdir(a.images))[:a.num]
     os.makedirs(a.out, exist_ok=True)
@@ -93,7 +96,7 @@ def main(argv=None):
         json.dump({"model_sha256": meta["sha256"], "images_dir": "samples/images", "files": index,
                    "how": "eager torchvision model(images) with native ops, model.transform resize "
                           f"min_size={rs['min_size']} max_size={rs['max_size']}, masks pasted by torchvision "
-                          "and thresholded > 0.5"}, fh, indent=2)
+                          f"into the boxes enlarged {paste_scale:g}x and thresholded > 0.5"}, fh, indent=2)
 
 
 if __name__ == "__main__":
