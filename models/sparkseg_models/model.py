@@ -17,8 +17,8 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredic
 from torchvision.models.detection.roi_heads import (RoIHeads, fastrcnn_loss, keypointrcnn_inference,
                                                     keypointrcnn_loss, maskrcnn_inference, maskrcnn_loss,
                                                     paste_masks_in_image)
-from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.models.detection.rpn import RegionProposalNetwork, concat_box_prediction_layers
+from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.ops import MultiScaleRoIAlign
 from torchvision.ops.poolers import _filter_input, _multiscale_roi_align, _setup_scales
 from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork, LastLevelMaxPool
