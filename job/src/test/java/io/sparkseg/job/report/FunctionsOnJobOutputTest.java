@@ -3,6 +3,8 @@ package io.sparkseg.job.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.job.TestSpark;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.List;
@@ -37,12 +39,16 @@ class FunctionsOnJobOutputTest {
 
   @Test
   void areaBboxIouAndPolygonsAgreeWithTheJobsColumns() {
+    // masks are pasted into the box enlarged by the bundle's mask box scale, so they may reach past it by
+    // this fraction of its width on each side
+    double margin = (ModelBundle.load(TestSpark.modelDir()).maskBoxScale() - 1.0) / 2.0;
     Row r = one("SELECT count(*),"
         + " count_if(seg_mask_area(mask) <> mask_area),"
         + " count_if(mask_area > 0 AND seg_mask_iou(mask, mask) <> 1.0),"
-        // the mask's own box lies within the model's box, up to the pixel grid
-        + " count_if(mask_area > 0 AND (seg_mask_bbox(mask).x < floor(bbox.x) - 1"
-        + "   OR seg_mask_bbox(mask).x + seg_mask_bbox(mask).width > ceil(bbox.x + bbox.width) + 1)),"
+        // the mask's own box lies within the (enlarged) model's box, up to the pixel grid
+        + " count_if(mask_area > 0 AND (seg_mask_bbox(mask).x < floor(bbox.x - " + margin + " * bbox.width) - 1"
+        + "   OR seg_mask_bbox(mask).x + seg_mask_bbox(mask).width"
+        + "     > ceil(bbox.x + bbox.width + " + margin + " * bbox.width) + 1)),"
         // outer contours rasterise back to a superset (holes filled) with the same pixels plus holes
         + " count_if(mask_area > 0 AND seg_mask_area(seg_mask_intersection(mask,"
         + "   seg_polygons_to_mask(seg_mask_to_polygons(mask), mask.height, mask.width))) <> mask_area),"
