@@ -12,6 +12,9 @@ and reports, per category:
   back as torchvision pastes predictions. ``oracle_pred_box - mask_iou`` is what the mask head loses;
 * ``oracle_gt_box``: the same inside the GT box (the resolution cap alone).
 
+Both oracles use the box the model's heads actually work in: the box enlarged by its ``head_box_scale``
+(``box_scale``; 1 for torchvision's heads).
+
 And per keypoint (persons found at box IoU >= 0.5): the median error in units of sqrt(GT area) and the share
 of visible points whose OKS term is below 0.5.
 
@@ -30,6 +33,7 @@ from torchvision.ops import roi_align
 
 from .coco import KEYPOINT_NAMES, SIGMAS, ann_to_mask
 from .evaluate import add_data_arguments, box_iou, run_on_data
+from .model import scale_boxes
 
 
 def resampled_mask_iou(gt_mask: np.ndarray, box_xyxy, resolution: int = 28) -> float:
@@ -52,9 +56,15 @@ def _xyxy(xywh):
     return [xywh[0], xywh[1], xywh[0] + xywh[2], xywh[1] + xywh[3]]
 
 
-def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28) -> dict:
+def _head_box(xywh, scale: float):
+    """The xyxy box, enlarged ``scale`` times about its centre, that a model's heads see for box ``xywh``."""
+    return scale_boxes(torch.tensor([_xyxy(xywh)], dtype=torch.float64), scale)[0].tolist()
+
+
+def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28, box_scale: float = 1.0) -> dict:
     """Per-category and per-keypoint error summary of detections ``dts`` (``evaluate.run_model``'s format:
-    xywh ``bbox``, boolean full-image ``mask``, flat ``keypoints``) against COCO ground truth ``gt``."""
+    xywh ``bbox``, boolean full-image ``mask``, flat ``keypoints``) against COCO ground truth ``gt``; the
+    oracles resample in boxes enlarged ``box_scale`` times, as the model's heads work."""
     ids = set(image_ids)
     hw = {im["id"]: (im["height"], im["width"]) for im in gt["images"]}
     names = {c["id"]: c["name"] for c in gt["categories"]}
@@ -84,8 +94,8 @@ def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28) -> dict:
         if "mask" in d:
             gm = ann_to_mask(a, *hw[a["image_id"]]) > 0
             row["mask_iou"].append(_iou(d["mask"], gm))
-            row["oracle_pred_box"].append(resampled_mask_iou(gm, _xyxy(d["bbox"]), mask_resolution))
-            row["oracle_gt_box"].append(resampled_mask_iou(gm, _xyxy(a["bbox"]), mask_resolution))
+            row["oracle_pred_box"].append(resampled_mask_iou(gm, _head_box(d["bbox"], box_scale), mask_resolution))
+            row["oracle_gt_box"].append(resampled_mask_iou(gm, _head_box(a["bbox"], box_scale), mask_resolution))
         if "keypoints" in d and a.get("num_keypoints", 0) > 0:
             g = np.asarray(a["keypoints"], float).reshape(-1, 3)
             p = np.asarray(d["keypoints"], float).reshape(-1, 3)
@@ -119,7 +129,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     model = (load_bundle_model(a.bundle) if a.bundle else load_checkpoint(a.checkpoint))[0]
     gt, dts, ids = run_on_data(model, a)
-    res = diagnose(gt, dts, ids)
+    res = diagnose(gt, dts, ids, box_scale=float(getattr(model.transform, "mask_box_scale", 1.0)))
     print(f"{'category':10s} {'n':>4s} {'found':>6s} {'box_iou':>8s} {'mask_iou':>9s} {'oracle(pred box)':>17s} "
           f"{'oracle(gt box)':>15s}")
     for name, r in res["categories"].items():

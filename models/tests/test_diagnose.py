@@ -46,6 +46,18 @@ def test_perfect_detections_and_a_mask_missing_the_legs():
     assert k["n"] == 1 and abs(k["median_error"] - 3.0 / np.sqrt(person["area"])) < 1e-4
 
 
+def test_oracles_use_the_box_the_heads_work_in():
+    gt, masks = _gt()
+    car = gt["annotations"][0]
+    x, y, w, h = car["bbox"]
+    # a box that cut off the car's right third: a perfect head in it misses that third, in the enlarged box less
+    tight = [x, y, w * 0.7, h]
+    dts = [{"image_id": 7, "category_id": 3, "score": 0.9, "bbox": tight, "mask": masks["car"] > 0}]
+    plain = diagnose(gt, dts, [7])["categories"]["car"]["oracle_pred_box"]
+    wide = diagnose(gt, dts, [7], box_scale=1.5)["categories"]["car"]["oracle_pred_box"]
+    assert plain < 0.75 and wide > plain + 0.1
+
+
 def test_a_detection_of_another_category_or_a_far_box_is_not_found():
     gt, masks = _gt()
     car = gt["annotations"][0]
