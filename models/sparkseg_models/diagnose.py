@@ -119,7 +119,7 @@ def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28, box_scal
 
 
 def main(argv=None):
-    from .export import load_bundle_model, load_checkpoint
+    from .export import head_box_scale_of, load_bundle_model, load_checkpoint
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--bundle", help="a sparkseg bundle folder or zip")
@@ -129,7 +129,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     model = (load_bundle_model(a.bundle) if a.bundle else load_checkpoint(a.checkpoint))[0]
     gt, dts, ids = run_on_data(model, a)
-    res = diagnose(gt, dts, ids, box_scale=float(getattr(model.transform, "mask_box_scale", 1.0)))
+    res = diagnose(gt, dts, ids, box_scale=head_box_scale_of(model))
     print(f"{'category':10s} {'n':>4s} {'found':>6s} {'box_iou':>8s} {'mask_iou':>9s} {'oracle(pred box)':>17s} "
           f"{'oracle(gt box)':>15s}")
     for name, r in res["categories"].items():

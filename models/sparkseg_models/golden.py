@@ -57,7 +57,7 @@ def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_thres
 
 
 def main(argv=None):
-    from .export import load_bundle_model, load_checkpoint
+    from .export import head_box_scale_of, load_bundle_model, load_checkpoint
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", default=None,
                     help="training checkpoint (default: the weights inside the bundle's model.pt)")
@@ -78,7 +78,7 @@ def main(argv=None):
     assert list(model.transform.image_mean) == meta["input"]["normalization"]["mean"]
     assert list(model.transform.image_std) == meta["input"]["normalization"]["std"]
     paste_scale = float(meta["output"].get("mask_box_scale", 1.0))
-    assert float(getattr(model.transform, "mask_box_scale", 1.0)) == paste_scale, \
+    assert head_box_scale_of(model) == paste_scale, \
         "eager masks must be pasted into the box the bundle declares (output.mask_box_scale)"
     label_to_cat = {c["label"]: c["id"] for c in meta["categories"]}
     files = a.files or sorted(os.listdir(a.images))[:a.num]
