@@ -41,7 +41,7 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
-from .model import IMAGE_MEAN, IMAGE_STD, build_model, make_stateless, scale_boxes
+from .model import IMAGE_MEAN, IMAGE_STD, build_model, head_box_scales, make_stateless, scale_boxes
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -52,8 +52,9 @@ class BundleModule(nn.Module):
     Inference follows torchvision's ``RoIHeads.forward`` except that the keypoint branch only runs on
     detections whose label has keypoints (``keypoint_labels``; empty = every detection, as torchvision):
     the other rows get zero keypoints, which no consumer reads. With ``head_box_scale`` (a ``MarginRoIHeads``
-    model) the mask and keypoint heads work in the enlarged boxes, as in training; the masks then belong to the
-    enlarged box, which model.json declares as ``output.mask_box_scale``.
+    model) the mask head works in the enlarged boxes (the keypoint head in boxes enlarged by
+    ``keypoint_box_scale``), as in training; the masks then belong to the enlarged box, which model.json declares
+    as ``output.mask_box_scale``. Keypoints leave the model in image coordinates, so their scale stays inside.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
@@ -61,7 +62,7 @@ class BundleModule(nn.Module):
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
                  keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
-                 head_box_scale: float = 1.0):
+                 head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -74,6 +75,7 @@ class BundleModule(nn.Module):
         self.keypoint_labels = list(keypoint_labels or [])
         self.mask_resolution = mask_resolution
         self.head_box_scale = float(head_box_scale)
+        self.keypoint_box_scale = float(head_box_scale if keypoint_box_scale is None else keypoint_box_scale)
         self.size_divisible = 32
 
     def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -159,7 +161,7 @@ class BundleModule(nn.Module):
                         hit = hit | (labels[i] == lab)
                     sel = hit.nonzero().reshape(-1)
                 picked.append(sel)
-                kp_boxes.append(head_boxes[i][sel])
+                kp_boxes.append(scale_boxes(boxes[i][sel], self.keypoint_box_scale))
             kp_features = self.roi_heads.keypoint_roi_pool(features, kp_boxes, image_sizes)
             kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(kp_features))
             kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
@@ -183,7 +185,8 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
-                       head_box_scale=head_box_scale_of(model)).eval()
+                       head_box_scale=head_box_scale_of(model),
+                       keypoint_box_scale=keypoint_box_scale_of(model)).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
@@ -195,6 +198,11 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
 def head_box_scale_of(model) -> float:
     """The factor by which ``model``'s mask/keypoint heads enlarge boxes (1.0 for torchvision's RoIHeads)."""
     return float(getattr(model.roi_heads, "head_box_scale", 1.0))
+
+
+def keypoint_box_scale_of(model) -> float:
+    """The factor by which ``model``'s keypoint head enlarges boxes (its mask head's unless set apart)."""
+    return float(getattr(model.roi_heads, "keypoint_box_scale", head_box_scale_of(model)))
 
 
 def module_attribute_writes(scripted) -> List[str]:
@@ -305,13 +313,18 @@ def load_checkpoint(path: str):
 
 
 def architecture_string(cfg: dict) -> str:
-    scale = cfg.get("head_box_scale", 1.0)
-    head_scale = f"; mask/keypoint heads in boxes enlarged {scale:g}x" if scale != 1.0 else ""
+    scale, kp_scale = head_box_scales(cfg)
+    if scale == kp_scale:
+        head_scale = f"; mask/keypoint heads in boxes enlarged {scale:g}x" if scale != 1.0 else ""
+    else:
+        head_scale = f"; mask head in boxes enlarged {scale:g}x, keypoint head {kp_scale:g}x"
     return (f"torchvision MaskRCNN + KeypointRCNN heads in one RoIHeads; backbone {cfg['backbone']} (from scratch) "
             f"FPN {cfg['fpn_channels']} ch on strides 8/16/32 + maxpool level"
             f"{' + stride 4 for the mask/keypoint pools' if cfg.get('fine_level') else ''}"
             f"{'; strides 8/16 tap the first and last block of their stage' if cfg.get('deep_taps') else ''}; "
-            f"box head 2xFC {cfg['box_repr']}; mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv; keypoint head "
+            f"box head 2xFC {cfg['box_repr']}; mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv"
+            f"{' + 28x28 refinement 2x%d conv on the stride-4 level' % cfg['mask_refine_channels'] if cfg.get('mask_refine_channels') else ''}"
+            f"; keypoint head "
             f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv"
             f"{' + %d dilated' % cfg['keypoint_context_layers'] if cfg.get('keypoint_context_layers') else ''}"
             f"{head_scale}"

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torchvision.models import mobilenetv3
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
@@ -58,9 +59,17 @@ DEFAULT_CONFIG = {
     # centre: the box regressor often stops short of a raised arm or a chair leg, and a head can only segment or
     # locate what lies inside its box. Bundles declare it as output.mask_box_scale (the box masks are pasted in).
     "head_box_scale": 1.0,
+    # the keypoint head's own box scale (None: head_box_scale). Keypoints need a wider margin than masks (a
+    # raised wrist lies further out than a chair leg) and lose less to it: their 56x56 heat map is finer.
+    "keypoint_box_scale": None,
+    # channels of a mask refinement stage at 28x28 (0: none). The 14x14 pool of the mask head is coarser than a
+    # chair leg or a forearm; the refinement reads the stride-4 level pooled at 28x28 in the same box, next to
+    # the upsampled head output, and adds its logits to the head's. Needs fine_level.
+    "mask_refine_channels": 0,
 }
 # options that train --init-bundle can add to (or, for head_box_scale, enlarge in) a bundle's architecture
-GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale")
+GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
+            "mask_refine_channels")
 
 
 def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
@@ -92,12 +101,21 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     box_pool = MultiScaleRoIAlign(feats, 7, 2)
     # the heads pool enlarged boxes (head_box_scale); scaling the canonical box size alike keeps each box on
     # the FPN level its detection box would use, rather than moving the margin onto a coarser level
-    head_canonical = int(round(224 * float(c["head_box_scale"])))  # torchvision types it int
-    mask_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=head_canonical)
-    kp_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=head_canonical)
+    mask_scale, kp_scale = head_box_scales(c)
+    # torchvision types canonical_scale int
+    mask_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=int(round(224 * mask_scale)))
+    kp_pool = MultiScaleRoIAlign(fine_feats, 14, 2, canonical_scale=int(round(224 * kp_scale)))
     box_head = TwoMLPHead(ch * 49, c["box_repr"])
-    mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
-    mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
+    refine = int(c["mask_refine_channels"])
+    if refine and not fine:
+        raise ValueError("mask_refine_channels needs fine_level (the refinement reads the stride-4 level)")
+    if refine:
+        mask_head = PassThroughMaskHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
+        mask_pred = RefiningMaskPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"],
+                                          FINE_DETAIL_CHANNELS, refine)
+    else:
+        mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
+        mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
     min_size = train_min_sizes if train_min_sizes is not None else c["min_size"]
     model = MaskRCNN(
         backbone, num_classes=None, min_size=min_size, max_size=c["max_size"],
@@ -112,11 +130,15 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     )
     add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"],
                         c["keypoint_context_layers"])
+    if refine:
+        # MaskRCNN type-checks its pools, so the packed pool goes in afterwards
+        model.roi_heads.mask_roi_pool = FineDetailPool(mask_pool, MultiScaleRoIAlign(["0"], 28, 2), ch,
+                                                       FINE_DETAIL_CHANNELS)
     if fine:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
-    if float(c["head_box_scale"]) != 1.0:
-        use_head_box_scale(model, float(c["head_box_scale"]))
+    if mask_scale != 1.0 or kp_scale != 1.0:
+        use_head_box_scale(model, mask_scale, kp_scale)
     make_stateless(model)
     model.sparkseg_config = c
     return model
@@ -131,17 +153,34 @@ def scale_boxes(boxes: Tensor, scale: float) -> Tensor:
     return torch.cat([centre - half, centre + half], dim=1)
 
 
-def use_head_box_scale(model: MaskRCNN, scale: float) -> MaskRCNN:
-    """Makes ``model``'s mask and keypoint heads work in boxes enlarged by ``scale`` (same modules and weights)."""
+def growable_values(cfg: dict) -> Dict[str, float]:
+    """The GROWABLE options of a config as comparable numbers (defaults filled, keypoint_box_scale resolved)."""
+    c = dict(DEFAULT_CONFIG, **cfg)
+    c["keypoint_box_scale"] = head_box_scales(c)[1]
+    return {k: float(c[k]) for k in GROWABLE}
+
+
+def head_box_scales(cfg: dict) -> Tuple[float, float]:
+    """(mask head's, keypoint head's) box scale of a model config."""
+    mask_scale = float(cfg.get("head_box_scale", 1.0))
+    kp = cfg.get("keypoint_box_scale")
+    return mask_scale, (mask_scale if kp is None else float(kp))
+
+
+def use_head_box_scale(model: MaskRCNN, scale: float, keypoint_scale: Optional[float] = None) -> MaskRCNN:
+    """Makes ``model``'s mask head (and keypoint head, at ``keypoint_scale`` if given) work in boxes enlarged by
+    ``scale`` (same modules and weights)."""
     model.roi_heads.__class__ = MarginRoIHeads
     model.roi_heads.head_box_scale = scale
+    model.roi_heads.keypoint_box_scale = scale if keypoint_scale is None else keypoint_scale
     model.transform.__class__ = MarginTransform
     model.transform.mask_box_scale = scale
     return model
 
 
 class MarginRoIHeads(RoIHeads):
-    """torchvision's ``RoIHeads`` whose mask and keypoint heads see the box enlarged by ``head_box_scale``.
+    """torchvision's ``RoIHeads`` whose mask head sees the box enlarged by ``head_box_scale`` and whose keypoint
+    head sees it enlarged by ``keypoint_box_scale``.
 
     The box branch is unchanged. In training, the heads pool the positive proposals enlarged, and their targets
     (GT masks resampled into the box, keypoint heat maps) are made in the same enlarged boxes, so keypoints just
@@ -151,10 +190,12 @@ class MarginRoIHeads(RoIHeads):
     """
 
     head_box_scale = 1.0
+    keypoint_box_scale = 1.0
 
     def forward(self, features: Dict[str, Tensor], proposals: List[Tensor], image_shapes: List[Tuple[int, int]],
                 targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Dict[str, Tensor]], Dict[str, Tensor]]:
         s = self.head_box_scale
+        ks = self.keypoint_box_scale
         result: List[Dict[str, Tensor]] = []
         losses: Dict[str, Tensor] = {}
         if self.training:
@@ -167,10 +208,12 @@ class MarginRoIHeads(RoIHeads):
             losses = {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
             # the mask and keypoint heads learn on the positive proposals only
             head_boxes: List[Tensor] = []
+            kp_boxes: List[Tensor] = []
             matched: List[Tensor] = []
             for props, labs, idxs in zip(proposals, labels, matched_idxs):
                 pos = torch.where(labs > 0)[0]
                 head_boxes.append(scale_boxes(props[pos], s))
+                kp_boxes.append(scale_boxes(props[pos], ks))
                 matched.append(idxs[pos])
             if self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None:
                 mask_logits = self.mask_predictor(
@@ -180,8 +223,8 @@ class MarginRoIHeads(RoIHeads):
             if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
                     and self.keypoint_predictor is not None:
                 kp_logits = self.keypoint_predictor(
-                    self.keypoint_head(self.keypoint_roi_pool(features, head_boxes, image_shapes)))
-                losses["loss_keypoint"] = keypointrcnn_loss(kp_logits, head_boxes, [t["keypoints"] for t in targets],
+                    self.keypoint_head(self.keypoint_roi_pool(features, kp_boxes, image_shapes)))
+                losses["loss_keypoint"] = keypointrcnn_loss(kp_logits, kp_boxes, [t["keypoints"] for t in targets],
                                                             matched)
             return result, losses
         class_logits, box_regression = self.box_predictor(self.box_head(self.box_roi_pool(features, proposals,
@@ -196,9 +239,10 @@ class MarginRoIHeads(RoIHeads):
                 r["masks"] = probs
         if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
                 and self.keypoint_predictor is not None:
+            kp_boxes = [scale_boxes(b, ks) for b in boxes]
             kp_logits = self.keypoint_predictor(
-                self.keypoint_head(self.keypoint_roi_pool(features, head_boxes, image_shapes)))
-            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, head_boxes)
+                self.keypoint_head(self.keypoint_roi_pool(features, kp_boxes, image_shapes)))
+            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
             for xy, sc, r in zip(kp_xy, kp_scores, result):
                 r["keypoints"] = xy
                 r["keypoints_scores"] = sc
@@ -221,6 +265,87 @@ class MarginTransform(GeneralizedRCNNTransform):
             if m is not None:
                 r["masks"] = paste_masks_in_image(m, scale_boxes(r["boxes"], self.mask_box_scale), size)
         return result
+
+
+# channels the refinement's 1x1 projection keeps of the stride-4 level
+FINE_DETAIL_CHANNELS = 32
+
+
+def space_to_depth(x: Tensor) -> Tensor:
+    """[N, C, 2H, 2W] -> [N, 4C, H, W]; ``depth_to_space`` undoes it. (``F.pixel_unshuffle`` returns an empty
+    batch unchanged, 28x28, in torch 1.13 and libtorch 2.7: an image without detections would fail.)"""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(n, c * 4, h // 2, w // 2)
+
+
+def depth_to_space(x: Tensor) -> Tensor:
+    """[N, 4C, H, W] -> [N, C, 2H, 2W], the inverse of ``space_to_depth``."""
+    n, c4, h, w = x.shape
+    return x.reshape(n, c4 // 4, 2, 2, h, w).permute(0, 1, 4, 2, 5, 3).reshape(n, c4 // 4, h * 2, w * 2)
+
+
+class FineDetailPool(nn.Module):
+    """The mask head's pool plus the stride-4 level pooled at 28x28 in the same boxes, packed into one tensor.
+
+    torchvision's RoIHeads (and the exported module) call pool -> head -> predictor with one tensor between
+    them, so the 28x28 detail rides along space-to-depth: [N, C + 4D, 14, 14] with D projected channels. The
+    projection runs on the level before pooling (cheaper than per box when boxes are many).
+    """
+
+    def __init__(self, coarse: MultiScaleRoIAlign, fine: MultiScaleRoIAlign, in_channels: int, detail: int):
+        super().__init__()
+        self.coarse = coarse
+        self.fine = fine
+        self.project = nn.Conv2d(in_channels, detail, 1)
+
+    def forward(self, x: Dict[str, Tensor], boxes: List[Tensor], image_shapes: List[Tuple[int, int]]) -> Tensor:
+        detail = self.fine({"0": self.project(x["0"])}, boxes, image_shapes)
+        return torch.cat([self.coarse(x, boxes, image_shapes), space_to_depth(detail)], 1)
+
+
+class PassThroughMaskHeads(MaskRCNNHeads):
+    """torchvision's mask head convs (same keys) on the pooled channels, passing the packed detail through."""
+
+    def __init__(self, in_channels: int, layers: List[int], dilation: int):
+        super().__init__(in_channels, layers, dilation)
+        self.pooled_channels = in_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x[:, :self.pooled_channels]
+        for layer in self:
+            y = layer(y)
+        return torch.cat([y, x[:, self.pooled_channels:]], 1)
+
+
+class RefiningMaskPredictor(nn.Module):
+    """torchvision's ``MaskRCNNPredictor`` (same keys) plus a 28x28 refinement whose logits add to its own.
+
+    The refinement sees the upsampled head features next to the stride-4 detail. Its last conv starts at zero,
+    so a model grown with it predicts exactly what it did before and training only has to add the detail.
+    """
+
+    def __init__(self, in_channels: int, dim_reduced: int, num_classes: int, detail: int, channels: int):
+        super().__init__()
+        self.head_channels = dim_reduced
+        self.conv5_mask = nn.ConvTranspose2d(in_channels, dim_reduced, 2, 2, 0)
+        self.relu5 = nn.ReLU(inplace=True)
+        self.mask_fcn_logits = nn.Conv2d(dim_reduced, num_classes, 1, 1, 0)
+        self.refine1 = nn.Conv2d(dim_reduced + detail, channels, 3, padding=1)
+        self.refine2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.refine_logits = nn.Conv2d(channels, num_classes, 1)
+        for m in (self.conv5_mask, self.mask_fcn_logits, self.refine1, self.refine2):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.constant_(m.bias, 0)
+        nn.init.zeros_(self.refine_logits.weight)
+        nn.init.zeros_(self.refine_logits.bias)
+        self.in_channels = in_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        up = self.relu5(self.conv5_mask(x[:, :self.in_channels]))
+        detail = depth_to_space(x[:, self.in_channels:])
+        r = F.relu(self.refine1(torch.cat([up, detail], 1)))
+        r = F.relu(self.refine2(r))
+        return self.mask_fcn_logits(up) + self.refine_logits(r)
 
 
 class StatelessAnchorGenerator(AnchorGenerator):
@@ -366,6 +491,11 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
                 grown = torch.zeros_like(v)
                 grown[:, :out[k].shape[1]] = out[k]
                 out[k] = grown
+    if int(new_cfg["mask_refine_channels"]) and not int(old_cfg.get("mask_refine_channels", 0)):
+        # FineDetailPool and RefiningMaskPredictor are new modules; the refinement's last conv is zero
+        for k, v in own.items():
+            if k not in out and (k.startswith("roi_heads.mask_roi_pool.") or k.startswith("roi_heads.mask_predictor.")):
+                out[k] = v.clone()
     old_extra = int(old_cfg.get("keypoint_context_layers", 0))
     if new_cfg["keypoint_context_layers"] > old_extra:
         # an identity 3x3 kernel after a ReLU passes its input through: the extra convs start as no-ops

@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from .coco import CAT_ID_TO_LABEL, FLIP_INDEX, rle_decode
-from .model import DEFAULT_CONFIG, GROWABLE, build_model, grow_state_dict
+from .model import GROWABLE, build_model, grow_state_dict, growable_values
 from .synthetic import generate_image
 
 
@@ -149,9 +149,10 @@ def main(argv=None):
                             lr=a.lr)
     it0, elapsed0 = 0, 0.0
     if init_weights is not None:
-        old = dict(DEFAULT_CONFIG, **bundle_cfg)
-        added = {k: cfg[k] for k in GROWABLE if cfg[k] != old[k]}
-        if any(cfg[k] < old[k] for k in added):
+        old, new = growable_values(bundle_cfg), growable_values(cfg)
+        # as given (true, 64, 1.35), not as the comparable numbers
+        added = {k: new[k] if cfg[k] is None else cfg[k] for k in GROWABLE if new[k] != old[k]}
+        if any(new[k] < old[k] for k in added):
             ap.error(f"--config can add architecture options to a bundle, not remove them: {json.dumps(added)} "
                      f"against the bundle's {json.dumps({k: old[k] for k in added})}")
         if added:

@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from torch import nn
 import torch.nn.functional as F
 
 from torchvision.models.detection.anchor_utils import AnchorGenerator
@@ -204,11 +205,16 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
         export.load_bundle_model(str(tmp_path / "empty.zip"))
 
 
-def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path):
+@pytest.mark.parametrize("extra", [{}, {"keypoint_box_scale": 1.4, "fine_level": True, "mask_refine_channels": 16}],
+                         ids=["one-scale", "keypoint-scale-and-mask-refinement"])
+def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
-    model = build_model(dict(TINY, head_box_scale=1.2)).eval()
+    model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()
     with torch.no_grad():
         model.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections: keypoints to compare
+        if extra:
+            # a trained refinement: its logits count (a fresh one adds zeros)
+            nn.init.normal_(model.roi_heads.mask_predictor.refine_logits.weight, std=0.5)
     meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
     assert meta["output"]["mask_box_scale"] == pytest.approx(1.2)
     m = torch.jit.load(str(tmp_path / "model.pt"))

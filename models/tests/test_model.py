@@ -1,10 +1,13 @@
 import copy
 
+import pytest
 import torch
 
 from sparkseg_models import export
-from sparkseg_models.model import (GROWABLE, CoarseLevelRPN, MarginRoIHeads, TappedBody, build_model, grow_state_dict,
-                                   scale_boxes, use_head_box_scale, widen_to_fine_level)
+
+from sparkseg_models.model import (GROWABLE, CoarseLevelRPN, FineDetailPool, MarginRoIHeads, RefiningMaskPredictor,
+                                   TappedBody, build_model, depth_to_space, grow_state_dict, growable_values,
+                                   scale_boxes, space_to_depth, use_head_box_scale, widen_to_fine_level)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -208,3 +211,73 @@ def test_head_box_scale_is_grown_into_a_bundle_config():
     boxes = torch.tensor([[10.0, 20.0, 30.0, 60.0]])
     assert torch.equal(scale_boxes(boxes, 1.5), torch.tensor([[5.0, 10.0, 35.0, 70.0]]))
     assert scale_boxes(boxes, 1.0) is boxes
+
+
+def test_keypoint_box_scale_sets_the_keypoint_heads_box_apart_from_the_mask_heads():
+    assert "keypoint_box_scale" in GROWABLE
+    # unset, it follows head_box_scale
+    assert growable_values(dict(TINY, head_box_scale=1.2))["keypoint_box_scale"] == 1.2
+    model = build_model(dict(TINY, head_box_scale=1.2, keypoint_box_scale=1.5), train_min_sizes=(160,))
+    rh = model.roi_heads
+    assert rh.head_box_scale == 1.2 and rh.keypoint_box_scale == 1.5 and model.transform.mask_box_scale == 1.2
+    assert rh.mask_roi_pool.canonical_scale == 269 and rh.keypoint_roi_pool.canonical_scale == 336
+    # keypoints 12 px right of a 70 px wide box: outside it enlarged 1.2x (7 px), inside it enlarged 1.5x (17.5 px)
+    target = _one_person_target()
+    target["keypoints"][0, :, :2] = torch.tensor([102.0, 85.0])
+    target["keypoints"][0, :, 2] = 2
+    img = torch.rand(3, 160, 200)
+    feats = model.backbone(img[None])
+    narrow = copy.deepcopy(model)
+    use_head_box_scale(narrow, 1.2)
+    _, wide_losses = model.train().roi_heads(feats, [target["boxes"].clone()], [(160, 200)], [target])
+    _, narrow_losses = narrow.train().roi_heads(feats, [target["boxes"].clone()], [(160, 200)], [target])
+    assert narrow_losses["loss_keypoint"].item() == 0.0 and wide_losses["loss_keypoint"].item() > 0.0
+    # the masks do not see the keypoint scale
+    assert narrow_losses["loss_mask"].item() == pytest.approx(wide_losses["loss_mask"].item(), rel=1e-6)
+
+
+def test_mask_refinement_grows_in_as_a_no_op_and_then_learns():
+    assert "mask_refine_channels" in GROWABLE
+    with pytest.raises(ValueError, match="needs fine_level"):
+        build_model(dict(TINY, mask_refine_channels=16))
+    base_cfg = dict(TINY, fine_level=True, head_box_scale=1.2)
+    torch.manual_seed(21)
+    base = build_model(base_cfg).eval()
+    grown = build_model(dict(base_cfg, mask_refine_channels=16)).eval()
+    assert isinstance(grown.roi_heads.mask_roi_pool, FineDetailPool)
+    assert isinstance(grown.roi_heads.mask_predictor, RefiningMaskPredictor)
+    state = grow_state_dict(base.state_dict(), base_cfg, grown)
+    # the head's own weights keep their keys: only the refinement's are new
+    assert set(base.state_dict()) < set(state)
+    assert all(k.startswith(("roi_heads.mask_roi_pool.", "roi_heads.mask_predictor.refine"))
+               for k in set(state) - set(base.state_dict()))
+    grown.load_state_dict(state)
+    img = torch.rand(3, 200, 260)
+    with torch.no_grad():
+        a, b = base([img])[0], grown([img])[0]
+    assert a["masks"].shape[0] > 0
+    assert torch.equal(a["masks"], b["masks"]) and torch.equal(a["boxes"], b["boxes"])
+    # in training the zero last conv gets a gradient, so the refinement starts learning
+    grown.train()
+    target = _one_person_target()
+    target["boxes"] *= 1.2
+    target["masks"] = torch.zeros(1, 200, 260, dtype=torch.uint8)
+    target["masks"][0, 40:160, 30:100] = 1
+    losses = grown([img], [target])
+    losses["loss_mask"].backward()
+    assert grown.roi_heads.mask_predictor.refine_logits.weight.grad.abs().sum() > 0
+    # behind the zero conv the projection gets none yet: it learns once the last conv has moved
+    assert grown.roi_heads.mask_roi_pool.project.weight.grad.abs().sum() == 0
+
+
+def test_mask_refinement_packs_its_detail_invertibly_and_survives_an_image_without_detections():
+    x = torch.rand(3, 16, 28, 28)
+    packed = space_to_depth(x)
+    assert packed.shape == (3, 64, 14, 14) and torch.equal(depth_to_space(packed), x)
+    # F.pixel_unshuffle returns an empty batch unchanged (28x28): the packing must not
+    assert space_to_depth(torch.zeros(0, 16, 28, 28)).shape == (0, 64, 14, 14)
+    model = build_model(dict(TINY, fine_level=True, mask_refine_channels=16)).eval()
+    model.roi_heads.score_thresh = 1.1  # nothing passes
+    with torch.no_grad():
+        out = model([torch.rand(3, 200, 260)])[0]
+    assert out["boxes"].shape == (0, 4) and out["masks"].shape == (0, 1, 200, 260)
