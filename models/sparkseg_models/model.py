@@ -67,7 +67,7 @@ DEFAULT_CONFIG = {
     # the upsampled head output, and adds its logits to the head's. Needs fine_level.
     "mask_refine_channels": 0,
 }
-# options that train --init-bundle can add to (or, for head_box_scale, enlarge in) a bundle's architecture
+# options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
             "mask_refine_channels")
 
@@ -326,7 +326,6 @@ class RefiningMaskPredictor(nn.Module):
 
     def __init__(self, in_channels: int, dim_reduced: int, num_classes: int, detail: int, channels: int):
         super().__init__()
-        self.head_channels = dim_reduced
         self.conv5_mask = nn.ConvTranspose2d(in_channels, dim_reduced, 2, 2, 0)
         self.relu5 = nn.ReLU(inplace=True)
         self.mask_fcn_logits = nn.Conv2d(dim_reduced, num_classes, 1, 1, 0)
@@ -491,7 +490,10 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
                 grown = torch.zeros_like(v)
                 grown[:, :out[k].shape[1]] = out[k]
                 out[k] = grown
-    if int(new_cfg["mask_refine_channels"]) and not int(old_cfg.get("mask_refine_channels", 0)):
+    old_refine, new_refine = int(old_cfg.get("mask_refine_channels", 0)), int(new_cfg["mask_refine_channels"])
+    if old_refine and new_refine != old_refine:
+        raise ValueError(f"mask_refine_channels cannot change once trained ({old_refine} -> {new_refine})")
+    if new_refine and not old_refine:
         # FineDetailPool and RefiningMaskPredictor are new modules; the refinement's last conv is zero
         for k, v in own.items():
             if k not in out and (k.startswith("roi_heads.mask_roi_pool.") or k.startswith("roi_heads.mask_predictor.")):

@@ -252,6 +252,8 @@ def test_mask_refinement_grows_in_as_a_no_op_and_then_learns():
     assert all(k.startswith(("roi_heads.mask_roi_pool.", "roi_heads.mask_predictor.refine"))
                for k in set(state) - set(base.state_dict()))
     grown.load_state_dict(state)
+    with pytest.raises(ValueError, match="mask_refine_channels cannot change"):
+        grow_state_dict(state, dict(base_cfg, mask_refine_channels=8), grown)
     img = torch.rand(3, 200, 260)
     with torch.no_grad():
         a, b = base([img])[0], grown([img])[0]
