@@ -4,10 +4,11 @@ tests of bundle validation (core/src/test/resources/bundles/). Deterministic.
 Run: /usr/bin/python3 models/tools/make_contract_breakers.py
 """
 import os
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 from torch import Tensor
+from torchvision.models.detection.image_list import ImageList
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "core", "src", "test", "resources", "bundles")
 
@@ -52,11 +53,54 @@ class WritesModuleState(torch.nn.Module):
                 torch.zeros(n, 17, 3), torch.zeros(n, 17), torch.zeros(n, dtype=torch.int64))
 
 
+class _Counter(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.seen = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class WritesSubmoduleState(torch.nn.Module):
+    """Follows the output contract, but its forward assigns a submodule's attribute through a local alias,
+    and names its receiver ``this``: the saved code then spells the write ``counter.seen = ...``."""
+
+    def __init__(self):
+        super().__init__()
+        self.counter = _Counter()
+
+    def forward(this, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        counter = this.counter
+        counter.seen = counter.seen + 1
+        n = counter(sizes).shape[0] * 0
+        return (torch.zeros(n, 4), torch.zeros(n), torch.zeros(n, dtype=torch.int64), torch.zeros(n, 1, 28, 28),
+                torch.zeros(n, 17, 3), torch.zeros(n, 17), torch.zeros(n, dtype=torch.int64))
+
+
+class TorchvisionStatefulParts(torch.nn.Module):
+    """torchvision's own AnchorGenerator and MultiScaleRoIAlign, which assign module attributes in forward
+    (what sparkseg's exporter replaces); not a bundle, only for the Java check that finds those writes."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.detection.anchor_utils import AnchorGenerator
+        from torchvision.ops import MultiScaleRoIAlign
+        self.anchors = AnchorGenerator(((16,),), ((1.0,),))
+        self.pool = MultiScaleRoIAlign(["0"], 7, 2)
+
+    def forward(self, x: Tensor) -> List[Tensor]:
+        from_list = ImageList(x, [(x.shape[-2], x.shape[-1])])
+        return self.anchors(from_list, [x])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.jit.script(ThreeOutputs()).save(os.path.join(OUT, "three_outputs.pt"))
     torch.jit.script(WrongMaskShape()).save(os.path.join(OUT, "wrong_mask_shape.pt"))
     torch.jit.script(WritesModuleState()).save(os.path.join(OUT, "writes_module_state.pt"))
+    torch.jit.script(WritesSubmoduleState()).save(os.path.join(OUT, "writes_submodule_state.pt"))
+    torch.jit.script(TorchvisionStatefulParts()).save(os.path.join(OUT, "torchvision_stateful_parts.pt"))
     print("wrote", os.listdir(OUT))
 
 

@@ -24,6 +24,22 @@ class ModuleStateWritesTest {
   }
 
   @Test
+  void followsTheReceiverThroughAnyNameAndThroughSubmoduleAliases() throws Exception {
+    // writes_submodule_state.pt: forward(this, ...) does "counter = this.counter; counter.seen = ..."
+    Path pt = file("s.pt", MaskRcnnModelContractTest.resource("writes_submodule_state.pt"));
+    assertEquals(List.of("_Counter.seen"), ModuleStateWrites.find(pt));
+  }
+
+  @Test
+  void findsTorchvisionsOwnAnchorAndPoolerWritesButNotItsPlainClassesInitializers() throws Exception {
+    // scripted torchvision AnchorGenerator and MultiScaleRoIAlign, as torchvision ships them; LevelMapper
+    // and ImageList are plain classes that set their own fields in __init__
+    Path pt = file("tv.pt", MaskRcnnModelContractTest.resource("torchvision_stateful_parts.pt"));
+    assertEquals(List.of("AnchorGenerator.cell_anchors", "MultiScaleRoIAlign.map_levels", "MultiScaleRoIAlign.scales"),
+        ModuleStateWrites.find(pt));
+  }
+
+  @Test
   void theEmbeddedModelAndAStatelessFileHaveNone() throws Exception {
     assertEquals(List.of(), ModuleStateWrites.find(TestBundles.repoRoot().resolve("samples/model/model.pt")));
     assertEquals(List.of(), ModuleStateWrites.find(file("t.pt", MaskRcnnModelContractTest.resource("three_outputs.pt"))));
