@@ -324,6 +324,7 @@ def architecture_string(cfg: dict) -> str:
             f"{'; strides 8/16 tap the first and last block of their stage' if cfg.get('deep_taps') else ''}; "
             f"box head 2xFC {cfg['box_repr']}; mask head {cfg['mask_layers']}x{cfg['mask_channels']} conv"
             f"{' + 28x28 refinement 2x%d conv on the stride-4 level' % cfg['mask_refine_channels'] if cfg.get('mask_refine_channels') else ''}"
+            f"{' and the image' if cfg.get('mask_image_detail') else ''}"
             f"; keypoint head "
             f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv"
             f"{' + %d dilated' % cfg['keypoint_context_layers'] if cfg.get('keypoint_context_layers') else ''}"

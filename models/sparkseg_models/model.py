@@ -10,7 +10,7 @@ from torch.nn import functional as F
 from torchvision.models import mobilenetv3
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
-from torchvision.models.detection.backbone_utils import _mobilenet_extractor
+from torchvision.models.detection.backbone_utils import BackboneWithFPN, _mobilenet_extractor
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.models.detection.image_list import ImageList
@@ -66,10 +66,14 @@ DEFAULT_CONFIG = {
     # chair leg or a forearm; the refinement reads the stride-4 level pooled at 28x28 in the same box, next to
     # the upsampled head output, and adds its logits to the head's. Needs fine_level.
     "mask_refine_channels": 0,
+    # the mask refinement also reads the input image itself (normalized RGB) pooled at 28x28 in the mask box: the
+    # stride-4 level is one backbone block deep and blurs the edges a 28x28 mask has to place. Needs
+    # mask_refine_channels.
+    "mask_image_detail": False,
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
-            "mask_refine_channels")
+            "mask_refine_channels", "mask_image_detail")
 
 
 def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
@@ -109,10 +113,13 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     refine = int(c["mask_refine_channels"])
     if refine and not fine:
         raise ValueError("mask_refine_channels needs fine_level (the refinement reads the stride-4 level)")
+    image_detail = bool(c["mask_image_detail"])
+    if image_detail and not refine:
+        raise ValueError("mask_image_detail needs mask_refine_channels (the refinement reads the image)")
     if refine:
         mask_head = PassThroughMaskHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
         mask_pred = RefiningMaskPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"],
-                                          FINE_DETAIL_CHANNELS, refine)
+                                          FINE_DETAIL_CHANNELS + (IMAGE_CHANNELS if image_detail else 0), refine)
     else:
         mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
         mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
@@ -132,8 +139,12 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
                         c["keypoint_context_layers"])
     if refine:
         # MaskRCNN type-checks its pools, so the packed pool goes in afterwards
-        model.roi_heads.mask_roi_pool = FineDetailPool(mask_pool, MultiScaleRoIAlign(["0"], 28, 2), ch,
-                                                       FINE_DETAIL_CHANNELS)
+        model.roi_heads.mask_roi_pool = FineDetailPool(
+            mask_pool, MultiScaleRoIAlign(["0"], 28, 2), ch, FINE_DETAIL_CHANNELS,
+            MultiScaleRoIAlign([IMAGE_KEY], 28, 2) if image_detail else None)
+    if image_detail:
+        # the backbone hands the RoI heads the (normalized, padded) image next to the FPN levels
+        model.backbone.__class__ = ImageTapBackbone
     if fine:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
@@ -269,6 +280,19 @@ class MarginTransform(GeneralizedRCNNTransform):
 
 # channels the refinement's 1x1 projection keeps of the stride-4 level
 FINE_DETAIL_CHANNELS = 32
+# the features key under which ImageTapBackbone passes the input image on, and its channels
+IMAGE_KEY = "image"
+IMAGE_CHANNELS = 3
+
+
+class ImageTapBackbone(BackboneWithFPN):
+    """torchvision's ``BackboneWithFPN`` (same modules and keys) whose output also holds the input image under
+    ``IMAGE_KEY``, for the mask refinement's pool. The RPN and the other pools read named FPN levels only."""
+
+    def forward(self, x: Tensor) -> Dict[str, Tensor]:
+        out = self.fpn(self.body(x))
+        out["image"] = x  # IMAGE_KEY (TorchScript reads no str globals)
+        return out
 
 
 def space_to_depth(x: Tensor) -> Tensor:
@@ -285,21 +309,27 @@ def depth_to_space(x: Tensor) -> Tensor:
 
 
 class FineDetailPool(nn.Module):
-    """The mask head's pool plus the stride-4 level pooled at 28x28 in the same boxes, packed into one tensor.
+    """The mask head's pool plus the stride-4 level (and optionally the image) pooled at 28x28 in the same boxes,
+    packed into one tensor.
 
     torchvision's RoIHeads (and the exported module) call pool -> head -> predictor with one tensor between
-    them, so the 28x28 detail rides along space-to-depth: [N, C + 4D, 14, 14] with D projected channels. The
-    projection runs on the level before pooling (cheaper than per box when boxes are many).
+    them, so the 28x28 detail rides along space-to-depth: [N, C + 4D, 14, 14] with D detail channels (the
+    projected level, then the image's). The projection runs on the level before pooling (cheaper than per box
+    when boxes are many).
     """
 
-    def __init__(self, coarse: MultiScaleRoIAlign, fine: MultiScaleRoIAlign, in_channels: int, detail: int):
+    def __init__(self, coarse: MultiScaleRoIAlign, fine: MultiScaleRoIAlign, in_channels: int, detail: int,
+                 image: Optional[MultiScaleRoIAlign] = None):
         super().__init__()
         self.coarse = coarse
         self.fine = fine
         self.project = nn.Conv2d(in_channels, detail, 1)
+        self.image = image
 
     def forward(self, x: Dict[str, Tensor], boxes: List[Tensor], image_shapes: List[Tuple[int, int]]) -> Tensor:
         detail = self.fine({"0": self.project(x["0"])}, boxes, image_shapes)
+        if self.image is not None:
+            detail = torch.cat([detail, self.image(x, boxes, image_shapes)], 1)
         return torch.cat([self.coarse(x, boxes, image_shapes), space_to_depth(detail)], 1)
 
 
@@ -404,7 +434,8 @@ def make_stateless(model: nn.Module) -> nn.Module:
 
 
 class CoarseLevelRPN(RegionProposalNetwork):
-    """The RPN on every FPN level except the stride-4 one (key "0"), which only the mask/keypoint pools read.
+    """The RPN on every FPN level except the stride-4 one (key "0"), which only the mask/keypoint pools read (and
+    except the image that ``ImageTapBackbone`` may pass on).
 
     Same modules and state_dict keys as ``RegionProposalNetwork``; only the levels it is given differ.
     """
@@ -413,7 +444,7 @@ class CoarseLevelRPN(RegionProposalNetwork):
                 targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Tensor], Dict[str, Tensor]]:
         levels: List[Tensor] = []
         for k, v in features.items():
-            if k != "0":
+            if k != "0" and k != "image":  # IMAGE_KEY
                 levels.append(v)
         objectness, deltas = self.head(levels)
         anchors = self.anchor_generator(images, levels)
@@ -498,6 +529,12 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
         for k, v in own.items():
             if k not in out and (k.startswith("roi_heads.mask_roi_pool.") or k.startswith("roi_heads.mask_predictor.")):
                 out[k] = v.clone()
+    elif new_cfg["mask_image_detail"] and not old_cfg.get("mask_image_detail"):
+        # the image's channels are appended to the refinement's input: zero weights there
+        k = "roi_heads.mask_predictor.refine1.weight"
+        grown = torch.zeros_like(own[k])
+        grown[:, :out[k].shape[1]] = out[k]
+        out[k] = grown
     old_extra = int(old_cfg.get("keypoint_context_layers", 0))
     if new_cfg["keypoint_context_layers"] > old_extra:
         # an identity 3x3 kernel after a ReLU passes its input through: the extra convs start as no-ops

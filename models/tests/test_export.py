@@ -205,8 +205,9 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
         export.load_bundle_model(str(tmp_path / "empty.zip"))
 
 
-@pytest.mark.parametrize("extra", [{}, {"keypoint_box_scale": 1.4, "fine_level": True, "mask_refine_channels": 16}],
-                         ids=["one-scale", "keypoint-scale-and-mask-refinement"])
+@pytest.mark.parametrize("extra", [{}, {"keypoint_box_scale": 1.4, "fine_level": True, "mask_refine_channels": 16},
+                                   {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True}],
+                         ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image"])
 def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
     model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()

@@ -2,11 +2,12 @@ import copy
 
 import pytest
 import torch
+from torchvision.models.detection.image_list import ImageList
 
 from sparkseg_models import export
 
-from sparkseg_models.model import (GROWABLE, CoarseLevelRPN, FineDetailPool, MarginRoIHeads, RefiningMaskPredictor,
-                                   TappedBody, build_model, depth_to_space, grow_state_dict, growable_values,
+from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool, ImageTapBackbone,
+                                   MarginRoIHeads, RefiningMaskPredictor, TappedBody, build_model, depth_to_space, grow_state_dict, growable_values,
                                    scale_boxes, space_to_depth, use_head_box_scale, widen_to_fine_level)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
@@ -283,3 +284,52 @@ def test_mask_refinement_packs_its_detail_invertibly_and_survives_an_image_witho
     with torch.no_grad():
         out = model([torch.rand(3, 200, 260)])[0]
     assert out["boxes"].shape == (0, 4) and out["masks"].shape == (0, 1, 200, 260)
+
+
+def test_mask_image_detail_passes_the_image_to_the_refinement_only():
+    with pytest.raises(ValueError, match="needs mask_refine_channels"):
+        build_model(dict(TINY, fine_level=True, mask_image_detail=True))
+    torch.manual_seed(8)
+    model = build_model(dict(TINY, fine_level=True, mask_refine_channels=16, mask_image_detail=True)).eval()
+    assert isinstance(model.backbone, ImageTapBackbone)
+    x = torch.rand(1, 3, 256, 320)
+    feats = model.backbone(x)
+    assert list(feats) == ["0", "1", "2", "3", "pool", IMAGE_KEY] and torch.equal(feats[IMAGE_KEY], x)
+    # the pool packs the projected level's and the image's 3 channels at 28x28 next to the 14x14 pool (32
+    # channels); the image part is the image itself resampled in the box
+    box = torch.tensor([[40.0, 30.0, 200.0, 230.0]])
+    pooled = model.roi_heads.mask_roi_pool(feats, [box], [(256, 320)])
+    assert pooled.shape == (1, 32 + 4 * (FINE_DETAIL_CHANNELS + 3), 14, 14)
+    image_part = depth_to_space(pooled[:, 32:])[:, FINE_DETAIL_CHANNELS:]
+    assert torch.allclose(image_part, model.roi_heads.mask_roi_pool.image({"image": x}, [box], [(256, 320)]))
+    assert image_part.mean().item() == pytest.approx(x[0, :, 30:230, 40:200].mean().item(), abs=0.02)
+    # the RPN reads the same levels as without the image: same proposals
+    plain_levels = {k: v for k, v in feats.items() if k != IMAGE_KEY}
+    il = ImageList(x, [(256, 320)])
+    with torch.no_grad():
+        assert torch.equal(model.rpn(il, feats)[0][0], model.rpn(il, plain_levels)[0][0])
+
+
+def test_mask_image_detail_grows_into_a_refining_bundle_as_a_no_op_and_then_learns():
+    assert "mask_image_detail" in GROWABLE
+    base_cfg = dict(TINY, fine_level=True, head_box_scale=1.2, mask_refine_channels=16)
+    torch.manual_seed(22)
+    base = build_model(base_cfg).eval()
+    torch.nn.init.normal_(base.roi_heads.mask_predictor.refine_logits.weight, std=0.5)  # a trained refinement
+    grown = build_model(dict(base_cfg, mask_image_detail=True)).eval()
+    state = grow_state_dict(base.state_dict(), base_cfg, grown)
+    # no new keys: only the refinement's first conv widens, by three zero input channels
+    assert set(state) == set(base.state_dict())
+    w = state["roi_heads.mask_predictor.refine1.weight"]
+    assert w.shape[1] == base.roi_heads.mask_predictor.refine1.weight.shape[1] + 3 and not w[:, -3:].any()
+    grown.load_state_dict(state)
+    img = torch.rand(3, 200, 260)
+    with torch.no_grad():
+        a, b = base([img])[0], grown([img])[0]
+    assert a["masks"].shape[0] > 0 and torch.equal(a["masks"], b["masks"])
+    grown.train()
+    target = _one_person_target()
+    target["masks"] = torch.zeros(1, 200, 260, dtype=torch.uint8)
+    target["masks"][0, 40:160, 30:100] = 1
+    grown([img], [target])["loss_mask"].backward()
+    assert grown.roi_heads.mask_predictor.refine1.weight.grad[:, -3:].abs().sum() > 0
