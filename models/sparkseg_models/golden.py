@@ -1,6 +1,6 @@
 """Golden outputs of EAGER torchvision inference for the Java parity test.
 
-The weights (of ``--checkpoint``, else of the bundle's model.pt) are loaded into the plain torchvision
+The weights of the bundle's model.pt (``--checkpoint``, when given, must hold the same ones) are loaded into the plain torchvision
 model (native torchvision ops, no patching), and the standard ``model([image])`` is run on the original image: ``model.transform``
 normalizes, resizes with the torchvision rule (min_size/max_size of the bundle), pads, and
 ``postprocess`` maps boxes/keypoints back to the original size and pastes the 28x28 masks
@@ -56,12 +56,18 @@ def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_thres
             "mask_threshold": mask_threshold, "detections": dets}
 
 
+def weights_differing(a, b) -> list:
+    """Names of the state_dict entries in which two models differ (missing on one side, or other values)."""
+    sa, sb = a.state_dict(), b.state_dict()
+    return sorted(k for k in set(sa) | set(sb) if k not in sa or k not in sb or not torch.equal(sa[k], sb[k]))
+
+
 def main(argv=None):
     from .export import head_box_scale_of, load_bundle_model, load_checkpoint
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", default=None,
-                    help="training checkpoint (default: the weights inside the bundle's model.pt)")
-    ap.add_argument("--bundle", required=True, help="bundle folder (exported from --checkpoint when given)")
+                    help="training checkpoint the bundle was exported from: checked to hold the bundle's weights")
+    ap.add_argument("--bundle", required=True, help="bundle folder or zip (the weights come from its model.pt)")
     ap.add_argument("--images", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--num", type=int, default=5)
@@ -71,7 +77,12 @@ def main(argv=None):
     torch.set_num_threads(2)
     model, meta = load_bundle_model(a.bundle)      # a folder or a zip of one
     if a.checkpoint:
-        model, _ = load_checkpoint(a.checkpoint)
+        # the goldens carry the bundle's sha256: a checkpoint whose weights differ would make them lie
+        ckpt, _ = load_checkpoint(a.checkpoint)
+        differ = weights_differing(model, ckpt)
+        if differ:
+            raise SystemExit(f"{a.checkpoint} is not the checkpoint {a.bundle} was exported from: "
+                             f"{len(differ)} tensors differ, e.g. {differ[:3]}")
     rs = meta["input"]["resize"]
     assert model.transform.min_size == (rs["min_size"],) and model.transform.max_size == rs["max_size"], \
         "eager transform must use the bundle's resize"
