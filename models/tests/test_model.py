@@ -6,9 +6,10 @@ from torchvision.models.detection.image_list import ImageList
 
 from sparkseg_models import export
 
-from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool, ImageTapBackbone,
-                                   MarginRoIHeads, RefiningMaskPredictor, TappedBody, build_model, depth_to_space, grow_state_dict, growable_values,
-                                   scale_boxes, space_to_depth, use_head_box_scale, widen_to_fine_level)
+from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool,
+                                   ImageTapBackbone, MarginRoIHeads, RefiningMaskPredictor, TappedBody, build_model,
+                                   depth_to_space, grow_state_dict, growable_values, scale_boxes, space_to_depth,
+                                   use_head_box_scale, widen_to_fine_level)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}

@@ -90,8 +90,8 @@ class TorchvisionStatefulParts(torch.nn.Module):
         self.pool = MultiScaleRoIAlign(["0"], 7, 2)
 
     def forward(self, x: Tensor) -> List[Tensor]:
-        from_list = ImageList(x, [(x.shape[-2], x.shape[-1])])
-        return self.anchors(from_list, [x])
+        images = ImageList(x, [(x.shape[-2], x.shape[-1])])
+        return self.anchors(images, [x])
 
 
 def main():
