@@ -16,7 +16,11 @@ Both oracles use the box the model's heads actually work in: the box enlarged by
 (``box_scale``; 1 for torchvision's heads).
 
 And per keypoint (persons found at box IoU >= 0.5): the median error in units of sqrt(GT area) and the share
-of visible points whose OKS term is below 0.5.
+of labelled points whose OKS term is below 0.5 (gross misses). Of the gross misses, the shares that
+
+* ``hidden``: are labelled but not visible (v=1: occluded, the head has to guess);
+* ``swapped``: lie within OKS 0.5 of the same person's mirror keypoint (left for right);
+* ``other_person``: lie within OKS 0.5 of the same keypoint of another person in the image.
 
   /usr/bin/python3 -m sparkseg_models.diagnose --bundle ../samples/model --gt ../samples/annotations.json \\
       --images ../samples/images --limit 100
@@ -31,7 +35,7 @@ import torch
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import roi_align
 
-from .coco import KEYPOINT_NAMES, SIGMAS, ann_to_mask
+from .coco import FLIP_INDEX, KEYPOINT_NAMES, SIGMAS, ann_to_mask
 from .evaluate import add_data_arguments, box_iou, run_on_data
 from .model import scale_boxes
 
@@ -74,7 +78,16 @@ def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28, box_scal
     rows = {}
     kp_err = [[] for _ in KEYPOINT_NAMES]
     kp_low = [[] for _ in KEYPOINT_NAMES]
+    kp_why = [{"hidden": 0, "swapped": 0, "other_person": 0} for _ in KEYPOINT_NAMES]
     var = (np.asarray(SIGMAS) * 2) ** 2
+    people = {}
+    for a in gt["annotations"]:
+        if a.get("num_keypoints", 0) > 0 and not a.get("iscrowd"):
+            people.setdefault(a["image_id"], []).append(a)
+
+    def oks_term(p, q, k, area):
+        d2 = (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2
+        return np.exp(-d2 / var[k] / (area + np.spacing(1)) / 2)
     for a in gt["annotations"]:
         if a["image_id"] not in ids or a.get("iscrowd"):
             continue
@@ -100,11 +113,21 @@ def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28, box_scal
             g = np.asarray(a["keypoints"], float).reshape(-1, 3)
             p = np.asarray(d["keypoints"], float).reshape(-1, 3)
             scale = np.sqrt(a["area"])
+            others = [np.asarray(o["keypoints"], float).reshape(-1, 3) for o in people.get(a["image_id"], [])
+                      if o is not a]
             for k in range(min(len(g), len(KEYPOINT_NAMES))):
                 if g[k, 2] > 0:
-                    d2 = (p[k, 0] - g[k, 0]) ** 2 + (p[k, 1] - g[k, 1]) ** 2
-                    kp_err[k].append(np.sqrt(d2) / scale)
-                    kp_low[k].append(np.exp(-d2 / var[k] / (a["area"] + np.spacing(1)) / 2) < 0.5)
+                    kp_err[k].append(np.hypot(p[k, 0] - g[k, 0], p[k, 1] - g[k, 1]) / scale)
+                    low = oks_term(p[k], g[k], k, a["area"]) < 0.5
+                    kp_low[k].append(low)
+                    if not low:
+                        continue
+                    why = kp_why[k]
+                    why["hidden"] += int(g[k, 2] == 1)
+                    m = FLIP_INDEX[k]
+                    why["swapped"] += int(m != k and g[m, 2] > 0 and oks_term(p[k], g[m], k, a["area"]) >= 0.5)
+                    why["other_person"] += int(any(o[k, 2] > 0 and oks_term(p[k], o[k], k, a["area"]) >= 0.5
+                                                   for o in others))
     out = {"categories": {}, "keypoints": {}}
     for c, r in sorted(rows.items()):
         out["categories"][names.get(c, str(c))] = {
@@ -113,8 +136,11 @@ def diagnose(gt: dict, dts: list, image_ids, mask_resolution: int = 28, box_scal
                for k in ("box_iou", "mask_iou", "oracle_pred_box", "oracle_gt_box")}}
     for k, name in enumerate(KEYPOINT_NAMES):
         if kp_err[k]:
+            misses = int(np.sum(kp_low[k]))
             out["keypoints"][name] = {"n": len(kp_err[k]), "median_error": round(float(np.median(kp_err[k])), 4),
-                                      "oks_below_half": round(float(np.mean(kp_low[k])), 3)}
+                                      "oks_below_half": round(float(np.mean(kp_low[k])), 3),
+                                      **{why: round(c / misses, 3) if misses else None
+                                         for why, c in kp_why[k].items()}}
     return out
 
 
@@ -136,9 +162,12 @@ def main(argv=None):
         cells = [f"{r[k]:.3f}" if r[k] is not None else "-" for k in ("box_iou", "mask_iou", "oracle_pred_box",
                                                                      "oracle_gt_box")]
         print(f"{name:10s} {r['n']:4d} {r['found']:6.2f} {cells[0]:>8s} {cells[1]:>9s} {cells[2]:>17s} {cells[3]:>15s}")
-    print(f"\n{'keypoint':15s} {'n':>4s} {'median err/sqrt(area)':>22s} {'OKS term < 0.5':>15s}")
+    print(f"\n{'keypoint':15s} {'n':>4s} {'median err/sqrt(area)':>22s} {'OKS term < 0.5':>15s}   of those: "
+          f"{'hidden':>7s} {'swapped':>8s} {'other person':>13s}")
     for name, r in res["keypoints"].items():
-        print(f"{name:15s} {r['n']:4d} {r['median_error']:22.3f} {r['oks_below_half']:15.2f}")
+        why = [f"{r[k]:.2f}" if r[k] is not None else "-" for k in ("hidden", "swapped", "other_person")]
+        print(f"{name:15s} {r['n']:4d} {r['median_error']:22.3f} {r['oks_below_half']:15.2f}             "
+              f"{why[0]:>7s} {why[1]:>8s} {why[2]:>13s}")
     if a.out:
         with open(a.out, "w") as f:
             json.dump(res, f, indent=2)

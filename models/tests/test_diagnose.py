@@ -72,3 +72,34 @@ def test_resampling_a_box_shaped_mask_keeps_it():
     m = np.zeros((50, 50), np.uint8)
     m[10:40, 5:45] = 1
     assert resampled_mask_iou(m, [5, 10, 45, 40]) > 0.9   # edges: the 28x28 grid and the paste
+
+
+def _person(aid, x0, kps, area=3000.0):
+    return {"id": aid, "image_id": 9, "category_id": 1, "iscrowd": 0, "area": area, "bbox": [x0, 0, 60, 100],
+            "keypoints": [v for xyv in kps for v in xyv], "num_keypoints": sum(1 for p in kps if p[2] > 0)}
+
+
+def test_gross_keypoint_misses_are_told_apart():
+    # two people 100 px apart with their keypoints 5 px apart down a column, the wrists far to either side
+    def pose(x):
+        kps = [[x + 30.0, 5.0 + 5 * k, 2] for k in range(len(KEYPOINT_NAMES))]
+        left, right = KEYPOINT_NAMES.index("left_wrist"), KEYPOINT_NAMES.index("right_wrist")
+        kps[left][0], kps[right][0] = x + 55.0, x + 5.0
+        kps[KEYPOINT_NAMES.index("left_ankle")][2] = 1                    # behind something
+        return kps
+    a, b = _person(1, 0, pose(0)), _person(2, 100, pose(100))
+    gt = {"images": [{"id": 9, "height": 100, "width": 200, "file_name": "x.jpg"}],
+          "categories": [{"id": 1, "name": "person", "keypoints": KEYPOINT_NAMES}], "annotations": [a, b]}
+    pred = [list(p) for p in pose(0)]
+    lw, rw = KEYPOINT_NAMES.index("left_wrist"), KEYPOINT_NAMES.index("right_wrist")
+    nose, la = KEYPOINT_NAMES.index("nose"), KEYPOINT_NAMES.index("left_ankle")
+    pred[lw][:2] = pose(0)[rw][:2]                  # left for right
+    pred[nose][:2] = pose(100)[nose][:2]            # on the other person
+    pred[la][0] += 40                                # a guess for the hidden ankle
+    dts = [{"image_id": 9, "category_id": 1, "score": 0.9, "bbox": a["bbox"], "keypoints": sum(pred, [])}]
+    res = diagnose(gt, dts, [9])["keypoints"]
+    assert res["left_wrist"]["oks_below_half"] == 1.0
+    assert (res["left_wrist"]["swapped"], res["left_wrist"]["other_person"], res["left_wrist"]["hidden"]) == (1, 0, 0)
+    assert (res["nose"]["swapped"], res["nose"]["other_person"], res["nose"]["hidden"]) == (0, 1, 0)
+    assert (res["left_ankle"]["swapped"], res["left_ankle"]["other_person"], res["left_ankle"]["hidden"]) == (0, 0, 1)
+    assert res["right_wrist"]["oks_below_half"] == 0.0 and res["right_wrist"]["swapped"] is None
