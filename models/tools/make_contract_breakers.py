@@ -4,7 +4,7 @@ tests of bundle validation (core/src/test/resources/bundles/). Deterministic.
 Run: /usr/bin/python3 models/tools/make_contract_breakers.py
 """
 import os
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -94,12 +94,53 @@ class TorchvisionStatefulParts(torch.nn.Module):
         return self.anchors(images, [x])
 
 
+class _Cache:
+    """A plain TorchScript class that a module holds (so its fields are shared by the module's callers)."""
+
+    def __init__(self, hits: int):
+        self.optional_hits = hits
+        self.listed_hits = hits
+        self.keyed_hits = hits
+        self.indexed_hits = hits
+        self.own_hits = hits
+
+
+class WritesHeldObjects(torch.nn.Module):
+    """Follows the output contract, but its forward assigns fields of objects the module holds in an
+    Optional, a List and a Dict attribute: the saved code reaches them through ``unchecked_cast``, a
+    subscript into a local, and a subscript written in place. The _Cache it creates itself is not shared."""
+    maybe: Optional[_Cache]
+    caches: List[_Cache]
+    by_name: Dict[str, _Cache]
+
+    def __init__(self):
+        super().__init__()
+        self.maybe = _Cache(0)
+        self.caches = [_Cache(0)]
+        self.by_name = {"a": _Cache(0)}
+
+    def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        maybe = self.maybe
+        if maybe is not None:
+            maybe.optional_hits += 1
+        for c in self.caches:
+            c.listed_hits += 1
+        self.caches[0].indexed_hits += 1
+        self.by_name["a"].keyed_hits += 1
+        mine = _Cache(1)
+        mine.own_hits += 1
+        n = sizes.shape[0] * 0 * mine.own_hits
+        return (torch.zeros(n, 4), torch.zeros(n), torch.zeros(n, dtype=torch.int64), torch.zeros(n, 1, 28, 28),
+                torch.zeros(n, 17, 3), torch.zeros(n, 17), torch.zeros(n, dtype=torch.int64))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.jit.script(ThreeOutputs()).save(os.path.join(OUT, "three_outputs.pt"))
     torch.jit.script(WrongMaskShape()).save(os.path.join(OUT, "wrong_mask_shape.pt"))
     torch.jit.script(WritesModuleState()).save(os.path.join(OUT, "writes_module_state.pt"))
     torch.jit.script(WritesSubmoduleState()).save(os.path.join(OUT, "writes_submodule_state.pt"))
+    torch.jit.script(WritesHeldObjects()).save(os.path.join(OUT, "writes_held_objects.pt"))
     torch.jit.script(TorchvisionStatefulParts()).save(os.path.join(OUT, "torchvision_stateful_parts.pt"))
     print("wrote", os.listdir(OUT))
 

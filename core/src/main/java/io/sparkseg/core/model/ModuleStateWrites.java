@@ -27,19 +27,23 @@ import java.util.zip.ZipFile;
  *
  * <p>The receiver is followed the way the saved code spells it: the method's first parameter (whatever
  * its name), and locals read from it or from each other ({@code inner = self.inner},
- * {@code _0 = getattr(self, "0")}) when the attribute's declared type is a TorchScript class. Objects
- * a method creates for itself (such as an {@code ImageList}) are not shared, so assigning their fields
- * is fine.
+ * {@code _0 = getattr(self, "0")}) when the attribute's declared type is a TorchScript class, also inside
+ * {@code Optional[...]} (then {@code x = unchecked_cast(T, y)}), {@code List[...]} or {@code Dict[..., ...]}
+ * (then {@code x = y[i]}). Objects a method creates for itself (such as an {@code ImageList}) are not
+ * shared, so assigning their fields is fine.
  */
 public final class ModuleStateWrites {
   private static final Pattern CLASS = Pattern.compile("^class (\\w+)(?:\\((\\w+)\\))?:");
-  private static final Pattern DECLARED = Pattern.compile("^  (\\w+) : (\\S+)$");
-  private static final Pattern DECLARED_KEY = Pattern.compile("^  __annotations__\\[\"(\\w+)\"] = (\\S+)$");
+  private static final Pattern DECLARED = Pattern.compile("^  (\\w+) : (.+)$");
+  private static final Pattern DECLARED_KEY = Pattern.compile("^  __annotations__\\[\"(\\w+)\"] = (.+)$");
   private static final Pattern METHOD = Pattern.compile("^  def \\w+\\((\\w+): ([\\w.]+)");
   private static final Pattern READ = Pattern.compile("^\\s+(\\w+) = (\\w+)\\.(\\w+)$");
   private static final Pattern GETATTR = Pattern.compile("^\\s+(\\w+) = getattr\\((\\w+), \"(\\w+)\"\\)$");
+  private static final Pattern CAST = Pattern.compile("^\\s+(\\w+) = unchecked_cast\\([\\w.]+, (\\w+)\\)$");
+  private static final Pattern ELEMENT = Pattern.compile("^\\s+(\\w+) = (\\w+)\\[[^\\]]*]$");
   private static final Pattern REBIND = Pattern.compile("^\\s+(\\w+) = ");
   private static final Pattern WRITE = Pattern.compile("^\\s+(\\w+)\\.(\\w+) = ");
+  private static final Pattern ELEMENT_WRITE = Pattern.compile("^\\s+(\\w+)\\[[^\\]]*]\\.(\\w+) = ");
 
   private ModuleStateWrites() {}
 
@@ -77,6 +81,30 @@ public final class ModuleStateWrites {
       }
     }
     return List.copyOf(writes);
+  }
+
+  /** What a name refers to: an object of {@code type}, or (container) a List/Dict of such objects. */
+  private record Ref(CodeClass type, boolean container) {}
+
+  /** The class a declared attribute type holds, seen through Optional, List and Dict (their values). */
+  private static Ref resolve(String declared, Map<String, CodeClass> byName) {
+    if (declared == null) {
+      return null;
+    }
+    if (declared.startsWith("Optional[") && declared.endsWith("]")) {
+      return resolve(declared.substring("Optional[".length(), declared.length() - 1), byName);
+    }
+    boolean list = declared.startsWith("List[") && declared.endsWith("]");
+    boolean dict = declared.startsWith("Dict[") && declared.endsWith("]");
+    if (list || dict) {
+      String inner = declared.substring(5, declared.length() - 1);
+      // TorchScript dict keys are str, int, float, complex, bool or Tensor, so the first ", " ends the key
+      String element = dict ? inner.substring(inner.indexOf(", ") + 2) : inner;
+      Ref held = resolve(element, byName);
+      return held == null || held.container() ? null : new Ref(held.type(), true);
+    }
+    CodeClass c = byName.get(declared);
+    return c == null ? null : new Ref(c, false);
   }
 
   /** One class of the saved code: its declared attribute types and its source lines. */
@@ -122,37 +150,54 @@ public final class ModuleStateWrites {
 
   /** Follows, per method, which names refer to this module or to objects reachable from it. */
   private static void scanMethods(CodeClass owner, Map<String, CodeClass> byName, TreeSet<String> writes) {
-    Map<String, CodeClass> shared = new HashMap<>();
+    Map<String, Ref> shared = new HashMap<>();
     for (String line : owner.lines) {
       Matcher m = METHOD.matcher(line);
       if (m.find()) {
         shared.clear();
         CodeClass self = byName.get(m.group(2));
-        shared.put(m.group(1), self != null ? self : owner);
+        shared.put(m.group(1), new Ref(self != null ? self : owner, false));
         continue;
       }
       Matcher w = WRITE.matcher(line);
-      if (w.find() && shared.containsKey(w.group(1))) {
-        writes.add(shared.get(w.group(1)).simpleName + "." + w.group(2));
+      if (w.find() && shared.containsKey(w.group(1)) && !shared.get(w.group(1)).container()) {
+        writes.add(shared.get(w.group(1)).type().simpleName + "." + w.group(2));
         continue;
       }
-      Matcher r = READ.matcher(line);
-      Matcher g = GETATTR.matcher(line);
-      boolean read = r.find();
-      boolean got = !read && g.find();
-      if (read || got) {
-        Matcher hit = read ? r : g;
-        CodeClass base = shared.get(hit.group(2));
-        CodeClass target = base == null ? null : byName.get(base.declared.get(hit.group(3)));
-        if (target != null) {
-          shared.put(hit.group(1), target);
-          continue;
-        }
+      Matcher ew = ELEMENT_WRITE.matcher(line);
+      if (ew.find() && shared.containsKey(ew.group(1)) && shared.get(ew.group(1)).container()) {
+        writes.add(shared.get(ew.group(1)).type().simpleName + "." + ew.group(2));
+        continue;
       }
+      Ref alias = alias(line, shared, byName);
       Matcher b = REBIND.matcher(line);
-      if (b.find()) {
+      if (alias != null) {
+        b.find();
+        shared.put(b.group(1), alias);
+      } else if (b.find()) {
         shared.remove(b.group(1));
       }
     }
+  }
+
+  /** What a line {@code x = ...} makes {@code x} refer to when it is shared state, else null. */
+  private static Ref alias(String line, Map<String, Ref> shared, Map<String, CodeClass> byName) {
+    Matcher read = READ.matcher(line);
+    Matcher got = GETATTR.matcher(line);
+    Matcher hit = read.find() ? read : got.find() ? got : null;
+    if (hit != null) {
+      Ref base = shared.get(hit.group(2));
+      return base == null || base.container() ? null : resolve(base.type().declared.get(hit.group(3)), byName);
+    }
+    Matcher c = CAST.matcher(line);
+    if (c.find()) {
+      return shared.get(c.group(2));
+    }
+    Matcher e = ELEMENT.matcher(line);
+    if (e.find()) {
+      Ref base = shared.get(e.group(2));
+      return base != null && base.container() ? new Ref(base.type(), false) : null;
+    }
+    return null;
   }
 }

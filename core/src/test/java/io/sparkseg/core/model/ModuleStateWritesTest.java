@@ -31,6 +31,16 @@ class ModuleStateWritesTest {
   }
 
   @Test
+  void followsObjectsHeldInOptionalListAndDictAttributesButNotOnesTheMethodCreates() throws Exception {
+    // writes_held_objects.pt: forward bumps a field of a _Cache held as Optional[_Cache] (through
+    // unchecked_cast), of each one in a List[_Cache] (loop index, then a constant index) and of one in a
+    // Dict[str, _Cache]; the _Cache it creates itself (own_hits) is its own
+    Path pt = file("h.pt", MaskRcnnModelContractTest.resource("writes_held_objects.pt"));
+    assertEquals(List.of("_Cache.indexed_hits", "_Cache.keyed_hits", "_Cache.listed_hits", "_Cache.optional_hits"),
+        ModuleStateWrites.find(pt));
+  }
+
+  @Test
   void findsTorchvisionsOwnAnchorAndPoolerWritesButNotItsPlainClassesInitializers() throws Exception {
     // scripted torchvision AnchorGenerator and MultiScaleRoIAlign, as torchvision ships them; LevelMapper
     // and ImageList are plain classes that set their own fields in __init__
