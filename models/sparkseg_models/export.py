@@ -328,6 +328,8 @@ def architecture_string(cfg: dict) -> str:
             f"; keypoint head "
             f"{cfg['keypoint_layers']}x{cfg['keypoint_channels']} conv"
             f"{' + %d dilated' % cfg['keypoint_context_layers'] if cfg.get('keypoint_context_layers') else ''}"
+            f"{' + 28x28 refinement 2x%d conv on the stride-4 level' % cfg['keypoint_refine_channels'] if cfg.get('keypoint_refine_channels') else ''}"
+            f"{' and the image' if cfg.get('keypoint_refine_channels') and cfg.get('mask_image_detail') else ''}"
             f"{head_scale}"
             f"; rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "

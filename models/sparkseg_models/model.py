@@ -70,10 +70,16 @@ DEFAULT_CONFIG = {
     # stride-4 level is one backbone block deep and blurs the edges a 28x28 mask has to place. Needs
     # mask_refine_channels.
     "mask_image_detail": False,
+    # channels of a keypoint refinement stage at 28x28 (0: none), built like the mask refinement: the keypoint
+    # head's 14x14 pool gives a forearm about one cell of width in a person box, and on 1.10.0 most visible
+    # wrists it misses lie inside its box with a weak heat-map peak. The refinement reads the stride-4 level
+    # (and the image, with mask_image_detail) pooled at 28x28 next to the upsampled head features, and adds
+    # its logits to the head's 28x28 heat map before the final upsampling. Needs fine_level.
+    "keypoint_refine_channels": 0,
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
-            "mask_refine_channels", "mask_image_detail")
+            "mask_refine_channels", "mask_image_detail", "keypoint_refine_channels")
 
 
 def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
@@ -116,10 +122,13 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     image_detail = bool(c["mask_image_detail"])
     if image_detail and not refine:
         raise ValueError("mask_image_detail needs mask_refine_channels (the refinement reads the image)")
+    kp_refine = int(c["keypoint_refine_channels"])
+    if kp_refine and not fine:
+        raise ValueError("keypoint_refine_channels needs fine_level (the refinement reads the stride-4 level)")
+    detail = FINE_DETAIL_CHANNELS + (IMAGE_CHANNELS if image_detail else 0)
     if refine:
         mask_head = PassThroughMaskHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
-        mask_pred = RefiningMaskPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"],
-                                          FINE_DETAIL_CHANNELS + (IMAGE_CHANNELS if image_detail else 0), refine)
+        mask_pred = RefiningMaskPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"], detail, refine)
     else:
         mask_head = MaskRCNNHeads(ch, [c["mask_channels"]] * c["mask_layers"], 1)
         mask_pred = MaskRCNNPredictor(c["mask_channels"], c["mask_channels"], c["num_classes"])
@@ -136,12 +145,17 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
         box_batch_size_per_image=c["box_batch_size_per_image"], mask_roi_pool=mask_pool, mask_head=mask_head, mask_predictor=mask_pred,
     )
     add_keypoint_branch(model, kp_pool, ch, c["keypoint_channels"], c["keypoint_layers"], c["num_keypoints"],
-                        c["keypoint_context_layers"])
+                        c["keypoint_context_layers"], kp_refine, detail)
+
+    def detail_pool(coarse: MultiScaleRoIAlign) -> FineDetailPool:
+        return FineDetailPool(coarse, MultiScaleRoIAlign(["0"], 28, 2), ch, FINE_DETAIL_CHANNELS,
+                              MultiScaleRoIAlign([IMAGE_KEY], 28, 2) if image_detail else None)
+
+    # MaskRCNN type-checks its pools, so the packed pools go in afterwards
     if refine:
-        # MaskRCNN type-checks its pools, so the packed pool goes in afterwards
-        model.roi_heads.mask_roi_pool = FineDetailPool(
-            mask_pool, MultiScaleRoIAlign(["0"], 28, 2), ch, FINE_DETAIL_CHANNELS,
-            MultiScaleRoIAlign([IMAGE_KEY], 28, 2) if image_detail else None)
+        model.roi_heads.mask_roi_pool = detail_pool(mask_pool)
+    if kp_refine:
+        model.roi_heads.keypoint_roi_pool = detail_pool(kp_pool)
     if image_detail:
         # the backbone hands the RoI heads the (normalized, padded) image next to the FPN levels
         model.backbone.__class__ = ImageTapBackbone
@@ -333,18 +347,32 @@ class FineDetailPool(nn.Module):
         return torch.cat([self.coarse(x, boxes, image_shapes), space_to_depth(detail)], 1)
 
 
-class PassThroughMaskHeads(MaskRCNNHeads):
-    """torchvision's mask head convs (same keys) on the pooled channels, passing the packed detail through."""
-
-    def __init__(self, in_channels: int, layers: List[int], dilation: int):
-        super().__init__(in_channels, layers, dilation)
-        self.pooled_channels = in_channels
+class DetailPassThrough:
+    """The forward of a head whose input packs detail channels after its ``pooled_channels``: the head's convs
+    (a torchvision ``nn.Sequential``, same keys) run on the pooled channels and the detail passes through."""
 
     def forward(self, x: Tensor) -> Tensor:
         y = x[:, :self.pooled_channels]
         for layer in self:
             y = layer(y)
         return torch.cat([y, x[:, self.pooled_channels:]], 1)
+
+
+class PassThroughMaskHeads(DetailPassThrough, MaskRCNNHeads):
+    """torchvision's mask head convs on the pooled channels, passing the packed detail through."""
+
+    def __init__(self, in_channels: int, layers: List[int], dilation: int):
+        super().__init__(in_channels, layers, dilation)
+        self.pooled_channels = in_channels
+
+
+class PassThroughKeypointHeads(DetailPassThrough, KeypointRCNNHeads):
+    """torchvision's keypoint head convs (context layers appended as usual) on the pooled channels, passing the
+    packed detail through."""
+
+    def __init__(self, in_channels: int, layers: List[int]):
+        super().__init__(in_channels, layers)
+        self.pooled_channels = in_channels
 
 
 class RefiningMaskPredictor(nn.Module):
@@ -375,6 +403,38 @@ class RefiningMaskPredictor(nn.Module):
         r = F.relu(self.refine1(torch.cat([up, detail], 1)))
         r = F.relu(self.refine2(r))
         return self.mask_fcn_logits(up) + self.refine_logits(r)
+
+
+class RefiningKeypointPredictor(KeypointRCNNPredictor):
+    """torchvision's ``KeypointRCNNPredictor`` (same keys) plus a 28x28 refinement whose logits add to its 28x28
+    heat map before the final 2x upsampling.
+
+    The refinement sees the head features upsampled to 28x28 next to the stride-4 detail. Its last conv starts
+    at zero, so a model grown with it predicts exactly what it did before.
+    """
+
+    def __init__(self, in_channels: int, num_keypoints: int, detail: int, channels: int):
+        super().__init__(in_channels, num_keypoints)
+        self.refine1 = nn.Conv2d(in_channels + detail, channels, 3, padding=1)
+        self.refine2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.refine_logits = nn.Conv2d(channels, num_keypoints, 1)
+        for m in (self.refine1, self.refine2):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.constant_(m.bias, 0)
+        nn.init.zeros_(self.refine_logits.weight)
+        nn.init.zeros_(self.refine_logits.bias)
+        self.in_channels = in_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        features = x[:, :self.in_channels]
+        heat = self.kps_score_lowres(features)
+        up = F.interpolate(features, scale_factor=2.0, mode="bilinear", align_corners=False,
+                           recompute_scale_factor=False)
+        r = F.relu(self.refine1(torch.cat([up, depth_to_space(x[:, self.in_channels:])], 1)))
+        r = F.relu(self.refine2(r))
+        heat = heat + self.refine_logits(r)
+        return F.interpolate(heat, scale_factor=float(self.up_scale), mode="bilinear", align_corners=False,
+                             recompute_scale_factor=False)
 
 
 class StatelessAnchorGenerator(AnchorGenerator):
@@ -529,12 +589,22 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
         for k, v in own.items():
             if k not in out and (k.startswith("roi_heads.mask_roi_pool.") or k.startswith("roi_heads.mask_predictor.")):
                 out[k] = v.clone()
-    elif new_cfg["mask_image_detail"] and not old_cfg.get("mask_image_detail"):
-        # the image's channels are appended to the refinement's input: zero weights there
-        k = "roi_heads.mask_predictor.refine1.weight"
-        grown = torch.zeros_like(own[k])
-        grown[:, :out[k].shape[1]] = out[k]
-        out[k] = grown
+    old_kp_refine, new_kp_refine = int(old_cfg.get("keypoint_refine_channels", 0)), int(new_cfg["keypoint_refine_channels"])
+    if old_kp_refine and new_kp_refine != old_kp_refine:
+        raise ValueError(f"keypoint_refine_channels cannot change once trained ({old_kp_refine} -> {new_kp_refine})")
+    if new_kp_refine and not old_kp_refine:
+        # the keypoint pool's projection and the predictor's refinement are new; its last conv is zero
+        for k, v in own.items():
+            if k not in out and (k.startswith("roi_heads.keypoint_roi_pool.")
+                                 or k.startswith("roi_heads.keypoint_predictor.refine")):
+                out[k] = v.clone()
+    if new_cfg["mask_image_detail"] and not old_cfg.get("mask_image_detail"):
+        # the image's channels are appended to the input of each refinement trained without them: zero weights
+        for k in ("roi_heads.mask_predictor.refine1.weight", "roi_heads.keypoint_predictor.refine1.weight"):
+            if k in out and out[k].shape != own[k].shape:
+                grown = torch.zeros_like(own[k])
+                grown[:, :out[k].shape[1]] = out[k]
+                out[k] = grown
     old_extra = int(old_cfg.get("keypoint_context_layers", 0))
     if new_cfg["keypoint_context_layers"] > old_extra:
         # an identity 3x3 kernel after a ReLU passes its input through: the extra convs start as no-ops
@@ -573,10 +643,12 @@ def widen_to_fine_level(state_dict: Dict[str, Tensor], model: MaskRCNN) -> Dict[
 
 
 def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, layers: int, num_keypoints: int,
-                        context_layers: int = 0):
-    """Same three modules KeypointRCNN puts into RoIHeads (the head optionally longer, see config)."""
+                        context_layers: int = 0, refine_channels: int = 0, detail: int = 0):
+    """Same three modules KeypointRCNN puts into RoIHeads (the head optionally longer, and with a refining
+    predictor that reads ``detail`` packed channels, see config; its pool is the caller's to pack)."""
     model.roi_heads.keypoint_roi_pool = pool
-    head = KeypointRCNNHeads(in_channels, [channels] * layers)
+    head = (PassThroughKeypointHeads(in_channels, [channels] * layers) if refine_channels
+            else KeypointRCNNHeads(in_channels, [channels] * layers))
     for _ in range(context_layers):
         conv = nn.Conv2d(channels, channels, 3, padding=2, dilation=2)
         nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
@@ -584,7 +656,9 @@ def add_keypoint_branch(model: MaskRCNN, pool, in_channels: int, channels: int, 
         head.append(conv)
         head.append(nn.ReLU(inplace=True))
     model.roi_heads.keypoint_head = head
-    model.roi_heads.keypoint_predictor = KeypointRCNNPredictor(channels, num_keypoints)
+    model.roi_heads.keypoint_predictor = (
+        RefiningKeypointPredictor(channels, num_keypoints, detail, refine_channels) if refine_channels
+        else KeypointRCNNPredictor(channels, num_keypoints))
     return model
 
 

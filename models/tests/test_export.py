@@ -206,8 +206,11 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [{}, {"keypoint_box_scale": 1.4, "fine_level": True, "mask_refine_channels": 16},
-                                   {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True}],
-                         ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image"])
+                                   {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True},
+                                   {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True,
+                                    "keypoint_refine_channels": 16, "keypoint_context_layers": 1}],
+                         ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image",
+                              "both-refinements"])
 def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
     model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()
@@ -216,6 +219,8 @@ def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_p
         if extra:
             # a trained refinement: its logits count (a fresh one adds zeros)
             nn.init.normal_(model.roi_heads.mask_predictor.refine_logits.weight, std=0.5)
+        if extra.get("keypoint_refine_channels"):
+            nn.init.normal_(model.roi_heads.keypoint_predictor.refine_logits.weight, std=0.5)
     meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
     assert meta["output"]["mask_box_scale"] == pytest.approx(1.2)
     m = torch.jit.load(str(tmp_path / "model.pt"))

@@ -7,7 +7,8 @@ from torchvision.models.detection.image_list import ImageList
 from sparkseg_models import export
 
 from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool,
-                                   ImageTapBackbone, MarginRoIHeads, RefiningMaskPredictor, TappedBody, build_model,
+                                   ImageTapBackbone, MarginRoIHeads, PassThroughKeypointHeads,
+                                   RefiningKeypointPredictor, RefiningMaskPredictor, TappedBody, build_model,
                                    depth_to_space, grow_state_dict, growable_values, scale_boxes, space_to_depth,
                                    use_head_box_scale, widen_to_fine_level)
 
@@ -334,3 +335,67 @@ def test_mask_image_detail_grows_into_a_refining_bundle_as_a_no_op_and_then_lear
     target["masks"][0, 40:160, 30:100] = 1
     grown([img], [target])["loss_mask"].backward()
     assert grown.roi_heads.mask_predictor.refine1.weight.grad[:, -3:].abs().sum() > 0
+
+
+def test_keypoint_refinement_grows_in_as_a_no_op_and_then_learns():
+    assert "keypoint_refine_channels" in GROWABLE
+    with pytest.raises(ValueError, match="needs fine_level"):
+        build_model(dict(TINY, keypoint_refine_channels=16))
+    base_cfg = dict(TINY, fine_level=True, head_box_scale=1.2, keypoint_box_scale=1.35, mask_refine_channels=16,
+                    mask_image_detail=True, keypoint_context_layers=1)
+    torch.manual_seed(23)
+    base = build_model(base_cfg).eval()
+    with torch.no_grad():
+        base.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    grown = build_model(dict(base_cfg, keypoint_refine_channels=16)).eval()
+    rh = grown.roi_heads
+    assert isinstance(rh.keypoint_roi_pool, FineDetailPool) and rh.keypoint_roi_pool.image is not None
+    assert isinstance(rh.keypoint_head, PassThroughKeypointHeads)
+    assert isinstance(rh.keypoint_predictor, RefiningKeypointPredictor)
+    # the refinement reads the head's channels upsampled, the projected stride-4 level and the image
+    assert rh.keypoint_predictor.refine1.in_channels == 32 + FINE_DETAIL_CHANNELS + 3
+    state = grow_state_dict(base.state_dict(), base_cfg, grown)
+    # the head keeps its keys (context layer included): only the projection and the refinement are new
+    assert set(base.state_dict()) < set(state)
+    assert all(k.startswith(("roi_heads.keypoint_roi_pool.", "roi_heads.keypoint_predictor.refine"))
+               for k in set(state) - set(base.state_dict()))
+    grown.load_state_dict(state)
+    with pytest.raises(ValueError, match="keypoint_refine_channels cannot change"):
+        grow_state_dict(state, dict(base_cfg, keypoint_refine_channels=8), grown)
+    img = torch.rand(3, 200, 260)
+    with torch.no_grad():
+        a, b = base([img])[0], grown([img])[0]
+    assert (a["labels"] == 1).any()
+    for key in ("boxes", "masks", "keypoints", "keypoints_scores"):
+        assert torch.equal(a[key], b[key]), key
+    # the zero last conv gets a gradient in training, so the refinement starts learning
+    grown.train()
+    target = _one_person_target()
+    target["masks"] = torch.zeros(1, 200, 260, dtype=torch.uint8)
+    target["masks"][0, 30:140, 20:90] = 1
+    target["keypoints"][0, :, :2] = torch.tensor([55.0, 80.0])
+    target["keypoints"][0, :, 2] = 2
+    grown([img], [target])["loss_keypoint"].backward()
+    assert rh.keypoint_predictor.refine_logits.weight.grad.abs().sum() > 0
+    assert rh.keypoint_head[0].weight.grad.abs().sum() > 0
+
+
+def test_keypoint_refinement_survives_an_image_without_detections():
+    model = build_model(dict(TINY, fine_level=True, keypoint_refine_channels=8)).eval()
+    assert model.roi_heads.keypoint_roi_pool.image is None     # no image tap without mask_image_detail
+    model.roi_heads.score_thresh = 1.1
+    with torch.no_grad():
+        out = model([torch.rand(3, 200, 260)])[0]
+    assert out["boxes"].shape == (0, 4) and out["keypoints"].shape == (0, 17, 3)
+
+
+def test_mask_image_detail_widens_a_trained_keypoint_refinement_too():
+    base_cfg = dict(TINY, fine_level=True, mask_refine_channels=16, keypoint_refine_channels=16)
+    torch.manual_seed(24)
+    base = build_model(base_cfg).eval()
+    grown = build_model(dict(base_cfg, mask_image_detail=True)).eval()
+    state = grow_state_dict(base.state_dict(), base_cfg, grown)
+    for part in ("mask_predictor", "keypoint_predictor"):
+        w = state[f"roi_heads.{part}.refine1.weight"]
+        assert w.shape[1] == getattr(base.roi_heads, part).refine1.weight.shape[1] + 3 and not w[:, -3:].any()
+    grown.load_state_dict(state)
