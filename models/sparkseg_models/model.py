@@ -235,11 +235,17 @@ class MarginRoIHeads(RoIHeads):
             head_boxes: List[Tensor] = []
             kp_boxes: List[Tensor] = []
             matched: List[Tensor] = []
-            for props, labs, idxs in zip(proposals, labels, matched_idxs):
+            kp_matched: List[Tensor] = []
+            for props, labs, idxs, t in zip(proposals, labels, matched_idxs, targets):
                 pos = torch.where(labs > 0)[0]
                 head_boxes.append(scale_boxes(props[pos], s))
-                kp_boxes.append(scale_boxes(props[pos], ks))
                 matched.append(idxs[pos])
+                if "keypoints" in t:
+                    # the keypoint loss ignores GT without labelled keypoints (every non-person): the head
+                    # need not run on their proposals (same loss, a fraction of the keypoint branch's cost)
+                    pos = pos[(t["keypoints"][:, :, 2] > 0).any(1)[idxs[pos]]]
+                kp_boxes.append(scale_boxes(props[pos], ks))
+                kp_matched.append(idxs[pos])
             if self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None:
                 mask_logits = self.mask_predictor(
                     self.mask_head(self.mask_roi_pool(features, head_boxes, image_shapes)))
@@ -250,7 +256,7 @@ class MarginRoIHeads(RoIHeads):
                 kp_logits = self.keypoint_predictor(
                     self.keypoint_head(self.keypoint_roi_pool(features, kp_boxes, image_shapes)))
                 losses["loss_keypoint"] = keypointrcnn_loss(kp_logits, kp_boxes, [t["keypoints"] for t in targets],
-                                                            matched)
+                                                            kp_matched)
             return result, losses
         class_logits, box_regression = self.box_predictor(self.box_head(self.box_roi_pool(features, proposals,
                                                                                           image_shapes)))

@@ -170,11 +170,25 @@ def test_margin_heads_at_scale_one_are_torchvision_roi_heads_in_training_and_inf
     target = _one_person_target()
     target["keypoints"][0, :, :2] = torch.tensor([40.0, 60.0])
     target["keypoints"][0, :, 2] = 2
-    losses = []
+    # and a car, whose proposals torchvision's keypoint head runs on for nothing (all its keypoints are v=0)
+    target["boxes"] = torch.cat([target["boxes"], torch.tensor([[100.0, 40.0, 190.0, 110.0]])])
+    target["labels"] = torch.tensor([1, 3])
+    target["masks"] = torch.cat([target["masks"], torch.zeros(1, 160, 200, dtype=torch.uint8)])
+    target["masks"][1, 40:110, 100:190] = 1
+    target["keypoints"] = torch.cat([target["keypoints"], torch.zeros(1, 17, 3)])
+    losses, rois = [], []
     for model in (stock, margin):
+        seen = []
+        hook = model.roi_heads.keypoint_head.register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
         torch.manual_seed(3)  # the same proposal sampling
         losses.append({k: v.item() for k, v in model.train()([img], [target]).items()})
-    assert losses[0] == losses[1] and losses[0]["loss_keypoint"] > 0
+        hook.remove()
+        rois.append(seen[0])
+    assert losses[0].keys() == losses[1].keys() and losses[0]["loss_keypoint"] > 0
+    for k in losses[0]:
+        assert losses[1][k] == pytest.approx(losses[0][k], rel=1e-6), k
+    # the same keypoint loss from the person's proposals alone
+    assert 0 < rois[1] < rois[0]
     with torch.no_grad():
         a, b = stock.eval()([img])[0], margin.eval()([img])[0]
     assert a["boxes"].shape[0] > 0 and set(a) == set(b)
