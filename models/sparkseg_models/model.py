@@ -74,7 +74,8 @@ DEFAULT_CONFIG = {
     # head's 14x14 pool gives a forearm about one cell of width in a person box, and on 1.10.0 most visible
     # wrists it misses lie inside its box with a weak heat-map peak. The refinement reads the stride-4 level
     # (and the image, with mask_image_detail) pooled at 28x28 next to the upsampled head features, and adds
-    # its logits to the head's 28x28 heat map before the final upsampling. Needs fine_level.
+    # its logits to the head's 28x28 heat map before the final upsampling. Needs fine_level. (One 106-minute
+    # sitting from 1.10.0 with it gave no AP gain: not in the embedded bundle; models/README.md.)
     "keypoint_refine_channels": 0,
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
