@@ -382,7 +382,26 @@ class PassThroughKeypointHeads(DetailPassThrough, KeypointRCNNHeads):
         self.pooled_channels = in_channels
 
 
-class RefiningMaskPredictor(nn.Module):
+class Refinement:
+    """The 28x28 refinement that both refining predictors add: two 3x3 convs over a predictor's 28x28 features
+    next to the packed detail, and 1x1 logits that start at zero (a grown model predicts what it did before)."""
+
+    def add_refinement(self, in_channels: int, channels: int, out_channels: int) -> None:
+        self.refine1 = nn.Conv2d(in_channels, channels, 3, padding=1)
+        self.refine2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.refine_logits = nn.Conv2d(channels, out_channels, 1)
+        for m in (self.refine1, self.refine2):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.constant_(m.bias, 0)
+        nn.init.zeros_(self.refine_logits.weight)
+        nn.init.zeros_(self.refine_logits.bias)
+
+    def refinement_logits(self, features: Tensor, packed_detail: Tensor) -> Tensor:
+        r = F.relu(self.refine1(torch.cat([features, depth_to_space(packed_detail)], 1)))
+        return self.refine_logits(F.relu(self.refine2(r)))
+
+
+class RefiningMaskPredictor(Refinement, nn.Module):
     """torchvision's ``MaskRCNNPredictor`` (same keys) plus a 28x28 refinement whose logits add to its own.
 
     The refinement sees the upsampled head features next to the stride-4 detail. Its last conv starts at zero,
@@ -394,25 +413,18 @@ class RefiningMaskPredictor(nn.Module):
         self.conv5_mask = nn.ConvTranspose2d(in_channels, dim_reduced, 2, 2, 0)
         self.relu5 = nn.ReLU(inplace=True)
         self.mask_fcn_logits = nn.Conv2d(dim_reduced, num_classes, 1, 1, 0)
-        self.refine1 = nn.Conv2d(dim_reduced + detail, channels, 3, padding=1)
-        self.refine2 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.refine_logits = nn.Conv2d(channels, num_classes, 1)
-        for m in (self.conv5_mask, self.mask_fcn_logits, self.refine1, self.refine2):
+        for m in (self.conv5_mask, self.mask_fcn_logits):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
             nn.init.constant_(m.bias, 0)
-        nn.init.zeros_(self.refine_logits.weight)
-        nn.init.zeros_(self.refine_logits.bias)
+        self.add_refinement(dim_reduced + detail, channels, num_classes)
         self.in_channels = in_channels
 
     def forward(self, x: Tensor) -> Tensor:
         up = self.relu5(self.conv5_mask(x[:, :self.in_channels]))
-        detail = depth_to_space(x[:, self.in_channels:])
-        r = F.relu(self.refine1(torch.cat([up, detail], 1)))
-        r = F.relu(self.refine2(r))
-        return self.mask_fcn_logits(up) + self.refine_logits(r)
+        return self.mask_fcn_logits(up) + self.refinement_logits(up, x[:, self.in_channels:])
 
 
-class RefiningKeypointPredictor(KeypointRCNNPredictor):
+class RefiningKeypointPredictor(Refinement, KeypointRCNNPredictor):
     """torchvision's ``KeypointRCNNPredictor`` (same keys) plus a 28x28 refinement whose logits add to its 28x28
     heat map before the final 2x upsampling.
 
@@ -422,14 +434,7 @@ class RefiningKeypointPredictor(KeypointRCNNPredictor):
 
     def __init__(self, in_channels: int, num_keypoints: int, detail: int, channels: int):
         super().__init__(in_channels, num_keypoints)
-        self.refine1 = nn.Conv2d(in_channels + detail, channels, 3, padding=1)
-        self.refine2 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.refine_logits = nn.Conv2d(channels, num_keypoints, 1)
-        for m in (self.refine1, self.refine2):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            nn.init.constant_(m.bias, 0)
-        nn.init.zeros_(self.refine_logits.weight)
-        nn.init.zeros_(self.refine_logits.bias)
+        self.add_refinement(in_channels + detail, channels, num_keypoints)
         self.in_channels = in_channels
 
     def forward(self, x: Tensor) -> Tensor:
@@ -437,9 +442,7 @@ class RefiningKeypointPredictor(KeypointRCNNPredictor):
         heat = self.kps_score_lowres(features)
         up = F.interpolate(features, scale_factor=2.0, mode="bilinear", align_corners=False,
                            recompute_scale_factor=False)
-        r = F.relu(self.refine1(torch.cat([up, depth_to_space(x[:, self.in_channels:])], 1)))
-        r = F.relu(self.refine2(r))
-        heat = heat + self.refine_logits(r)
+        heat = heat + self.refinement_logits(up, x[:, self.in_channels:])
         return F.interpolate(heat, scale_factor=float(self.up_scale), mode="bilinear", align_corners=False,
                              recompute_scale_factor=False)
 
@@ -585,33 +588,23 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
         # the deep block's channels are appended to each lateral's input: zero weights there
         for k, v in own.items():
             if k.startswith("backbone.fpn.inner_blocks.") and k.endswith(".0.weight") and out[k].shape != v.shape:
-                grown = torch.zeros_like(v)
-                grown[:, :out[k].shape[1]] = out[k]
-                out[k] = grown
-    old_refine, new_refine = int(old_cfg.get("mask_refine_channels", 0)), int(new_cfg["mask_refine_channels"])
-    if old_refine and new_refine != old_refine:
-        raise ValueError(f"mask_refine_channels cannot change once trained ({old_refine} -> {new_refine})")
-    if new_refine and not old_refine:
-        # FineDetailPool and RefiningMaskPredictor are new modules; the refinement's last conv is zero
-        for k, v in own.items():
-            if k not in out and (k.startswith("roi_heads.mask_roi_pool.") or k.startswith("roi_heads.mask_predictor.")):
-                out[k] = v.clone()
-    old_kp_refine, new_kp_refine = int(old_cfg.get("keypoint_refine_channels", 0)), int(new_cfg["keypoint_refine_channels"])
-    if old_kp_refine and new_kp_refine != old_kp_refine:
-        raise ValueError(f"keypoint_refine_channels cannot change once trained ({old_kp_refine} -> {new_kp_refine})")
-    if new_kp_refine and not old_kp_refine:
-        # the keypoint pool's projection and the predictor's refinement are new; its last conv is zero
-        for k, v in own.items():
-            if k not in out and (k.startswith("roi_heads.keypoint_roi_pool.")
-                                 or k.startswith("roi_heads.keypoint_predictor.refine")):
-                out[k] = v.clone()
+                out[k] = widened_with_zeros(out[k], v)
+    # a refinement's pool projection and convs are new modules (its last conv zero); its width is fixed once trained
+    for option, parts in (("mask_refine_channels", ("roi_heads.mask_roi_pool.", "roi_heads.mask_predictor.")),
+                          ("keypoint_refine_channels", ("roi_heads.keypoint_roi_pool.",
+                                                        "roi_heads.keypoint_predictor.refine"))):
+        old, new = int(old_cfg.get(option, 0)), int(new_cfg[option])
+        if old and new != old:
+            raise ValueError(f"{option} cannot change once trained ({old} -> {new})")
+        if new and not old:
+            for k, v in own.items():
+                if k not in out and k.startswith(parts):
+                    out[k] = v.clone()
     if new_cfg["mask_image_detail"] and not old_cfg.get("mask_image_detail"):
         # the image's channels are appended to the input of each refinement trained without them: zero weights
         for k in ("roi_heads.mask_predictor.refine1.weight", "roi_heads.keypoint_predictor.refine1.weight"):
             if k in out and out[k].shape != own[k].shape:
-                grown = torch.zeros_like(own[k])
-                grown[:, :out[k].shape[1]] = out[k]
-                out[k] = grown
+                out[k] = widened_with_zeros(out[k], own[k])
     old_extra = int(old_cfg.get("keypoint_context_layers", 0))
     if new_cfg["keypoint_context_layers"] > old_extra:
         # an identity 3x3 kernel after a ReLU passes its input through: the extra convs start as no-ops
@@ -624,6 +617,13 @@ def grow_state_dict(state_dict: Dict[str, Tensor], old_cfg: dict, model: MaskRCN
                 else:
                     out[k] = torch.zeros_like(v)
     return out
+
+
+def widened_with_zeros(weight: Tensor, like: Tensor) -> Tensor:
+    """A conv ``weight`` widened to ``like``'s shape by zero weights on the new input channels (appended)."""
+    grown = torch.zeros_like(like)
+    grown[:, :weight.shape[1]] = weight
+    return grown
 
 
 def widen_to_fine_level(state_dict: Dict[str, Tensor], model: MaskRCNN) -> Dict[str, Tensor]:

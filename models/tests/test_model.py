@@ -253,6 +253,17 @@ def test_keypoint_box_scale_sets_the_keypoint_heads_box_apart_from_the_mask_head
     assert narrow_losses["loss_mask"].item() == pytest.approx(wide_losses["loss_mask"].item(), rel=1e-6)
 
 
+def _grow_with_new_keys_only(base, base_cfg, grown, option, new_prefixes):
+    """Grows ``base``'s weights into ``grown`` (built with ``option`` set) and loads them, checking that only keys
+    under ``new_prefixes`` are new and that the option's width cannot change afterwards."""
+    state = grow_state_dict(base.state_dict(), base_cfg, grown)
+    assert set(base.state_dict()) < set(state)
+    assert all(k.startswith(new_prefixes) for k in set(state) - set(base.state_dict()))
+    grown.load_state_dict(state)
+    with pytest.raises(ValueError, match=f"{option} cannot change"):
+        grow_state_dict(state, dict(base_cfg, **{option: 8}), grown)
+
+
 def test_mask_refinement_grows_in_as_a_no_op_and_then_learns():
     assert "mask_refine_channels" in GROWABLE
     with pytest.raises(ValueError, match="needs fine_level"):
@@ -263,14 +274,9 @@ def test_mask_refinement_grows_in_as_a_no_op_and_then_learns():
     grown = build_model(dict(base_cfg, mask_refine_channels=16)).eval()
     assert isinstance(grown.roi_heads.mask_roi_pool, FineDetailPool)
     assert isinstance(grown.roi_heads.mask_predictor, RefiningMaskPredictor)
-    state = grow_state_dict(base.state_dict(), base_cfg, grown)
     # the head's own weights keep their keys: only the refinement's are new
-    assert set(base.state_dict()) < set(state)
-    assert all(k.startswith(("roi_heads.mask_roi_pool.", "roi_heads.mask_predictor.refine"))
-               for k in set(state) - set(base.state_dict()))
-    grown.load_state_dict(state)
-    with pytest.raises(ValueError, match="mask_refine_channels cannot change"):
-        grow_state_dict(state, dict(base_cfg, mask_refine_channels=8), grown)
+    _grow_with_new_keys_only(base, base_cfg, grown, "mask_refine_channels",
+                             ("roi_heads.mask_roi_pool.", "roi_heads.mask_predictor.refine"))
     img = torch.rand(3, 200, 260)
     with torch.no_grad():
         a, b = base([img])[0], grown([img])[0]
@@ -368,14 +374,9 @@ def test_keypoint_refinement_grows_in_as_a_no_op_and_then_learns():
     assert isinstance(rh.keypoint_predictor, RefiningKeypointPredictor)
     # the refinement reads the head's channels upsampled, the projected stride-4 level and the image
     assert rh.keypoint_predictor.refine1.in_channels == 32 + FINE_DETAIL_CHANNELS + 3
-    state = grow_state_dict(base.state_dict(), base_cfg, grown)
     # the head keeps its keys (context layer included): only the projection and the refinement are new
-    assert set(base.state_dict()) < set(state)
-    assert all(k.startswith(("roi_heads.keypoint_roi_pool.", "roi_heads.keypoint_predictor.refine"))
-               for k in set(state) - set(base.state_dict()))
-    grown.load_state_dict(state)
-    with pytest.raises(ValueError, match="keypoint_refine_channels cannot change"):
-        grow_state_dict(state, dict(base_cfg, keypoint_refine_channels=8), grown)
+    _grow_with_new_keys_only(base, base_cfg, grown, "keypoint_refine_channels",
+                             ("roi_heads.keypoint_roi_pool.", "roi_heads.keypoint_predictor.refine"))
     img = torch.rand(3, 200, 260)
     with torch.no_grad():
         a, b = base([img])[0], grown([img])[0]
