@@ -75,6 +75,20 @@ public final class ModelThroughput {
    */
   public static Result forwardOnly(MaskRcnnModel model, List<RgbImage> images, int batchSize, int warmup,
       int measuredImages, PredictOptions decodeWith, int threads) {
+    return forwardOnly(model, images, batchSize, warmup, measuredImages, decodeWith, threads, null);
+  }
+
+  /**
+   * As above, with libtorch's profiler recording the measured passes (not the warm-up) when
+   * {@code profile} is not null. The profiler sees only the thread that starts it, so profiling
+   * needs {@code threads} = 1, and the passes then run on the calling thread.
+   */
+  public static Result forwardOnly(MaskRcnnModel model, List<RgbImage> images, int batchSize, int warmup,
+      int measuredImages, PredictOptions decodeWith, int threads, TorchProfile profile) {
+    if (profile != null && threads != 1) {
+      throw new IllegalArgumentException("libtorch's profiler records one thread: profile with 1 inference "
+          + "thread, not " + threads);
+    }
     List<ImageBatch> batches =
         sameCanvasBatches(images, model.bundle().resize(), model.bundle().sizeDivisibility(), batchSize);
     for (int i = 0; i < warmup; i++) {
@@ -99,6 +113,16 @@ public final class ModelThroughput {
         postNanos.addAndGet(System.nanoTime() - t1);
       }
     };
+    if (profile != null) {
+      profile.start();
+      long t0 = System.nanoTime();
+      try {
+        worker.run();
+      } finally {
+        profile.stop();
+      }
+      return result(batchSize, 1, t0, ran, instances, postNanos);
+    }
     long t0 = System.nanoTime();
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
@@ -114,6 +138,11 @@ public final class ModelThroughput {
         throw new IllegalStateException("interrupted", e);
       }
     }
+    return result(batchSize, threads, t0, ran, instances, postNanos);
+  }
+
+  private static Result result(int batchSize, int threads, long t0, AtomicInteger ran, AtomicLong instances,
+      AtomicLong postNanos) {
     // wall time minus the post-processing share, so only forward passes count
     double seconds = ((System.nanoTime() - t0) - postNanos.get() / (double) threads) / 1e9;
     return new Result("model forward, batch " + batchSize + ", " + threads + " thread(s)", ran.get(), seconds,

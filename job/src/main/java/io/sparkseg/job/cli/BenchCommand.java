@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkseg.core.bench.CpuUse;
 import io.sparkseg.core.bench.ModelThroughput;
 import io.sparkseg.core.bench.ProcessMemory;
+import io.sparkseg.core.bench.TorchProfile;
 import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
@@ -19,6 +20,7 @@ import io.sparkseg.job.segment.PipelineSettings;
 import io.sparkseg.job.segment.SegmentJob;
 import io.sparkseg.job.segment.SegmentOptions;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +49,7 @@ import picocli.CommandLine.Option;
     subcommands = {BenchCommand.Model.class, BenchCommand.EndToEnd.class, BenchCommand.Soak.class, BenchCommand.Eval.class})
 public final class BenchCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final int PROFILE_TOP = 15;
 
   @Override
   public void run() {
@@ -80,12 +83,19 @@ public final class BenchCommand implements Runnable {
             + "(default: ${DEFAULT-VALUE} = auto, as segment: cores / inference threads).")
     int torchThreads;
 
+    @Option(names = "--torch-profile", description = "Record libtorch's profiler over the measured model-only passes "
+        + "into this Chrome-trace JSON file and print the operators with the most self time (needs 1 inference "
+        + "thread).")
+    Path torchProfile;
+
     /**
      * The thread counts the job's auto settings give on this machine (its cores; a CPU), applied
      * to libtorch now so the model-only loop runs exactly as the job will.
      */
     PipelineSettings threads() {
-      PipelineSettings s = PipelineSettings.forBatch(batchSize, inferenceThreads, torchThreads)
+      // the profiler records one thread: auto means one inference thread then
+      int inference = torchProfile != null && inferenceThreads == 0 ? 1 : inferenceThreads;
+      PipelineSettings s = PipelineSettings.forBatch(batchSize, inference, torchThreads)
           .resolved(Runtime.getRuntime().availableProcessors(), false, LibtorchThreads.setByUser());
       if (s.torchThreads() > 0) {
         LibtorchThreads.set(s.torchThreads());
@@ -121,12 +131,13 @@ public final class BenchCommand implements Runnable {
       return out;
     }
 
-    Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads) {
+    Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads) throws IOException {
       ModelBundle bundle = ModelBundle.load(model);
       try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
         PredictOptions options = bundle.defaultOptions();
+        TorchProfile profile = torchProfile == null ? null : TorchProfile.to(torchProfile);
         ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options,
-            threads.inferenceThreads());
+            threads.inferenceThreads(), profile);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("what", r.what());
         out.put("torch_threads", LibtorchThreads.current());
@@ -136,9 +147,28 @@ public final class BenchCommand implements Runnable {
         out.put("ms_per_image", r.msPerImage());
         out.put("instances", r.instances());
         out.put("postprocess_us_per_instance", r.postprocessMicrosPerInstance());
+        if (profile != null) {
+          out.put("torch_profile", profileSummary(profile, r.images()));
+        }
         return out;
       }
     }
+  }
+
+  /** The trace's path and its top operators by self time, in ms per image. */
+  static Map<String, Object> profileSummary(TorchProfile profile, int images) throws IOException {
+    List<Map<String, Object>> ops = new ArrayList<>();
+    for (TorchProfile.OperatorTime t : TorchProfile.topBySelfTime(profile.trace(), PROFILE_TOP)) {
+      Map<String, Object> op = new LinkedHashMap<>();
+      op.put("operator", t.name());
+      op.put("self_ms_per_image", t.selfMillis() / images);
+      op.put("calls", t.calls());
+      ops.add(op);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("trace", profile.trace().toString());
+    out.put("top_operators", ops);
+    return out;
   }
 
   @Command(name = "model", mixinStandardHelpOptions = true,
@@ -146,9 +176,18 @@ public final class BenchCommand implements Runnable {
   static final class Model implements Callable<Integer> {
     @picocli.CommandLine.Mixin ModelArgs args;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-      System.out.println(JSON.writeValueAsString(args.modelOnly(args.decode(args.files()), args.threads())));
+      if (args.torchProfile != null && args.inferenceThreads > 1) {
+        spec.commandLine().getErr().println("--torch-profile: libtorch's profiler records one thread; run it with "
+            + "--inference-threads 1, not " + args.inferenceThreads);
+        return ExitCodes.USAGE;
+      }
+      spec.commandLine().getOut().println(
+          JSON.writeValueAsString(args.modelOnly(args.decode(args.files()), args.threads())));
       return 0;
     }
   }
