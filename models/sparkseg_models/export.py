@@ -41,7 +41,8 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
-from .model import IMAGE_MEAN, IMAGE_STD, build_model, head_box_scales, make_stateless, scale_boxes
+from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, build_model, head_box_scales, make_stateless, scale_boxes,
+                    with_test_settings)
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -305,9 +306,9 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
 
 
 # ---------------------------------------------------------------- sparkseg checkpoints
-def load_checkpoint(path: str):
+def load_checkpoint(path: str, test_settings: Optional[dict] = None):
     ck = torch.load(path, map_location="cpu")
-    model = build_model(ck["config"])
+    model = build_model(with_test_settings(ck["config"], test_settings))
     model.load_state_dict(ck["model"])
     return model.eval(), ck
 
@@ -331,15 +332,15 @@ def architecture_string(cfg: dict) -> str:
             f"{' + 28x28 refinement 2x%d conv on the stride-4 level' % cfg['keypoint_refine_channels'] if cfg.get('keypoint_refine_channels') else ''}"
             f"{' and the image' if cfg.get('keypoint_refine_channels') and cfg.get('mask_image_detail') else ''}"
             f"{head_scale}"
-            f"; rpn_post_nms_top_n_test "
+            f"; rpn_pre_nms_top_n_test {cfg.get('rpn_pre_nms_top_n_test', 1000)}, rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
             f"box_score_thresh {cfg['box_score_thresh']}")
 
 
 def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-maskrcnn", version="1.0.0",
-                      extra_training: Optional[dict] = None) -> dict:
-    model, ck = load_checkpoint(ckpt_path)
-    cfg = ck["config"]
+                      extra_training: Optional[dict] = None, test_settings: Optional[dict] = None) -> dict:
+    model, ck = load_checkpoint(ckpt_path, test_settings)
+    cfg = with_test_settings(ck["config"], test_settings)
     training = {"data": "sparkseg_models.synthetic", "data_seed": ck.get("data_seed"),
                 "num_images": ck.get("num_images"), "iterations": ck.get("iteration"),
                 "wall_time_s": round(float(ck.get("elapsed_s", 0.0)), 1), "checkpoint_time": ck.get("time"),
@@ -352,19 +353,19 @@ def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-mas
                         version=version, architecture=architecture_string(cfg), training=training)
 
 
-def load_bundle_model(bundle_dir: str):
+def load_bundle_model(bundle_dir: str, test_settings: Optional[dict] = None):
     """The eager torchvision model of a sparkseg bundle: architecture from model.json's
     ``training.model_config``, weights from the scripted model.pt (same state_dict keys; the
     normalization buffers of the wrapper are checked against the eager transform and dropped).
     ``bundle_dir`` may also be a zip of the folder, as the Java side accepts."""
     if os.path.isfile(bundle_dir):
-        return _load_zipped_bundle_model(bundle_dir)
+        return _load_zipped_bundle_model(bundle_dir, test_settings)
     with open(os.path.join(bundle_dir, "model.json")) as f:
         meta = json.load(f)
     cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
     if not cfg:
         raise ValueError(f"{bundle_dir}/model.json has no training.model_config: the architecture is unknown")
-    model = build_model(cfg)
+    model = build_model(with_test_settings(cfg, test_settings))
     scripted = torch.jit.load(os.path.join(bundle_dir, meta.get("model_file", "model.pt")), map_location="cpu")
     weights = scripted.state_dict()
     for key, want in (("mean", model.transform.image_mean), ("std", model.transform.image_std)):
@@ -378,7 +379,7 @@ def load_bundle_model(bundle_dir: str):
     return model.eval(), meta
 
 
-def _load_zipped_bundle_model(archive: str):
+def _load_zipped_bundle_model(archive: str, test_settings: Optional[dict] = None):
     import tempfile
     if not zipfile.is_zipfile(archive):
         raise ValueError(f"model bundle {archive}: a file, but not a zip archive (a bundle is a folder or a zip of one)")
@@ -395,21 +396,28 @@ def _load_zipped_bundle_model(archive: str):
         if root is None or not os.path.isfile(os.path.join(root, "model.json")):
             raise ValueError(f"model bundle archive {archive}: model.json is missing (expected at the top of the "
                              "archive or inside a single top folder)")
-        return load_bundle_model(root)
+        return load_bundle_model(root, test_settings)
 
 
-def rebundle(bundle_dir: str, out_dir: str, version: str) -> dict:
+def rebundle(bundle_dir: str, out_dir: str, version: str, test_settings: Optional[dict] = None) -> dict:
     """Writes ``bundle_dir``'s weights again with this exporter (e.g. after faster pure-aten ops), keeping
-    its name, categories, thresholds and training record; the record notes the re-export."""
-    model, meta = load_bundle_model(bundle_dir)
+    its name, categories, thresholds and training record; the record notes the re-export, and
+    ``test_settings`` (``model.TEST_TIME_KEYS``) change the recorded model_config."""
+    model, meta = load_bundle_model(bundle_dir, test_settings)
     resize = meta["input"]["resize"]
     training = dict(meta.get("training") or {})
     training["re_exported"] = {"from_version": meta.get("version"), "from_sha256": meta.get("sha256"),
                                "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    architecture = meta.get("architecture", "")
+    if test_settings:
+        training["re_exported"]["test_settings"] = dict(test_settings)
+        training["model_config"] = with_test_settings(meta.get("model_config") or training["model_config"],
+                                                      test_settings)
+        architecture = architecture_string({**DEFAULT_CONFIG, **training["model_config"]})
     thresholds = meta.get("thresholds", {})
     norm = meta.get("input", {}).get("normalization", {})
     return write_bundle(model, out_dir, meta["categories"], resize["min_size"], resize["max_size"], name=meta["name"],
-                        version=version, architecture=meta.get("architecture", ""), training=training,
+                        version=version, architecture=architecture, training=training,
                         score_threshold=thresholds.get("score", 0.5), mask_threshold=thresholds.get("mask", 0.5),
                         mean=norm.get("mean", IMAGE_MEAN), std=norm.get("std", IMAGE_STD))
 
@@ -482,10 +490,13 @@ def main(argv=None):
     a1.add_argument("--name", default="sparkseg-synthetic-maskrcnn")
     a1.add_argument("--version", default="1.0.0")
     a1.add_argument("--training-json", default=None, help="extra JSON merged into the 'training' field")
+    a1.add_argument("--test-settings", default=None, help="JSON of test-time settings to export with (model.TEST_TIME_KEYS, "
+                    "e.g. '{\"rpn_pre_nms_top_n_test\": 300}')")
     a3 = sub.add_parser("rebundle", help="re-export a sparkseg bundle's weights with this exporter")
     a3.add_argument("--bundle", required=True)
     a3.add_argument("--out", required=True)
     a3.add_argument("--version", required=True)
+    a3.add_argument("--test-settings", default=None, help="JSON of test-time settings to change (as for checkpoint)")
     a2 = sub.add_parser("torchvision", help="convert a torchvision maskrcnn_*/keypointrcnn_* state_dict")
     a2.add_argument("--arch", required=True, choices=TV_ARCHS)
     a2.add_argument("--state-dict", required=True)
@@ -500,11 +511,12 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.cmd == "checkpoint":
         extra = json.loads(a.training_json) if a.training_json else None
-        meta = export_checkpoint(a.checkpoint, a.out, a.name, a.version, extra)
+        meta = export_checkpoint(a.checkpoint, a.out, a.name, a.version, extra,
+                                 json.loads(a.test_settings) if a.test_settings else None)
     elif a.cmd == "rebundle":
         if os.path.abspath(a.bundle) == os.path.abspath(a.out):
             raise SystemExit("--out must differ from --bundle (the weights are read from it)")
-        meta = rebundle(a.bundle, a.out, a.version)
+        meta = rebundle(a.bundle, a.out, a.version, json.loads(a.test_settings) if a.test_settings else None)
     else:
         meta = export_torchvision(a.arch, a.state_dict, a.categories, a.out, a.min_size, a.max_size, a.name,
                                   a.version, a.detections_per_img, a.rpn_post_nms_top_n)

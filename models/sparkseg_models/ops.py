@@ -11,9 +11,9 @@ They follow torchvision's CPU kernels (torchvision 0.14):
 * ``roi_align``: average of bilinear samples per bin; ``aligned`` shifts boxes by -0.5; without it the
   RoI size is clamped to >= 1; ``sampling_ratio <= 0`` uses ``ceil(roi_size / output_size)`` samples per
   bin and RoI; samples outside ``[-1, H] x [-1, W]`` contribute 0; samples in ``[-1, 0]`` use the border;
-  the sum is divided by ``max(grid_h * grid_w, 1)``.  The bilinear samples come from aten's
-  ``grid_sample`` (a native kernel) at coordinates clamped the way the kernel clamps them; samples the
-  kernel drops sit outside the map (zero padding); ``avg_pool2d`` averages each bin.
+  the sum is divided by ``max(grid_h * grid_w, 1)``.  Each bin is one weighted bag of aten's
+  ``embedding_bag`` (a native kernel) over the map's channel vectors: every sample's four bilinear corners,
+  indices and weights computed and clamped the way the kernel does it.
 """
 from __future__ import annotations
 
@@ -52,9 +52,10 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
 
 def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int], spatial_scale: float = 1.0,
               sampling_ratio: int = -1, aligned: bool = False) -> Tensor:
-    # Bin (p, q) of a RoI averages a Gh x Gw grid of bilinear samples, and those grids tile the RoI
-    # evenly; so one grid_sample call gathers every sample of every RoI of an image (as one long row,
-    # which keeps the kernel's vector loop full) and avg_pool2d averages each bin's grid.
+    # A bin is a weighted sum of feature vectors: Gh x Gw samples, each with four bilinear corners, all
+    # weights divided by the sample count. So every bin of every RoI is one bag of one embedding_bag call
+    # over the map laid out as rows of channels, which reads each corner's channels as one contiguous
+    # vector (grid_sample gathers them one channel at a time: twice the time on AVX2 machines).
     out_hw: List[int] = _pair(output_size)
     ph, pw = out_hw[0], out_hw[1]
     n_img, c, hgt, wid = input.shape[0], input.shape[1], input.shape[2], input.shape[3]
@@ -67,10 +68,8 @@ def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int],
     offset = 0.5 if aligned else 0.0
     x1 = rois[:, 1] * spatial_scale - offset
     y1 = rois[:, 2] * spatial_scale - offset
-    x2 = rois[:, 3] * spatial_scale - offset
-    y2 = rois[:, 4] * spatial_scale - offset
-    rw = x2 - x1
-    rh = y2 - y1
+    rw = rois[:, 3] * spatial_scale - offset - x1
+    rh = rois[:, 4] * spatial_scale - offset - y1
     if not aligned:
         rw = rw.clamp(min=1.0)
         rh = rh.clamp(min=1.0)
@@ -84,31 +83,24 @@ def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int],
         gw = torch.ceil(rw / pw).to(torch.int64)
     gmax_h = max(int(gh.max()), 1)
     gmax_w = max(int(gw.max()), 1)
-    gy = _sample_coords(y1, bh, gh, ph, gmax_h, hgt)     # [K, ph, Gh]
-    gx = _sample_coords(x1, bw, gw, pw, gmax_w, wid)     # [K, pw, Gw]
-    grid = torch.stack([gx[:, None, None, :, :].expand(k, ph, gmax_h, pw, gmax_w),
-                        gy[:, :, :, None, None].expand(k, ph, gmax_h, pw, gmax_w)], dim=-1)
-    # avg_pool2d divides by the full Gh x Gw grid; RoIs with fewer samples (adaptive ratio) are rescaled
-    adaptive = sampling_ratio <= 0
-    rescale = float(gmax_h * gmax_w) / (gh * gw).clamp(min=1).to(dt)
-    if n_img == 1:
-        return _pool_samples(input, grid, k, ph, pw, gmax_h, gmax_w, rescale, adaptive)
-    out = input.new_zeros((k, c, ph, pw))
-    bidx = rois[:, 0].to(torch.int64)
-    for b in range(n_img):
-        sel = (bidx == b).nonzero().reshape(-1)
-        if sel.shape[0] == 0:
-            continue
-        res = _pool_samples(input[b:b + 1], grid.index_select(0, sel), sel.shape[0], ph, pw, gmax_h, gmax_w,
-                            rescale.index_select(0, sel), adaptive)
-        out.index_copy_(0, sel, res)
-    return out
+    iy, wy = _bilinear_taps(y1, bh, gh, ph, gmax_h, hgt)     # [K, ph, Gh, 2]
+    ix, wx = _bilinear_taps(x1, bw, gw, pw, gmax_w, wid)     # [K, pw, Gw, 2]
+    wy = wy / (gh * gw).clamp(min=1).to(dt)[:, None, None, None]
+    base = rois[:, 0].to(torch.int64) * (hgt * wid)
+    taps = gmax_h * 2 * gmax_w * 2
+    # [K, ph, pw, Gh, 2, Gw, 2] -> one bag of `taps` rows per bin
+    rows = (base[:, None, None, None, None, None, None] + iy[:, :, None, :, :, None, None] * wid
+            + ix[:, None, :, None, None, :, :]).reshape(k * ph * pw, taps)
+    weights = (wy[:, :, None, :, :, None, None] * wx[:, None, :, None, None, :, :]).reshape(k * ph * pw, taps)
+    table = input.permute(0, 2, 3, 1).reshape(n_img * hgt * wid, c)
+    out = torch.nn.functional.embedding_bag(rows, table, per_sample_weights=weights, mode="sum")
+    return out.reshape(k, ph, pw, c).permute(0, 3, 1, 2).contiguous()
 
 
-def _sample_coords(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int, gmax: int, size: int) -> Tensor:
-    """grid_sample coordinates (align_corners=False) of one axis' samples, [K, pooled, gmax]: computed and
-    clamped as the kernel does; samples the kernel drops are moved far outside the map, where
-    padding_mode="zeros" makes them contribute exactly 0."""
+def _bilinear_taps(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int, gmax: int, size: int):
+    """Along one axis, the two map indices and bilinear weights of each sample, [K, pooled, gmax, 2] each,
+    computed and clamped as torchvision's kernel does; samples it drops (outside [-1, size], or past the
+    RoI's own grid) get weight 0."""
     dt = start.dtype
     i = torch.arange(gmax, device=start.device)
     p = torch.arange(pooled, device=start.device).to(dt)
@@ -117,21 +109,14 @@ def _sample_coords(start: Tensor, bin_size: Tensor, grid: Tensor, pooled: int, g
     v = start[:, None, None] + p[None, :, None] * bin_size[:, None, None] + \
         (i.to(dt)[None, None, :] + 0.5) * bin_size[:, None, None] / gf[:, None, None]
     valid = (v >= -1.0) & (v <= float(size)) & (i[None, None, :] < grid[:, None, None])
-    g = (v.clamp(min=0.0, max=float(size - 1)) * 2.0 + 1.0) / float(size) - 1.0
-    return torch.where(valid, g, torch.full_like(g, -8.0))
-
-
-def _pool_samples(feat: Tensor, grid: Tensor, k: int, ph: int, pw: int, gh: int, gw: int, rescale: Tensor,
-                  adaptive: bool) -> Tensor:
-    c = feat.shape[1]
-    g = grid.reshape(1, 1, k * ph * gh * pw * gw, 2)
-    samples = torch.nn.functional.grid_sample(feat, g, mode="bilinear", padding_mode="zeros",
-                                              align_corners=False)                 # [1, C, 1, K*ph*Gh*pw*Gw]
-    res = torch.nn.functional.avg_pool2d(samples.reshape(1, c, k * ph * gh, pw * gw), (gh, gw), (gh, gw))
-    res = res.reshape(c, k, ph, pw).permute(1, 0, 2, 3)
-    if adaptive:
-        res = res * rescale[:, None, None, None]
-    return res.contiguous()
+    v = v.clamp(min=0.0)
+    low = v.floor().to(torch.int64)
+    last = low >= size - 1
+    low = torch.where(last, torch.full_like(low, size - 1), low)
+    high = torch.where(last, low, low + 1)
+    frac = torch.where(last, torch.zeros_like(v), v - low.to(dt))
+    keep = valid.to(dt)
+    return torch.stack([low, high], -1), torch.stack([(1.0 - frac) * keep, frac * keep], -1)
 
 
 _NATIVE = {}

@@ -153,6 +153,30 @@ def test_rebundle_keeps_weights_and_metadata(tmp_path):
         assert torch.equal(ta, tb)
 
 
+def test_rebundle_changes_test_time_settings_only(tmp_path):
+    torch.manual_seed(3)
+    model = build_model(TINY).eval()
+    export.write_bundle(model, str(tmp_path / "a"), export.default_categories(), 320, 512, name="tiny",
+                        version="1.0.0", training={"model_config": TINY})
+    settings = {"rpn_pre_nms_top_n_test": 7, "rpn_post_nms_top_n_test": 2}
+    export.main(["rebundle", "--bundle", str(tmp_path / "a"), "--out", str(tmp_path / "b"), "--version", "1.0.1",
+                 "--test-settings", json.dumps(settings)])
+    js = json.load(open(tmp_path / "b" / "model.json"))
+    assert js["training"]["re_exported"]["test_settings"] == settings
+    assert {k: js["training"]["model_config"][k] for k in settings} == settings
+    assert "rpn_pre_nms_top_n_test 7, rpn_post_nms_top_n_test 2" in js["architecture"]
+    eager, _ = export.load_bundle_model(str(tmp_path / "b"))
+    assert (eager.rpn.pre_nms_top_n(), eager.rpn.post_nms_top_n()) == (7, 2)
+    x = torch.rand(1, 3, 320, 448)
+    a = torch.jit.load(str(tmp_path / "a" / "model.pt"))(x, torch.tensor([[320, 448]]))
+    b = torch.jit.load(str(tmp_path / "b" / "model.pt"))(x, torch.tensor([[320, 448]]))
+    # two proposals give at most two boxes per class
+    assert b[0].shape[0] <= 2 * (TINY.get("num_classes", 7) - 1) < a[0].shape[0]
+    with pytest.raises(ValueError, match="not test-time settings: \\['fpn_channels'\\]"):
+        export.main(["rebundle", "--bundle", str(tmp_path / "a"), "--out", str(tmp_path / "c"), "--version", "1.0.1",
+                     "--test-settings", '{"fpn_channels": 64}'])
+
+
 def test_torchvision_checkpoint_conversion(tmp_path):
     import torchvision
     torch.manual_seed(2)
