@@ -83,19 +83,12 @@ public final class BenchCommand implements Runnable {
             + "(default: ${DEFAULT-VALUE} = auto, as segment: cores / inference threads).")
     int torchThreads;
 
-    @Option(names = "--torch-profile", description = "Record libtorch's profiler over the measured model-only passes "
-        + "into this Chrome-trace JSON file and print the operators with the most self time (needs 1 inference "
-        + "thread).")
-    Path torchProfile;
-
     /**
      * The thread counts the job's auto settings give on this machine (its cores; a CPU), applied
      * to libtorch now so the model-only loop runs exactly as the job will.
      */
     PipelineSettings threads() {
-      // the profiler records one thread: auto means one inference thread then
-      int inference = torchProfile != null && inferenceThreads == 0 ? 1 : inferenceThreads;
-      PipelineSettings s = PipelineSettings.forBatch(batchSize, inference, torchThreads)
+      PipelineSettings s = PipelineSettings.forBatch(batchSize, inferenceThreads, torchThreads)
           .resolved(Runtime.getRuntime().availableProcessors(), false, LibtorchThreads.setByUser());
       if (s.torchThreads() > 0) {
         LibtorchThreads.set(s.torchThreads());
@@ -131,7 +124,9 @@ public final class BenchCommand implements Runnable {
       return out;
     }
 
-    Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads) throws IOException {
+    /** The model-only measurement; with {@code torchProfile}, libtorch's profiler records it into that file. */
+    Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads, Path torchProfile)
+        throws IOException {
       ModelBundle bundle = ModelBundle.load(model);
       try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
         PredictOptions options = bundle.defaultOptions();
@@ -179,15 +174,23 @@ public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--torch-profile", description = "Record libtorch's profiler over the measured passes into this "
+        + "Chrome-trace JSON file and print the operators with the most self time (one inference thread: the "
+        + "profiler records the thread that starts it).")
+    Path torchProfile;
+
     @Override
     public Integer call() throws Exception {
-      if (args.torchProfile != null && args.inferenceThreads > 1) {
-        spec.commandLine().getErr().println("--torch-profile: libtorch's profiler records one thread; run it with "
-            + "--inference-threads 1, not " + args.inferenceThreads);
-        return ExitCodes.USAGE;
+      if (torchProfile != null) {
+        if (args.inferenceThreads > 1) {
+          spec.commandLine().getErr().println("--torch-profile: libtorch's profiler records one thread; run it "
+              + "with --inference-threads 1, not " + args.inferenceThreads);
+          return ExitCodes.USAGE;
+        }
+        args.inferenceThreads = 1;
       }
       spec.commandLine().getOut().println(
-          JSON.writeValueAsString(args.modelOnly(args.decode(args.files()), args.threads())));
+          JSON.writeValueAsString(args.modelOnly(args.decode(args.files()), args.threads(), torchProfile)));
       return 0;
     }
   }
@@ -219,7 +222,7 @@ public final class BenchCommand implements Runnable {
       report.put("images", files.size());
       report.put("batch_size", args.batchSize);
       PipelineSettings threads = args.threads();
-      Map<String, Object> modelOnly = args.modelOnly(args.decode(files), threads);
+      Map<String, Object> modelOnly = args.modelOnly(args.decode(files), threads, null);
       report.put("model_only", modelOnly);
 
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
