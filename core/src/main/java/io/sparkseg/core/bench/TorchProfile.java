@@ -4,6 +4,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,10 +39,18 @@ public final class TorchProfile {
     return trace;
   }
 
-  /** Starts recording this thread's operators (with their input shapes). */
+  /**
+   * Starts recording this thread's operators (with their input shapes), after making the trace's
+   * folder, so a bad path fails now rather than after the passes.
+   */
   public synchronized void start() {
     if (running) {
       throw new IllegalStateException("profile to " + trace + " is already running");
+    }
+    try {
+      Files.createDirectories(trace.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make the folder of the profile trace " + trace + ": " + e.getMessage(), e);
     }
     JniUtils.startProfile(false, true, false);
     running = true;

@@ -63,7 +63,7 @@ class TorchProfileTest {
     DecodeResult image = new ImageDecoder().decode(Files.readAllBytes(root.resolve("samples/images/val_000000.jpg")));
     assertTrue(image.isOk(), image.message());
     try (MaskRcnnModel model = MaskRcnnModel.load(ModelBundle.load(root.resolve("samples/model")), "cpu")) {
-      TorchProfile profile = TorchProfile.to(dir.resolve("model.json"));
+      TorchProfile profile = TorchProfile.to(dir.resolve("new/folder/model.json"));
       assertThrows(IllegalArgumentException.class, () -> ModelThroughput.forwardOnly(model, List.of(image.image()),
           1, 0, 1, model.bundle().defaultOptions(), 2, profile));
       ModelThroughput.Result r = ModelThroughput.forwardOnly(model, List.of(image.image()), 1, 0, 1,
@@ -76,5 +76,7 @@ class TorchProfileTest {
       assertTrue(profiled > 0 && profiled <= r.seconds() * 1000 + 1, profiled + " ms of " + r.seconds() + " s");
     }
     assertThrows(IllegalStateException.class, () -> TorchProfile.to(dir.resolve("x.json")).stop());
+    Files.writeString(dir.resolve("file"), "");
+    assertThrows(java.io.UncheckedIOException.class, () -> TorchProfile.to(dir.resolve("file/x.json")).start());
   }
 }
