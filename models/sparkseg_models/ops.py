@@ -55,7 +55,7 @@ def roi_align(input: Tensor, boxes: Tensor, output_size: BroadcastingList2[int],
     # A bin is a weighted sum of feature vectors: Gh x Gw samples, each with four bilinear corners, all
     # weights divided by the sample count. So every bin of every RoI is one bag of one embedding_bag call
     # over the map laid out as rows of channels, which reads each corner's channels as one contiguous
-    # vector (grid_sample gathers them one channel at a time: twice the time on AVX2 machines).
+    # vector (grid_sample gathers them one channel at a time: nearly twice the time on AVX2 machines).
     out_hw: List[int] = _pair(output_size)
     ph, pw = out_hw[0], out_hw[1]
     n_img, c, hgt, wid = input.shape[0], input.shape[1], input.shape[2], input.shape[3]
