@@ -8,6 +8,7 @@ import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.core.testing.RepoRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,7 +60,7 @@ class TorchProfileTest {
 
   @Test
   void profilesTheBundledModelsMeasuredPasses() throws Exception {
-    Path root = Path.of(System.getProperty("sparkseg.repo.root", "..")).toAbsolutePath();
+    Path root = RepoRoot.path();
     DecodeResult image = new ImageDecoder().decode(Files.readAllBytes(root.resolve("samples/images/val_000000.jpg")));
     assertTrue(image.isOk(), image.message());
     try (MaskRcnnModel model = MaskRcnnModel.load(ModelBundle.load(root.resolve("samples/model")), "cpu")) {

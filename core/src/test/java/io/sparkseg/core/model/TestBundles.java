@@ -3,6 +3,7 @@ package io.sparkseg.core.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkseg.core.testing.RepoRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,16 +15,9 @@ final class TestBundles {
 
   private TestBundles() {}
 
-  /** The repository root (surefire passes it; fall back to walking up from the working dir). */
+  /** The repository root. */
   static Path repoRoot() {
-    String p = System.getProperty("sparkseg.repo.root");
-    Path start = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
-    for (Path d = start; d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("samples")) && Files.isRegularFile(d.resolve("pom.xml"))) {
-        return d;
-      }
-    }
-    return start;
+    return RepoRoot.path();
   }
 
   /** A valid descriptor for a 2-category model (person with 17 keypoints, car). */

@@ -10,6 +10,7 @@ import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.result.ImageResult;
+import io.sparkseg.core.testing.RepoRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,21 +28,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Several submitting threads share one model through the batcher: same answers, real batches. */
 class InferenceBatcherTest {
 
-  static Path repoRoot() {
-    String p = System.getProperty("sparkseg.repo.root");
-    Path start = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
-    for (Path d = start; d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("samples/model"))) {
-        return d;
-      }
-    }
-    return start;
-  }
-
   @ParameterizedTest(name = "{0} inference thread(s)")
   @ValueSource(ints = {1, 2})
   void crossThreadBatchesGiveTheSameResultsAsDirectCalls(int inferenceThreads) throws Exception {
-    Path root = repoRoot();
+    Path root = RepoRoot.path();
     List<RgbImage> images = new ArrayList<>();
     ImageDecoder decoder = new ImageDecoder();
     // the same image four times: batches then add no padding, so answers must match exactly
@@ -111,7 +101,7 @@ class InferenceBatcherTest {
 
   @Test
   void imagesOfDifferentCanvasesNeverShareABatchSoResultsMatchSingleImageRuns() throws Exception {
-    Path root = repoRoot();
+    Path root = RepoRoot.path();
     ImageDecoder decoder = new ImageDecoder();
     // two sample images whose resized sizes round up to different 32-multiples
     RgbImage a = decoder.decode(Files.readAllBytes(root.resolve("samples/images/val_000000.jpg"))).image();

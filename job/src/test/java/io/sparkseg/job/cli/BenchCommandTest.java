@@ -19,7 +19,7 @@ class BenchCommandTest {
 
   @Test
   void modelBenchWritesTheTraceAndItsTopOperators() throws Exception {
-    Path root = Path.of(System.getProperty("sparkseg.repo.root", "..")).toAbsolutePath();
+    Path root = TestSpark.repoRoot();
     Path trace = tmp.resolve("trace.json");
     TestSpark.CliResult r = TestSpark.cli("bench", "model", "--model", root.resolve("samples/model").toString(),
         "--images", root.resolve("samples/images").toString(), "--num", "1", "--warmup", "0",
