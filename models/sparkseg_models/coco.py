@@ -47,6 +47,15 @@ def coco_categories():
 
 
 # ---------------------------------------------------------------- RLE (pycocotools-compatible)
+def mask_score(score: float, pasted_probs, threshold: float = 0.5) -> float:
+    """The instance's mask score as sparkseg writes it (Java ``Instance.maskScore``): the class
+    score times the mean pasted probability of the mask's foreground pixels (``> threshold``), 0
+    for an empty mask.  ``pasted_probs`` is the image-sized probability map (numpy or torch)."""
+    p = np.asarray(pasted_probs, dtype=np.float64)
+    fg = p[p > threshold]
+    return float(score) * float(fg.mean()) if fg.size else 0.0
+
+
 def rle_encode(mask: np.ndarray) -> list:
     """Uncompressed COCO RLE counts of a HxW binary mask (column-major runs, first run = zeros)."""
     flat = np.asarray(mask, dtype=bool).ravel(order="F")

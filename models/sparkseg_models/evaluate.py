@@ -4,7 +4,8 @@ It follows pycocotools' COCOeval for the summary AP numbers (IoU thresholds 0.50
 points, maxDets 100 for bbox/segm and 20 for keypoints, area "all", crowd GT handled as ignore regions
 with IoU = |dt & gt| / |dt|, keypoint GT with num_keypoints = 0 ignored, stable score sorting, greedy
 matching).  It is not a bit-exact port: treat its numbers as close estimates.  The authoritative
-evaluator for the project is the Java COCOeval.
+evaluator for the project is the Java COCOeval.  Like sparkseg's ``evaluate`` on an instances table,
+segm ranks the masks by their mask score (``coco.mask_score``) when the detections carry one.
 
   /usr/bin/python3 -m sparkseg_models.evaluate --checkpoint runs/main/last.pt --gt ../samples/annotations.json \\
       --images ../samples/images [--limit 100]
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .coco import LABEL_TO_CAT_ID, SIGMAS, ann_to_mask
+from .coco import LABEL_TO_CAT_ID, SIGMAS, ann_to_mask, mask_score
 
 IOU_THRS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
 REC_THRS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
@@ -174,9 +175,11 @@ def run_model(model, gt, images_dir, limit=None, log=print):
             r = model([x])[0]
             for i in range(r["boxes"].shape[0]):
                 b = r["boxes"][i].tolist()
-                m = (r["masks"][i, 0] > 0.5).numpy()
+                p = r["masks"][i, 0].numpy()
+                m = p > 0.5
                 d = {"image_id": im["id"], "category_id": LABEL_TO_CAT_ID[int(r["labels"][i])],
-                     "score": float(r["scores"][i]), "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "mask": m}
+                     "score": float(r["scores"][i]), "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "mask": m,
+                     "mask_score": mask_score(float(r["scores"][i]), p)}
                 if "keypoints" in r:
                     kp = r["keypoints"][i].clone()
                     kp[:, 2] = r["keypoints_scores"][i]
@@ -204,9 +207,11 @@ def evaluate(gt, dts, image_ids, iou_types=("bbox", "segm", "keypoints")):
     cats = sorted({c["id"] for c in gt["categories"]})
     kp_cats = [c["id"] for c in gt["categories"] if c.get("keypoints")]
     res = {}
-    for t in ("bbox", "segm"):
-        if t in iou_types:
-            res[t] = evaluate_type(gt_map, dt_map, cats, t, 100)
+    if "bbox" in iou_types:
+        res["bbox"] = evaluate_type(gt_map, dt_map, cats, "bbox", 100)
+    if "segm" in iou_types:
+        by_mask = {k: [dict(d, score=d.get("mask_score", d["score"])) for d in v] for k, v in dt_map.items()}
+        res["segm"] = evaluate_type(gt_map, by_mask, cats, "segm", 100)
     if "keypoints" in iou_types:
         kdt = {k: v for k, v in dt_map.items() if k[1] in kp_cats}
         res["keypoints"] = evaluate_type(gt_map, kdt, kp_cats, "keypoints", 20)

@@ -10,7 +10,7 @@ normalizes, resizes with the torchvision rule (min_size/max_size of the bundle),
   {"file_name", "width", "height", "resized": [h, w], "model_sha256", "score_threshold",
    "mask_threshold": 0.5, "detections": [{"label", "category_id", "score", "box": [x1,y1,x2,y2],
    "keypoints": [[x, y, score] x K], "mask": {"size": [h, w], "counts": [uncompressed column-major RLE
-   of (pasted probability > 0.5)]}}]}
+   of (pasted probability > 0.5)]}, "mask_score": score x mean foreground probability}]}
 
   /usr/bin/python3 -m sparkseg_models.golden --bundle ../samples/model \\
       --images ../samples/images --out ../samples/golden --num 5 [--checkpoint runs/main/last.pt]
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .coco import rle_encode
+from .coco import mask_score, rle_encode
 
 
 def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_threshold=0.5):
@@ -50,6 +50,7 @@ def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_thres
         if "masks" in r:
             m = (r["masks"][i, 0] > mask_threshold).numpy()
             d["mask"] = {"size": [h, w], "counts": rle_encode(m)}
+            d["mask_score"] = mask_score(s, r["masks"][i, 0].numpy(), mask_threshold)
         dets.append(d)
     return {"file_name": os.path.basename(path), "width": w, "height": h,
             "resized": [int(v) for v in il.image_sizes[0]], "score_threshold": score_threshold,

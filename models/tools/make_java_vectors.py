@@ -2,7 +2,7 @@
 
 Writes core/src/test/resources/vectors/{paste,resize}_vectors.json:
 - paste: random 28x28 mask probabilities and boxes (tiny to image-sized, at the borders) pasted with torchvision's paste_masks_in_image, thresholded at 0.5, stored as
-  column-major run lengths (COCO's uncompressed RLE).
+  column-major run lengths (COCO's uncompressed RLE), with the mean pasted probability of the foreground pixels.
 - resize: small random uint8 RGB images resized the way GeneralizedRCNNTransform does
   (float 0..1, F.interpolate bilinear, align_corners=False) to explicit sizes.
 
@@ -52,9 +52,10 @@ def main():
         box = torch.tensor([[x1, y1, x2, y2]], dtype=torch.float32)
         pasted = paste_masks_in_image(probs[None], box, (h, w))[0, 0]
         mask = (pasted > 0.5).numpy()
+        fg = pasted.numpy()[mask]
         paste.append({"h": h, "w": w, "m": m, "probs": [float(v) for v in probs.flatten().tolist()],
                       "box": [float(v) for v in box[0].tolist()], "counts": runs_colmajor(mask),
-                      "area": int(mask.sum())})
+                      "area": int(mask.sum()), "foreground_mean": float(fg.mean()) if fg.size else 0.0})
     resize = []
     for i in range(12):
         h, w = int(rng.integers(5, 40)), int(rng.integers(5, 40))

@@ -5,7 +5,8 @@ package io.sparkseg.core.mask;
  * full image, the way torchvision's {@code paste_masks_in_image} does (pad by one pixel,
  * expand the box to match, truncate it to integers, bilinear resize to the box, copy the part
  * inside the image), thresholds it and emits COCO RLE directly. Only the box's pixels are
- * visited and no image-sized buffer is allocated, so cost is proportional to the box area.
+ * visited and no image-sized buffer is allocated, so cost is proportional to the box area. The
+ * mean probability of the foreground pixels comes out of the same pass.
  */
 public final class MaskPaster {
   private MaskPaster() {}
@@ -15,7 +16,7 @@ public final class MaskPaster {
    * @param x1 box left in image pixels (xyxy)
    * @param threshold a pixel is foreground when its probability is strictly greater
    */
-  public static Rle paste(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
+  public static PastedMask paste(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
       int imageHeight, int imageWidth, float threshold) {
     // expand_masks/expand_boxes: one pixel of zero padding around the map, box grown to match
     int padded = m + 2;
@@ -39,7 +40,7 @@ public final class MaskPaster {
     RunLengthWriter out = new RunLengthWriter(imageHeight, imageWidth);
     if (ix1 <= ix0 || iy1 <= iy0) {
       out.append(false, (long) imageHeight * imageWidth);
-      return out.finish();
+      return new PastedMask(out.finish(), 0f);
     }
     // bilinear weights (align_corners=False) from the padded map to the h x w box, rows in box space
     float scaleH = (float) padded / h;
@@ -56,6 +57,8 @@ public final class MaskPaster {
       ry[j] = src - i;
     }
     float[] map = paddedMap(probs, offset, m);
+    double foregroundSum = 0;
+    long foreground = 0;
     out.append(false, (long) ix0 * imageHeight);
     for (int x = ix0; x < ix1; x++) {
       float src = sourceIndex(scaleW, (int) (x - bx0));
@@ -70,12 +73,17 @@ public final class MaskPaster {
         int a = r0[j] * padded;
         int b = r1[j] * padded;
         float v = wy0 * (wx0 * map[a + c0] + wx1 * map[a + c1]) + wy1 * (wx0 * map[b + c0] + wx1 * map[b + c1]);
-        out.append(v > threshold, 1);
+        boolean on = v > threshold;
+        if (on) {
+          foregroundSum += v;
+          foreground++;
+        }
+        out.append(on, 1);
       }
       out.append(false, imageHeight - iy1);
     }
     out.append(false, (long) (imageWidth - ix1) * imageHeight);
-    return out.finish();
+    return new PastedMask(out.finish(), foreground == 0 ? 0f : (float) (foregroundSum / foreground));
   }
 
   /** The padded (m+2) x (m+2) map: zero on the one-pixel border, the model's probabilities inside. */

@@ -1,7 +1,7 @@
 package io.sparkseg.core.model;
 
 import io.sparkseg.core.mask.MaskPaster;
-import io.sparkseg.core.mask.Rle;
+import io.sparkseg.core.mask.PastedMask;
 import io.sparkseg.core.result.BoundingBox;
 import io.sparkseg.core.result.ImageResult;
 import io.sparkseg.core.result.Instance;
@@ -13,8 +13,8 @@ import java.util.List;
  * Turns a batch's {@link RawDetections} into one {@link ImageResult} per image: drops
  * detections under the score threshold, maps boxes and keypoints back to original
  * coordinates the way torchvision's postprocess does (per-axis float32 ratios), pastes each
- * mask straight into COCO RLE (into the box enlarged by the bundle's mask box scale) and attaches
- * keypoints only to keypoint categories.
+ * mask straight into COCO RLE (into the box enlarged by the bundle's mask box scale), scores the
+ * mask (see {@link Instance#maskScore()}) and attaches keypoints only to keypoint categories.
  */
 public final class DetectionDecoder {
   private final ModelBundle bundle;
@@ -51,7 +51,7 @@ public final class DetectionDecoder {
       float x2 = b[4 * d + 2] * rw;
       float y2 = b[4 * d + 3] * rh;
       Category category = bundle.categoryForLabel((int) raw.labels()[d]);
-      Rle mask = pasteMask(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
+      PastedMask mask = pasteMask(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
           options.maskThreshold());
       Keypoints keypoints = null;
       if (category.hasKeypoints() && k > 0) {
@@ -65,7 +65,7 @@ public final class DetectionDecoder {
         keypoints = new Keypoints(xys);
       }
       perImage.get(img).add(new Instance(category.id(), category.name(), score,
-          BoundingBox.fromCorners(x1, y1, x2, y2), mask, keypoints));
+          BoundingBox.fromCorners(x1, y1, x2, y2), mask.rle(), score * mask.foregroundMean(), keypoints));
     }
     List<ImageResult> results = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -74,7 +74,7 @@ public final class DetectionDecoder {
     return results;
   }
 
-  private Rle pasteMask(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
+  private PastedMask pasteMask(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
       int height, int width, float threshold) {
     float scale = bundle.maskBoxScale();
     if (scale == 1.0f) {

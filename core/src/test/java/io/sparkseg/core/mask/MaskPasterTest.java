@@ -27,8 +27,9 @@ class MaskPasterTest {
         probs[i] = (float) c.get("probs").get(i).asDouble();
       }
       JsonNode b = c.get("box");
-      Rle rle = MaskPaster.paste(probs, 0, m, (float) b.get(0).asDouble(), (float) b.get(1).asDouble(),
+      PastedMask pasted = MaskPaster.paste(probs, 0, m, (float) b.get(0).asDouble(), (float) b.get(1).asDouble(),
           (float) b.get(2).asDouble(), (float) b.get(3).asDouble(), h, w, 0.5f);
+      Rle rle = pasted.rle();
       int[] expected = new int[c.get("counts").size()];
       for (int i = 0; i < expected.length; i++) {
         expected[i] = c.get("counts").get(i).asInt();
@@ -36,6 +37,7 @@ class MaskPasterTest {
       assertEquals(h, rle.height());
       assertEquals(w, rle.width());
       assertArrayEquals(expected, rle.counts(), "case " + n + " box " + b);
+      assertEquals(c.get("foreground_mean").asDouble(), pasted.foregroundMean(), 1e-5, "case " + n + " foreground mean");
       n++;
     }
     assertEquals(60, n);
@@ -46,9 +48,11 @@ class MaskPasterTest {
     int m = 4;
     float[] probs = new float[2 * m * m];
     java.util.Arrays.fill(probs, m * m, 2 * m * m, 1f); // second mask all ones
-    Rle first = MaskPaster.paste(probs, 0, m, 2, 2, 6, 6, 10, 10, 0.5f);
-    Rle second = MaskPaster.paste(probs, m * m, m, 2, 2, 6, 6, 10, 10, 0.5f);
+    PastedMask firstPasted = MaskPaster.paste(probs, 0, m, 2, 2, 6, 6, 10, 10, 0.5f);
+    Rle first = firstPasted.rle();
+    Rle second = MaskPaster.paste(probs, m * m, m, 2, 2, 6, 6, 10, 10, 0.5f).rle();
     assertArrayEquals(new int[] {100}, first.counts());
+    assertEquals(0f, firstPasted.foregroundMean(), "an empty mask has no foreground to average");
     int ones = 0;
     int[] counts = second.counts();
     for (int i = 1; i < counts.length; i += 2) {

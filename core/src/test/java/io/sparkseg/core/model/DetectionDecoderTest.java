@@ -3,6 +3,7 @@ package io.sparkseg.core.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkseg.core.mask.MaskPaster;
@@ -61,10 +62,27 @@ class DetectionDecoderTest {
     Rle plain = new DetectionDecoder(bundle(1.0)).decode(twoDetections(), opts).get(0).instances().get(0).mask();
     Rle scaled = new DetectionDecoder(bundle(1.5)).decode(twoDetections(), opts).get(0).instances().get(0).mask();
     // the person's box is (20,20)-(60,60) in the original image; enlarged 1.5x about (40,40): (10,10)-(70,70)
-    Rle expected = MaskPaster.paste(twoDetections().maskProbs(), 0, M, 10f, 10f, 70f, 70f, 80, 100, 0.5f);
+    Rle expected = MaskPaster.paste(twoDetections().maskProbs(), 0, M, 10f, 10f, 70f, 70f, 80, 100, 0.5f).rle();
     assertEquals(expected, scaled);
     assertBoxNear(new double[] {20, 20, 40, 40}, plain.toBbox());
     assertBoxNear(new double[] {10, 10, 60, 60}, scaled.toBbox());
+  }
+
+  @Test
+  void maskScoreIsTheScoreTimesTheMeanForegroundProbability() throws Exception {
+    RawDetections raw = twoDetections();
+    // same class score, a sure mask and a vague one
+    raw.scores()[1] = 0.9f;
+    Arrays.fill(raw.maskProbs(), 0, M * M, 0.95f);
+    Arrays.fill(raw.maskProbs(), M * M, 2 * M * M, 0.6f);
+    List<Instance> inst = new DetectionDecoder(bundle(1.0)).decode(raw, new PredictOptions(0.5f, 0.5f))
+        .get(0).instances();
+    float sure = MaskPaster.paste(raw.maskProbs(), 0, M, 20f, 20f, 60f, 60f, 80, 100, 0.5f).foregroundMean();
+    assertEquals(0.9f * sure, inst.get(0).maskScore(), 1e-6);
+    // inside the box the map is flat; only the blurred rim lowers the mean
+    assertEquals(0.95, sure, 0.1);
+    assertTrue(inst.get(1).maskScore() < inst.get(0).maskScore() - 0.2, "vague mask " + inst.get(1).maskScore());
+    assertEquals(0.9f, inst.get(1).score(), "the class score itself is unchanged");
   }
 
   private static void assertBoxNear(double[] xywh, double[] got) {

@@ -118,6 +118,8 @@ class GoldenParityTest {
         long differing = golden.area() + match.mask().area() - 2 * inter;
         assertTrue(differing <= 3, differing + " pixels differ in a tiny mask for golden box " + b);
       }
+      // the mean of the pasted foreground probabilities, from libtorch's masks instead of eager torchvision's
+      assertEquals(d.get("mask_score").asDouble(), match.maskScore(), 0.002, "mask score for golden box " + b);
       if (match.hasKeypoints()) {
         JsonNode kps = d.get("keypoints");
         assertEquals(kps.size(), match.keypoints().size());

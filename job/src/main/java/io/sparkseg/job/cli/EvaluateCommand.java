@@ -60,6 +60,12 @@ public final class EvaluateCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   String dtArea;
 
+  @Option(names = "--segm-score", paramLabel = "SCORE", defaultValue = "auto",
+      description = "What ranks the masks in segm evaluation: auto (an instances table's mask_score, the class "
+          + "score times the mask's mean foreground probability, when it has one; otherwise score), score, or "
+          + "mask_score. A COCO results JSON has only score. Default: ${DEFAULT-VALUE}.")
+  String segmScore;
+
   @Option(names = "--output", paramLabel = "DIR",
       description = "Write eval_summary, eval_per_category and eval_pr_curves Parquet tables (by run_id) here.")
   String output;
@@ -135,10 +141,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (partitions < 0) {
       problems.add("--partitions must not be negative");
     }
+    EvaluateOptions.SegmScore rankMasksBy = null;
+    try {
+      rankMasksBy = EvaluateOptions.SegmScore.parse(segmScore);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
-    return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
-        partitions);
+    EvaluateOptions o = new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output,
+        summaryJson, partitions, rankMasksBy);
+    if (o.jsonDetections() && rankMasksBy == EvaluateOptions.SegmScore.MASK_SCORE) {
+      throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
+          + "has one score per detection");
+    }
+    return o;
   }
 }

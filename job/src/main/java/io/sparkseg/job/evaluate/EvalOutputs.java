@@ -76,21 +76,23 @@ public final class EvalOutputs {
   }
 
   /** Writes the summary JSON to a Hadoop FS path. */
-  public static void writeSummaryJson(Configuration conf, String uri, Map<IouType, EvalSummary> results)
-      throws IOException {
+  public static void writeSummaryJson(Configuration conf, String uri, Map<IouType, EvalSummary> results,
+      Map<IouType, String> rankedBy) throws IOException {
     try (OutputStream out = HadoopFiles.create(conf, uri)) {
-      writeSummaryJson(out, results);
+      writeSummaryJson(out, results, rankedBy);
     }
   }
 
-  /** Writes the summary JSON. */
-  public static void writeSummaryJson(OutputStream out, Map<IouType, EvalSummary> results) throws IOException {
+  /** Writes the summary JSON; {@code rankedBy} names the score column behind each iouType (absent: score). */
+  public static void writeSummaryJson(OutputStream out, Map<IouType, EvalSummary> results,
+      Map<IouType, String> rankedBy) throws IOException {
     try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
       g.useDefaultPrettyPrinter();
       g.writeStartObject();
       for (Map.Entry<IouType, EvalSummary> e : results.entrySet()) {
         g.writeObjectFieldStart(e.getKey().cocoName());
+        g.writeStringField("ranked_by", rankedBy.getOrDefault(e.getKey(), "score"));
         double[] stats = e.getValue().stats();
         g.writeFieldName("stats");
         g.writeArray(stats, 0, stats.length);

@@ -31,11 +31,16 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * The {@code evaluate} job: reads COCO ground truth and a run's detections (instances table or
  * COCO results JSON), evaluates each iouType on Spark ({@link DistributedCocoEval}), prints
- * pycocotools' summary and writes the outputs ({@link EvalOutputs}).
+ * pycocotools' summary and writes the outputs ({@link EvalOutputs}). In an instances table
+ * that has {@code mask_score}, segm ranks the masks by it unless told otherwise
+ * ({@link EvaluateOptions.SegmScore}).
  */
 public final class EvaluateJob {
-  /** The evaluated run and the summary of each iouType, in evaluation order. */
-  public record Outcome(String runId, Map<IouType, EvalSummary> results) {}
+  /**
+   * The evaluated run, the summary of each iouType in evaluation order, and the score column that
+   * ranked the detections of each.
+   */
+  public record Outcome(String runId, Map<IouType, EvalSummary> results, Map<IouType, String> rankedBy) {}
 
   private EvaluateJob() {}
 
@@ -55,6 +60,7 @@ public final class EvaluateJob {
     int[] kpCats = gt.keypointCategoryIds();
     String runId;
     JavaRDD<LoadedDetection> dets;
+    JavaRDD<LoadedDetection> maskScored = null;
     boolean hasMasks;
     boolean hasKeypoints;
     int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
@@ -92,6 +98,14 @@ public final class EvaluateJob {
       hasKeypoints = kpCats.length > 0 && !df.filter(functions.col("keypoints").isNotNull()
           .and(functions.col("category_id").isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
       dets = InstanceDetections.load(df, o.dtArea());
+      boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE);
+      if (o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE && !hasMaskScore) {
+        throw new IllegalArgumentException(o.detections() + " has no " + InstanceDetections.MASK_SCORE
+            + " column (a table written before sparkseg scored masks); use --segm-score score");
+      }
+      if (hasMaskScore && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
+        maskScored = InstanceDetections.load(df, o.dtArea(), InstanceDetections.MASK_SCORE);
+      }
     }
     dets = dets.persist(StorageLevel.MEMORY_AND_DISK());
 
@@ -106,17 +120,23 @@ public final class EvaluateJob {
       }
     }
     Map<IouType, EvalSummary> results = new LinkedHashMap<>();
+    Map<IouType, String> rankedBy = new LinkedHashMap<>();
     try {
       for (IouType type : types) {
+        boolean byMaskScore = type == IouType.SEGM && maskScored != null;
+        rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : "score");
         EvalParams p = CocoEvaluator.defaultParams(gt, type);
         if (p.catCount() == 0) {
           throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
               + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
         }
-        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, dets, p, partitions);
+        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, byMaskScore ? maskScored : dets, p, partitions);
         EvalSummary s = EvalSummary.of(r);
         results.put(type, s);
         if (out != null) {
+          if (byMaskScore) {
+            out.println("(masks ranked by " + InstanceDetections.MASK_SCORE + ")");
+          }
           out.println("Evaluate annotation type *" + type.cocoName() + "*");
           out.print(s.text());
         }
@@ -125,12 +145,12 @@ public final class EvaluateJob {
       dets.unpersist(false);
     }
     if (o.summaryJson() != null) {
-      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results);
+      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy);
     }
     if (o.outputDir() != null) {
       EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results);
     }
-    return new Outcome(runId, results);
+    return new Outcome(runId, results, rankedBy);
   }
 
   /** A run's output root (with an {@code instances} folder) stands for its instances table. */
@@ -141,7 +161,7 @@ public final class EvaluateJob {
     org.apache.hadoop.fs.Path inst = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(o.detections()), "instances");
     if (inst.getFileSystem(conf).isDirectory(inst)) {
       return new EvaluateOptions(o.groundTruth(), inst.toString(), o.detectionsFormat(), o.runId(), o.iouTypes(),
-          o.dtArea(), o.outputDir(), o.summaryJson(), o.partitions());
+          o.dtArea(), o.outputDir(), o.summaryJson(), o.partitions(), o.segmScore());
     }
     return o;
   }

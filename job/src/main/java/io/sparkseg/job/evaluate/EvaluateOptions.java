@@ -18,6 +18,7 @@ import java.util.List;
  * @param outputDir where the eval tables go ({@code null}: none)
  * @param summaryJson where the summary JSON goes ({@code null}: none)
  * @param partitions the number of image groups
+ * @param segmScore which score ranks the masks in segm evaluation
  */
 public record EvaluateOptions(
     String groundTruth,
@@ -28,9 +29,36 @@ public record EvaluateOptions(
     LoadRes.AreaSource dtArea,
     String outputDir,
     String summaryJson,
-    int partitions) {
+    int partitions,
+    SegmScore segmScore) {
+
+  /**
+   * The score that ranks masks in segm evaluation. A COCO results file has one score per
+   * detection, so for JSON detections it is always {@code score} (pycocotools' rule); an instances
+   * table also has {@code mask_score}, the class score times the mask's mean foreground
+   * probability, which {@code AUTO} uses when the table has the column.
+   */
+  public enum SegmScore {
+    AUTO, SCORE, MASK_SCORE;
+
+    /** The column name ({@code score}, {@code mask_score}) or {@code auto}. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Parses {@code auto}, {@code score} or {@code mask_score}. */
+    public static SegmScore parse(String s) {
+      for (SegmScore v : values()) {
+        if (v.label().equals(s.trim().toLowerCase(java.util.Locale.ROOT))) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("--segm-score must be auto, score or mask_score, got '" + s + "'");
+    }
+  }
 
   public EvaluateOptions {
+    segmScore = segmScore == null ? SegmScore.AUTO : segmScore;
     iouTypes = iouTypes == null ? List.of() : List.copyOf(iouTypes);
     detectionsFormat = detectionsFormat == null ? "auto" : detectionsFormat;
     dtArea = dtArea == null ? LoadRes.AreaSource.AUTO : dtArea;

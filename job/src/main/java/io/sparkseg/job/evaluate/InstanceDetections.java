@@ -15,26 +15,36 @@ import org.apache.spark.sql.Row;
  * detection with id {@code instance_index + 1} (ties in score keep instance order, as a results
  * file's order would), its box, its compressed-RLE mask and its keypoints; the area follows
  * pycocotools' loadRes rules ({@link LoadRes.AreaSource#AUTO} = from the box, as every row has
- * one).
+ * one). The score comes from {@code score} or, to rank masks by their own quality, {@code
+ * mask_score}.
  */
 public final class InstanceDetections {
-  /** The columns used. */
+  /** The columns used; {@code score} may be replaced by another score column. */
   public static final List<String> COLUMNS =
       List.of("image_id", "instance_index", "category_id", "score", "bbox", "mask", "keypoints");
 
+  /** The column with the masks' own score (see {@link io.sparkseg.core.result.Instance#maskScore()}). */
+  public static final String MASK_SCORE = "mask_score";
+
   private InstanceDetections() {}
 
-  /** The detections of an instances table (already filtered to one run). */
+  /** The detections of an instances table (already filtered to one run), scored by {@code score}. */
   public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area) {
-    LoadRes.AreaSource branch = area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
-    String[] cols = COLUMNS.toArray(new String[0]);
-    return instances.select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length))
-        .toJavaRDD()
-        .map(r -> fromRow(r, branch));
+    return load(instances, area, "score");
   }
 
-  /** One row ({@link #COLUMNS} order) as a loaded detection. */
-  static LoadedDetection fromRow(Row r, LoadRes.AreaSource branch) {
+  /** The detections of an instances table (already filtered to one run), scored by {@code scoreColumn}. */
+  public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area, String scoreColumn) {
+    LoadRes.AreaSource branch = area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
+    String[] cols = COLUMNS.toArray(new String[0]);
+    cols[3] = scoreColumn;
+    return instances.select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length))
+        .toJavaRDD()
+        .map(r -> fromRow(r, branch, scoreColumn));
+  }
+
+  /** One row ({@link #COLUMNS} order, the score from {@code scoreColumn}) as a loaded detection. */
+  static LoadedDetection fromRow(Row r, LoadRes.AreaSource branch, String scoreColumn) {
     long imageId = r.getLong(0);
     int index = r.getInt(1);
     String what = "instance " + index + " of image_id " + imageId;
@@ -65,7 +75,7 @@ public final class InstanceDetections {
     }
     float score = r.getFloat(3);
     if (Float.isNaN(score)) {
-      throw new IllegalArgumentException(what + ": score is NaN");
+      throw new IllegalArgumentException(what + ": " + scoreColumn + " is NaN");
     }
     CocoDetection d = new CocoDetection(imageId, r.getInt(2), score, bbox, seg, kps);
     return LoadRes.load(index + 1L, d, branch, -1, -1, what);

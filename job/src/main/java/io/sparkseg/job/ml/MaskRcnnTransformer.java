@@ -43,7 +43,7 @@ import org.apache.spark.sql.types.StructType;
  * {@code content}) or an image path ({@code string}, read with the Hadoop FileSystem API). The
  * output column is {@code array<struct>} with the instances table's per-instance columns
  * ({@link Schemas#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
- * mask_area, keypoints); it is null when the image could not be read, decoded or segmented, and
+ * mask_area, mask_score, keypoints); it is null when the image could not be read, decoded or segmented, and
  * the optional status column says why ({@code ok}, {@code decode_error}, {@code missing}, ...).
  * It runs on the segment job's engine: one model per executor JVM, images read and decoded ahead
  * and batched across the executor's tasks ({@link ExecutorPipeline}, {@link SegmentingWindow}).

@@ -17,7 +17,9 @@ import org.apache.spark.sql.Row;
  * Exports instances as a COCO results file, the JSON array pycocotools' {@code COCO.loadRes}
  * accepts: one object per instance with {@code image_id}, {@code category_id}, {@code score},
  * {@code bbox} [x,y,w,h], {@code segmentation} {"size":[h,w],"counts":"..."} (compressed RLE)
- * and, for keypoint categories, {@code keypoints} [x1,y1,s1,...]. Streams rows to the driver
+ * and, for keypoint categories, {@code keypoints} [x1,y1,s1,...], plus {@code mask_score} (which
+ * loadRes keeps and COCOeval ignores: to rank masks by it as {@code evaluate} does, copy it into
+ * {@code score} before a segm evaluation). Streams rows to the driver
  * partition by partition, so the file can be larger than driver memory allows for a collect.
  */
 public final class CocoResultsExporter {
@@ -25,7 +27,7 @@ public final class CocoResultsExporter {
 
   /** Writes the instances (columns of {@link Schemas#INSTANCES_TABLE}) to {@code file}; returns the count. */
   public static long export(Dataset<Row> instances, String file, Configuration conf) throws IOException {
-    Dataset<Row> rows = instances.select("image_id", "category_id", "score", "bbox", "mask", "keypoints")
+    Dataset<Row> rows = instances.select("image_id", "category_id", "score", "bbox", "mask", "keypoints", "mask_score")
         .orderBy("image_id", "score");
     Path p = new Path(file);
     FileSystem fs = p.getFileSystem(conf);
@@ -54,6 +56,7 @@ public final class CocoResultsExporter {
         g.writeEndArray();
         g.writeStringField("counts", m.getString(2));
         g.writeEndObject();
+        g.writeNumberField("mask_score", r.getFloat(6));
         if (!r.isNullAt(5)) {
           List<Row> kps = r.getList(5);
           g.writeArrayFieldStart("keypoints");

@@ -37,6 +37,7 @@ public final class RunWriter {
         functions.col("i.bbox"),
         functions.col("i.mask"),
         functions.col("i.mask_area"),
+        functions.col("i.mask_score"),
         functions.col("i.keypoints"),
         functions.lit(modelName).as("model_name"),
         functions.lit(modelVersion).as("model_version"),

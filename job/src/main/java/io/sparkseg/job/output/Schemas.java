@@ -42,6 +42,7 @@ public final class Schemas {
       field("bbox", BBOX, false),
       field("mask", MASK, false),
       field("mask_area", LongType, false),
+      field("mask_score", FloatType, false),
       field("keypoints", new ArrayType(KEYPOINT, false), true)});
 
   /** Rows of the {@code instances} table: the image id, an {@link #INSTANCE}, the model and the run. */

@@ -26,7 +26,7 @@ public final class ResultRows {
       }
     }
     return RowFactory.create(index, in.categoryId(), in.categoryName(), in.score(), bbox, mask, in.mask().area(),
-        kps == null ? null : seq(kps));
+        in.maskScore(), kps == null ? null : seq(kps));
   }
 
   /** The instance rows of one image, in the model's order (highest score first). */

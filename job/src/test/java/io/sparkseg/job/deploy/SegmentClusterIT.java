@@ -367,7 +367,7 @@ class SegmentClusterIT {
       return lines(spark.read().parquet(output.resolve("instances").toString())
           .where("run_id = '" + runId + "'")
           .selectExpr("image_id", "instance_index", "category_id", "category_name", "score", "bbox",
-              "mask", "mask_area", "keypoints", "model_name", "model_version"));
+              "mask", "mask_area", "mask_score", "keypoints", "model_name", "model_version"));
     }
 
     private static List<String> lines(Dataset<Row> df) {

@@ -2,6 +2,8 @@ package io.sparkseg.job.evaluate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,6 +33,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,6 +117,14 @@ class DistributedCocoEvalTest {
 
   /** The c02 detections as a run's instances table (instance_index in file order per image). */
   static Dataset<Row> instancesTable(List<CocoDetection> dts, String runId) {
+    return instancesTable(dts, runId, false);
+  }
+
+  /**
+   * Detections as a run's instances table; with {@code maskScored} the file's scores go to a
+   * {@code mask_score} column and {@code score} ranks the other way round (1 - score).
+   */
+  static Dataset<Row> instancesTable(List<CocoDetection> dts, String runId, boolean maskScored) {
     StructType bbox = DataTypes.createStructType(List.of(
         DataTypes.createStructField("x", DataTypes.DoubleType, false),
         DataTypes.createStructField("y", DataTypes.DoubleType, false),
@@ -127,7 +138,7 @@ class DistributedCocoEvalTest {
         DataTypes.createStructField("x", DataTypes.FloatType, false),
         DataTypes.createStructField("y", DataTypes.FloatType, false),
         DataTypes.createStructField("score", DataTypes.FloatType, false)));
-    StructType schema = DataTypes.createStructType(List.of(
+    List<StructField> fields = new ArrayList<>(List.of(
         DataTypes.createStructField("image_id", DataTypes.LongType, false),
         DataTypes.createStructField("instance_index", DataTypes.IntegerType, false),
         DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
@@ -140,6 +151,10 @@ class DistributedCocoEvalTest {
         DataTypes.createStructField("model_name", DataTypes.StringType, false),
         DataTypes.createStructField("model_version", DataTypes.StringType, false),
         DataTypes.createStructField("run_id", DataTypes.StringType, false)));
+    if (maskScored) {
+      fields.add(8, DataTypes.createStructField("mask_score", DataTypes.FloatType, false));
+    }
+    StructType schema = DataTypes.createStructType(fields);
     Map<Long, Integer> next = new HashMap<>();
     List<Row> rows = new ArrayList<>();
     for (CocoDetection d : dts) {
@@ -153,9 +168,15 @@ class DistributedCocoEvalTest {
         }
       }
       double[] b = d.bbox();
-      rows.add(RowFactory.create(d.imageId(), idx, d.categoryId(), "c" + d.categoryId(), (float) d.score(),
-          RowFactory.create(b[0], b[1], b[2], b[3]),
-          RowFactory.create(rle.height(), rle.width(), rle.toCompressedString()), rle.area(), kps, "m", "1", runId));
+      List<Object> row = new ArrayList<>(List.of(d.imageId(), idx, d.categoryId(), "c" + d.categoryId(),
+          maskScored ? 1f - (float) d.score() : (float) d.score(), RowFactory.create(b[0], b[1], b[2], b[3]),
+          RowFactory.create(rle.height(), rle.width(), rle.toCompressedString()), rle.area()));
+      if (maskScored) {
+        row.add((float) d.score());
+      }
+      row.add(kps);
+      row.addAll(List.of("m", "1", runId));
+      rows.add(RowFactory.create(row.toArray()));
     }
     return spark.createDataFrame(rows, schema);
   }
@@ -169,7 +190,7 @@ class DistributedCocoEvalTest {
     Path summary = tmp.resolve("summary.json");
     EvaluateOptions o = new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(),
         tmp.resolve("out").toUri().toString(), "parquet", "run-a", List.of(), LoadRes.AreaSource.AUTO,
-        tmp.resolve("eval").toUri().toString(), summary.toUri().toString(), 3);
+        tmp.resolve("eval").toUri().toString(), summary.toUri().toString(), 3, EvaluateOptions.SegmScore.AUTO);
     EvaluateJob.Outcome out = EvaluateJob.run(spark, o, System.out);
     assertEquals("run-a", out.runId());
     assertEquals(List.of(IouType.BBOX, IouType.SEGM, IouType.KEYPOINTS), List.copyOf(out.results().keySet()));
@@ -197,6 +218,53 @@ class DistributedCocoEvalTest {
   }
 
   @Test
+  void segmRanksMasksByMaskScoreWhenTheTableHasIt(@TempDir Path tmp) throws Exception {
+    String c = "c02_small_mixed";
+    Path table = tmp.resolve("out/instances");
+    instancesTable(dts(c), "run-m", true).write().partitionBy("run_id").parquet(table.toUri().toString());
+    JsonNode exp = expected(c);
+    Path summary = tmp.resolve("auto.json");
+    EvaluateJob.Outcome auto = EvaluateJob.run(spark, options(c, tmp, summary, EvaluateOptions.SegmScore.AUTO), null);
+    // mask_score holds the reference file's scores, score the reverse ranking
+    assertStats(exp.get("segm").get("stats"), auto.results().get(IouType.SEGM).stats(), "segm by mask_score");
+    assertNotEquals(exp.get("bbox").get("stats").get(0).asDouble(), auto.results().get(IouType.BBOX).stats()[0],
+        "bbox ranks by score, reversed here");
+    assertEquals("mask_score", new ObjectMapper().readTree(summary.toFile()).get("segm").get("ranked_by").asText());
+    assertEquals("score", new ObjectMapper().readTree(summary.toFile()).get("bbox").get("ranked_by").asText());
+
+    EvaluateJob.Outcome byScore = EvaluateJob.run(spark, options(c, tmp, null, EvaluateOptions.SegmScore.SCORE), null);
+    assertEquals("score", byScore.rankedBy().get(IouType.SEGM));
+    assertNotEquals(exp.get("segm").get("stats").get(0).asDouble(), byScore.results().get(IouType.SEGM).stats()[0]);
+
+    // a table without the column: auto falls back to score, mask_score is refused
+    Path old = tmp.resolve("old/instances");
+    instancesTable(dts(c), "run-o").write().partitionBy("run_id").parquet(old.toUri().toString());
+    EvaluateOptions oldAuto = new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(),
+        tmp.resolve("old").toUri().toString(), "parquet", null, List.of(), LoadRes.AreaSource.AUTO, null, null, 2,
+        EvaluateOptions.SegmScore.AUTO);
+    EvaluateJob.Outcome fallback = EvaluateJob.run(spark, oldAuto, null);
+    assertEquals("score", fallback.rankedBy().get(IouType.SEGM));
+    assertStats(exp.get("segm").get("stats"), fallback.results().get(IouType.SEGM).stats(), "segm by score");
+    EvaluateOptions oldMask = new EvaluateOptions(oldAuto.groundTruth(), oldAuto.detections(), "parquet", null,
+        List.of(), LoadRes.AreaSource.AUTO, null, null, 2, EvaluateOptions.SegmScore.MASK_SCORE);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, oldMask, null));
+    assertTrue(e.getMessage().contains("has no mask_score column"), e.getMessage());
+  }
+
+  private static EvaluateOptions options(String c, Path tmp, Path summary, EvaluateOptions.SegmScore segmScore) {
+    return new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(), tmp.resolve("out").toUri().toString(),
+        "parquet", null, List.of(IouType.BBOX, IouType.SEGM), LoadRes.AreaSource.AUTO, null,
+        summary == null ? null : summary.toUri().toString(), 2, segmScore);
+  }
+
+  private static void assertStats(JsonNode expected, double[] got, String what) {
+    assertEquals(expected.size(), got.length, what);
+    for (int i = 0; i < got.length; i++) {
+      assertEquals(expected.get(i).asDouble(), got[i], 1e-9, what + " stats[" + i + "]");
+    }
+  }
+
+  @Test
   void evaluateCommandOnResultsJson(@TempDir Path tmp) throws Exception {
     String c = "c01_tiny";
     Path summary = tmp.resolve("s.json");
@@ -217,5 +285,9 @@ class DistributedCocoEvalTest {
     assertTrue(written.get("keypoints") == null);
     int bad = new CommandLine(new EvaluateCommand()).execute("--detections", "x.json", "--iou-types", "boxes");
     assertEquals(2, bad);
+    int noMaskScore = new CommandLine(new EvaluateCommand()).execute(
+        "--ground-truth", caseDir(c).resolve("gt.json").toString(),
+        "--detections", caseDir(c).resolve("dt.json").toString(), "--segm-score", "mask_score");
+    assertEquals(2, noMaskScore, "a results JSON has no mask_score");
   }
 }

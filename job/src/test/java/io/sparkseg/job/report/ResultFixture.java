@@ -214,7 +214,8 @@ final class ResultFixture {
             }
           }
           instances.add(RowFactory.create(img.id(), i, o[0], o[1], o[2], RowFactory.create(b[0], b[1], b[2], b[3]),
-              RowFactory.create(m.height(), m.width(), m.toCompressedString()), m.area(), kpRows, "sparkseg-maskrcnn",
+              // mask_score = score, so the fixture's precomputed segm results hold for either ranking
+              RowFactory.create(m.height(), m.width(), m.toCompressedString()), m.area(), o[2], kpRows, "sparkseg-maskrcnn",
               v2 ? "2" : "1", run));
           runDets.add(new CocoDetection(img.id(), (Integer) o[0], (Float) o[2], b,
               new Segmentation.RleMask(m, true), kd));

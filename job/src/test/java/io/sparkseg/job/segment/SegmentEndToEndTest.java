@@ -106,6 +106,13 @@ class SegmentEndToEndTest {
       assertTrue(r.<Long>getAs("mask_area") >= 0);
       float score = r.getAs("score");
       assertTrue(score >= 0 && score <= 1);
+      // score times the mean foreground probability, which lies above the 0.5 mask threshold
+      float maskScore = r.getAs("mask_score");
+      if (r.<Long>getAs("mask_area") > 0) {
+        assertTrue(maskScore > 0.5f * score && maskScore <= score, maskScore + " for score " + score);
+      } else {
+        assertEquals(0f, maskScore);
+      }
       assertEquals("sparkseg-synthetic-maskrcnn", r.getAs("model_name"));
       assertFalse(r.<String>getAs("model_version").isEmpty());
     }
@@ -143,6 +150,7 @@ class SegmentEndToEndTest {
       assertEquals(4, d.get("bbox").size());
       assertEquals(2, d.get("segmentation").get("size").size());
       assertTrue(d.get("segmentation").get("counts").isTextual());
+      assertTrue(d.get("mask_score").asDouble() <= d.get("score").asDouble());
     }
   }
 
