@@ -76,7 +76,8 @@ public final class EvaluateJob {
       List<LoadedDetection> loaded = LoadRes.apply(gt, list, branch);
       dets = jsc.parallelize(loaded, partitions);
     } else {
-      Dataset<Row> df = spark.read().parquet(o.detections());
+      // runs written by different sparkseg versions may differ in columns (mask_score): read their union
+      Dataset<Row> df = spark.read().option("mergeSchema", "true").parquet(o.detections());
       if (Arrays.asList(df.columns()).contains("run_id")) {
         List<String> runs = df.select("run_id").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
         if (o.runId() != null) {

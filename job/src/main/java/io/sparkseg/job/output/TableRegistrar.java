@@ -11,7 +11,8 @@ import org.apache.spark.sql.types.StructType;
  * Registers the output as external (unmanaged) Parquet tables {@code DB.instances} and
  * {@code DB.images} partitioned by {@code run_id} in the session's catalog (the Hive metastore
  * when Hive support is on), creating the database and tables on first use and adding the run's
- * partition each time. Dropping the tables never deletes the files.
+ * partition each time. A table registered by an earlier sparkseg gets the columns added since
+ * (read as null in its older partitions). Dropping the tables never deletes the files.
  */
 public final class TableRegistrar {
   private TableRegistrar() {}
@@ -37,6 +38,7 @@ public final class TableRegistrar {
         throw new IllegalStateException("table " + db + "." + table + " already exists at " + existing
             + ", not at " + wanted + "; drop it or register into another database");
       }
+      addMissingColumns(spark, name, schema, spark.table(name).schema());
     } else {
       spark.sql("CREATE TABLE " + name + " (" + nullableDdl(schema) + ") USING parquet PARTITIONED BY (run_id) "
           + "LOCATION '" + location.replace("'", "\\'") + "'");
@@ -44,6 +46,21 @@ public final class TableRegistrar {
     spark.sql("ALTER TABLE " + name + " ADD IF NOT EXISTS PARTITION (run_id='" + runId + "')");
     spark.sql("REFRESH TABLE " + name);
     return db + "." + table;
+  }
+
+  /** Columns of {@code wanted} that the existing table lacks, added at the end of its data columns. */
+  private static void addMissingColumns(SparkSession spark, String name, StructType wanted, StructType existing) {
+    java.util.Set<String> have = new java.util.HashSet<>(java.util.Arrays.asList(existing.fieldNames()));
+    List<StructField> missing = new ArrayList<>();
+    for (StructField f : wanted.fields()) {
+      if (!have.contains(f.name())) {
+        missing.add(f);
+      }
+    }
+    if (!missing.isEmpty()) {
+      spark.sql("ALTER TABLE " + name + " ADD COLUMNS (" + nullableDdl(new StructType(missing.toArray(new StructField[0])))
+          + ")");
+    }
   }
 
   private static String location(SparkSession spark, String name) {

@@ -222,6 +222,8 @@ class DistributedCocoEvalTest {
     String c = "c02_small_mixed";
     Path table = tmp.resolve("out/instances");
     instancesTable(dts(c), "run-m", true).write().partitionBy("run_id").parquet(table.toUri().toString());
+    // a run from before mask_score in the same table: the column must still be found for run-m
+    instancesTable(dts(c), "run-a").write().mode("append").partitionBy("run_id").parquet(table.toUri().toString());
     JsonNode exp = expected(c);
     Path summary = tmp.resolve("auto.json");
     EvaluateJob.Outcome auto = EvaluateJob.run(spark, options(c, tmp, summary, EvaluateOptions.SegmScore.AUTO), null);
@@ -253,7 +255,7 @@ class DistributedCocoEvalTest {
 
   private static EvaluateOptions options(String c, Path tmp, Path summary, EvaluateOptions.SegmScore segmScore) {
     return new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(), tmp.resolve("out").toUri().toString(),
-        "parquet", null, List.of(IouType.BBOX, IouType.SEGM), LoadRes.AreaSource.AUTO, null,
+        "parquet", "run-m", List.of(IouType.BBOX, IouType.SEGM), LoadRes.AreaSource.AUTO, null,
         summary == null ? null : summary.toUri().toString(), 2, segmScore);
   }
 

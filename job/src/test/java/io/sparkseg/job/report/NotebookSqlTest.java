@@ -49,7 +49,7 @@ class NotebookSqlTest {
     fx = Fixtures.results();
     // what the notebooks' setup cells do
     for (String t : List.of("instances", "images")) {
-      spark.read().parquet(fx.output.resolve(t).toString()).createOrReplaceTempView(t);
+      spark.read().option("mergeSchema", "true").parquet(fx.output.resolve(t).toString()).createOrReplaceTempView(t);
     }
     for (String t : List.of("eval_summary", "eval_per_category", "eval_pr_curves")) {
       spark.read().parquet(fx.evalOutput.resolve(t).toString()).createOrReplaceTempView(t);

@@ -1,0 +1,55 @@
+package io.sparkseg.job.output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkseg.job.TestSpark;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Registering a run into tables that an older sparkseg created, with fewer columns. */
+class TableRegistrarTest {
+
+  @Test
+  void aTableFromAnOlderSchemaGetsTheNewColumnsAndKeepsItsRuns(@TempDir Path tmp) {
+    SparkSession spark = TestSpark.session();
+    OutputLayout layout = new OutputLayout(tmp.resolve("out").toUri().toString());
+    StructType old = new StructType(Arrays.stream(Schemas.INSTANCES_TABLE.fields())
+        .filter(f -> !f.name().equals("mask_score")).toArray(StructField[]::new));
+    Row bbox = org.apache.spark.sql.RowFactory.create(1.0, 2.0, 3.0, 4.0);
+    Row mask = org.apache.spark.sql.RowFactory.create(2, 2, "04");
+    spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(7L, 0, 3, "car", 0.9f, bbox, mask, 4L,
+            null, "m", "1", "old-run")), old)
+        .write().partitionBy("run_id").parquet(layout.instances());
+    spark.sql("CREATE DATABASE IF NOT EXISTS evolve");
+    spark.sql("DROP TABLE IF EXISTS evolve.instances");
+    spark.sql("DROP TABLE IF EXISTS evolve.images");
+    StringBuilder ddl = new StringBuilder();
+    for (StructField f : old.fields()) {
+      ddl.append(ddl.length() > 0 ? ", " : "").append('`').append(f.name()).append("` ").append(f.dataType().sql());
+    }
+    spark.sql("CREATE TABLE evolve.instances (" + ddl + ") USING parquet PARTITIONED BY (run_id) LOCATION '"
+        + layout.instances() + "'");
+    spark.sql("ALTER TABLE evolve.instances ADD PARTITION (run_id='old-run')");
+
+    spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(8L, 0, 3, "car", 0.8f, bbox, mask, 4L, 0.6f,
+            null, "m", "2", "new-run")), Schemas.INSTANCES_TABLE)
+        .write().mode("append").partitionBy("run_id").parquet(layout.instances());
+    spark.createDataFrame(List.<Row>of(), Schemas.IMAGES_TABLE).write().partitionBy("run_id").parquet(layout.images());
+    TableRegistrar.register(spark, "evolve", layout, "new-run");
+
+    assertTrue(Arrays.asList(spark.table("evolve.instances").columns()).contains("mask_score"));
+    List<Row> rows = spark.sql("SELECT run_id, mask_score FROM evolve.instances ORDER BY run_id").collectAsList();
+    assertEquals(2, rows.size());
+    assertEquals("new-run", rows.get(0).getString(0));
+    assertEquals(0.6f, rows.get(0).getFloat(1));
+    assertTrue(rows.get(1).isNullAt(1), "the older run has no mask_score: " + rows.get(1));
+  }
+}
