@@ -150,12 +150,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
-    EvaluateOptions o = new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output,
-        summaryJson, partitions, rankMasksBy);
-    if (o.jsonDetections() && rankMasksBy == EvaluateOptions.SegmScore.MASK_SCORE) {
-      throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
-          + "has one score per detection");
-    }
-    return o;
+    return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
+        partitions, rankMasksBy);
   }
 }

@@ -65,6 +65,10 @@ public final class EvaluateJob {
     boolean hasKeypoints;
     int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
     if (o.jsonDetections()) {
+      if (o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE) {
+        throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
+            + "has one score per detection");
+      }
       List<CocoDetection> list;
       try (InputStream in = HadoopFiles.open(conf, o.detections())) {
         list = CocoJsonReader.readResults(in);
