@@ -103,10 +103,12 @@ public final class EvaluateJob {
       hasKeypoints = kpCats.length > 0 && !df.filter(functions.col("keypoints").isNotNull()
           .and(functions.col("category_id").isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
       dets = InstanceDetections.load(df, o.dtArea());
-      boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE);
+      // in a merged schema the runs from before mask_score read null there
+      boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE)
+          && df.filter(functions.col(InstanceDetections.MASK_SCORE).isNull()).isEmpty();
       if (o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE && !hasMaskScore) {
-        throw new IllegalArgumentException(o.detections() + " has no " + InstanceDetections.MASK_SCORE
-            + " column (a table written before sparkseg scored masks); use --segm-score score");
+        throw new IllegalArgumentException("run " + runId + " in " + o.detections() + " has no "
+            + InstanceDetections.MASK_SCORE + " (written before sparkseg scored masks); use --segm-score score");
       }
       if (hasMaskScore && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
         maskScored = InstanceDetections.load(df, o.dtArea(), InstanceDetections.MASK_SCORE);

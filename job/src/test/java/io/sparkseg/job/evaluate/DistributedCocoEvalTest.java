@@ -238,19 +238,18 @@ class DistributedCocoEvalTest {
     assertEquals("score", byScore.rankedBy().get(IouType.SEGM));
     assertNotEquals(exp.get("segm").get("stats").get(0).asDouble(), byScore.results().get(IouType.SEGM).stats()[0]);
 
-    // a table without the column: auto falls back to score, mask_score is refused
-    Path old = tmp.resolve("old/instances");
-    instancesTable(dts(c), "run-o").write().partitionBy("run_id").parquet(old.toUri().toString());
+    // the older run in the same table (null mask_score in the merged schema): auto falls back to score,
+    // mask_score is refused
     EvaluateOptions oldAuto = new EvaluateOptions(caseDir(c).resolve("gt.json").toUri().toString(),
-        tmp.resolve("old").toUri().toString(), "parquet", null, List.of(), LoadRes.AreaSource.AUTO, null, null, 2,
+        tmp.resolve("out").toUri().toString(), "parquet", "run-a", List.of(), LoadRes.AreaSource.AUTO, null, null, 2,
         EvaluateOptions.SegmScore.AUTO);
     EvaluateJob.Outcome fallback = EvaluateJob.run(spark, oldAuto, null);
     assertEquals("score", fallback.rankedBy().get(IouType.SEGM));
     assertStats(exp.get("segm").get("stats"), fallback.results().get(IouType.SEGM).stats(), "segm by score");
-    EvaluateOptions oldMask = new EvaluateOptions(oldAuto.groundTruth(), oldAuto.detections(), "parquet", null,
+    EvaluateOptions oldMask = new EvaluateOptions(oldAuto.groundTruth(), oldAuto.detections(), "parquet", "run-a",
         List.of(), LoadRes.AreaSource.AUTO, null, null, 2, EvaluateOptions.SegmScore.MASK_SCORE);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, oldMask, null));
-    assertTrue(e.getMessage().contains("has no mask_score column"), e.getMessage());
+    assertTrue(e.getMessage().contains("run run-a in ") && e.getMessage().contains("has no mask_score"), e.getMessage());
   }
 
   private static EvaluateOptions options(String c, Path tmp, Path summary, EvaluateOptions.SegmScore segmScore) {
