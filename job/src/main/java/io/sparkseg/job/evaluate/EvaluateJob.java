@@ -61,6 +61,7 @@ public final class EvaluateJob {
     String runId;
     JavaRDD<LoadedDetection> dets;
     JavaRDD<LoadedDetection> maskScored = null;
+    JavaRDD<?> cached = null;
     boolean hasMasks;
     boolean hasKeypoints;
     int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
@@ -102,7 +103,6 @@ public final class EvaluateJob {
       hasMasks = Arrays.asList(df.columns()).contains("mask");
       hasKeypoints = kpCats.length > 0 && !df.filter(functions.col("keypoints").isNotNull()
           .and(functions.col("category_id").isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
-      dets = InstanceDetections.load(df, o.dtArea());
       // in a merged schema the runs from before mask_score read null there
       boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE)
           && df.filter(functions.col(InstanceDetections.MASK_SCORE).isNull()).isEmpty();
@@ -110,11 +110,21 @@ public final class EvaluateJob {
         throw new IllegalArgumentException("run " + runId + " in " + o.detections() + " has no "
             + InstanceDetections.MASK_SCORE + " (written before sparkseg scored masks); use --segm-score score");
       }
-      if (hasMaskScore && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
-        maskScored = InstanceDetections.load(df, o.dtArea(), InstanceDetections.MASK_SCORE);
+      boolean segmWanted = o.iouTypes().isEmpty() || o.iouTypes().contains(IouType.SEGM);
+      if (hasMaskScore && segmWanted && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
+        JavaRDD<scala.Tuple2<LoadedDetection, Float>> withMaskScores =
+            InstanceDetections.loadWithMaskScores(df, o.dtArea()).persist(StorageLevel.MEMORY_AND_DISK());
+        cached = withMaskScores;
+        dets = withMaskScores.map(scala.Tuple2::_1);
+        maskScored = withMaskScores.map(InstanceDetections::rankedByMaskScore);
+      } else {
+        dets = InstanceDetections.load(df, o.dtArea());
       }
     }
-    dets = dets.persist(StorageLevel.MEMORY_AND_DISK());
+    if (cached == null) {
+      dets = dets.persist(StorageLevel.MEMORY_AND_DISK());
+      cached = dets;
+    }
 
     List<IouType> types = new ArrayList<>(o.iouTypes());
     if (types.isEmpty()) {
@@ -149,7 +159,7 @@ public final class EvaluateJob {
         }
       }
     } finally {
-      dets.unpersist(false);
+      cached.unpersist(false);
     }
     if (o.summaryJson() != null) {
       EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy);

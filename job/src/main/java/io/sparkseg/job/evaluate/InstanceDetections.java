@@ -9,17 +9,17 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import scala.Tuple2;
 
 /**
  * Reads the job's {@code instances} table as detections for evaluation. Each row becomes a
  * detection with id {@code instance_index + 1} (ties in score keep instance order, as a results
  * file's order would), its box, its compressed-RLE mask and its keypoints; the area follows
  * pycocotools' loadRes rules ({@link LoadRes.AreaSource#AUTO} = from the box, as every row has
- * one). The score comes from {@code score} or, to rank masks by their own quality, {@code
- * mask_score}.
+ * one). Masks can also be ranked by their own quality: {@link #loadWithMaskScores}.
  */
 public final class InstanceDetections {
-  /** The columns used; {@code score} may be replaced by another score column. */
+  /** The columns used. */
   public static final List<String> COLUMNS =
       List.of("image_id", "instance_index", "category_id", "score", "bbox", "mask", "keypoints");
 
@@ -30,21 +30,47 @@ public final class InstanceDetections {
 
   /** The detections of an instances table (already filtered to one run), scored by {@code score}. */
   public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area) {
-    return load(instances, area, "score");
+    LoadRes.AreaSource branch = branch(area);
+    return select(instances).toJavaRDD().map(r -> fromRow(r, branch));
   }
 
-  /** The detections of an instances table (already filtered to one run), scored by {@code scoreColumn}. */
-  public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area, String scoreColumn) {
-    LoadRes.AreaSource branch = area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
-    String[] cols = COLUMNS.toArray(new String[0]);
-    cols[3] = scoreColumn;
-    return instances.select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length))
-        .toJavaRDD()
-        .map(r -> fromRow(r, branch, scoreColumn));
+  /**
+   * The detections (scored by {@code score}), each with its {@code mask_score}, read and decoded
+   * once for both rankings ({@link #rankedByMaskScore}).
+   */
+  public static JavaRDD<Tuple2<LoadedDetection, Float>> loadWithMaskScores(Dataset<Row> instances,
+      LoadRes.AreaSource area) {
+    LoadRes.AreaSource branch = branch(area);
+    return select(instances, MASK_SCORE).toJavaRDD().map(r -> {
+      LoadedDetection d = fromRow(r, branch);
+      float maskScore = r.getFloat(COLUMNS.size());
+      if (Float.isNaN(maskScore)) {
+        throw new IllegalArgumentException("instance " + r.getInt(1) + " of image_id " + r.getLong(0)
+            + ": " + MASK_SCORE + " is NaN");
+      }
+      return new Tuple2<>(d, maskScore);
+    });
   }
 
-  /** One row ({@link #COLUMNS} order, the score from {@code scoreColumn}) as a loaded detection. */
-  static LoadedDetection fromRow(Row r, LoadRes.AreaSource branch, String scoreColumn) {
+  /** The detection with its mask score in place of its score. */
+  public static LoadedDetection rankedByMaskScore(Tuple2<LoadedDetection, Float> t) {
+    LoadedDetection d = t._1();
+    return new LoadedDetection(d.id(), d.imageId(), d.categoryId(), t._2(), d.area(), d.bbox(), d.segmentation(),
+        d.keypoints());
+  }
+
+  private static LoadRes.AreaSource branch(LoadRes.AreaSource area) {
+    return area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
+  }
+
+  private static Dataset<Row> select(Dataset<Row> instances, String... more) {
+    List<String> cols = new java.util.ArrayList<>(COLUMNS);
+    cols.addAll(java.util.Arrays.asList(more));
+    return instances.select(cols.get(0), cols.subList(1, cols.size()).toArray(new String[0]));
+  }
+
+  /** One row ({@link #COLUMNS} first, in that order) as a loaded detection. */
+  static LoadedDetection fromRow(Row r, LoadRes.AreaSource branch) {
     long imageId = r.getLong(0);
     int index = r.getInt(1);
     String what = "instance " + index + " of image_id " + imageId;
@@ -75,7 +101,7 @@ public final class InstanceDetections {
     }
     float score = r.getFloat(3);
     if (Float.isNaN(score)) {
-      throw new IllegalArgumentException(what + ": " + scoreColumn + " is NaN");
+      throw new IllegalArgumentException(what + ": " + "score is NaN");
     }
     CocoDetection d = new CocoDetection(imageId, r.getInt(2), score, bbox, seg, kps);
     return LoadRes.load(index + 1L, d, branch, -1, -1, what);
