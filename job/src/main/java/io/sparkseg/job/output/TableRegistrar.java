@@ -84,7 +84,8 @@ public final class TableRegistrar {
     return t;
   }
 
-  private static String nullableDdl(StructType schema) {
+  /** The column list of a CREATE TABLE / ADD COLUMNS statement for {@code schema}, every column nullable. */
+  static String nullableDdl(StructType schema) {
     StringBuilder sb = new StringBuilder();
     for (StructField f : schema.fields()) {
       if (sb.length() > 0) {

@@ -31,11 +31,7 @@ class TableRegistrarTest {
     spark.sql("CREATE DATABASE IF NOT EXISTS evolve");
     spark.sql("DROP TABLE IF EXISTS evolve.instances");
     spark.sql("DROP TABLE IF EXISTS evolve.images");
-    StringBuilder ddl = new StringBuilder();
-    for (StructField f : old.fields()) {
-      ddl.append(ddl.length() > 0 ? ", " : "").append('`').append(f.name()).append("` ").append(f.dataType().sql());
-    }
-    spark.sql("CREATE TABLE evolve.instances (" + ddl + ") USING parquet PARTITIONED BY (run_id) LOCATION '"
+    spark.sql("CREATE TABLE evolve.instances (" + TableRegistrar.nullableDdl(old) + ") USING parquet PARTITIONED BY (run_id) LOCATION '"
         + layout.instances() + "'");
     spark.sql("ALTER TABLE evolve.instances ADD PARTITION (run_id='old-run')");
 
