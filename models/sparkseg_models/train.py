@@ -115,6 +115,10 @@ def main(argv=None):
                          "a fresh optimizer, a new warm-up and a new --budget-min schedule; "
                          "--config can add architecture options the bundle lacks (fine_level, deep_taps, "
                          "keypoint_context_layers): they start as no-ops, see model.grow_state_dict")
+    ap.add_argument("--train-only", default=None,
+                    help="comma-separated parameter-name prefixes (e.g. roi_heads.mask_,roi_heads.keypoint_): "
+                         "train only those; every other weight stays as loaded and BatchNorm layers that hold "
+                         "no trained weight keep their running statistics (eval mode)")
     a = ap.parse_args(argv)
     if a.resume and a.init_bundle:
         ap.error("--resume and --init-bundle exclude each other")
@@ -142,6 +146,7 @@ def main(argv=None):
     sizes = tuple(int(s) for s in a.train_min_sizes.split(","))
     model = build_model(cfg, train_min_sizes=sizes)
     cfg = model.sparkseg_config
+    frozen_norms = freeze_all_but(model, a.train_only.split(",")) if a.train_only else []
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
@@ -177,6 +182,8 @@ def main(argv=None):
     warm_from = it0 if init_weights is not None else 0
     last_ckpt = time.time()
     model.train()
+    for m in frozen_norms:
+        m.eval()
     it = it0
     agg, n_agg = {}, 0
 
@@ -247,6 +254,21 @@ def main(argv=None):
             last_ckpt = time.time()
     save("final")
     say(f"done: {it} iterations in {(time.time() - t_start) / 60:.1f} min")
+
+
+def freeze_all_but(model, prefixes):
+    """Freezes every parameter whose name starts with none of ``prefixes`` (an unknown prefix is an
+    error) and returns the BatchNorm modules left with no trainable weight: the caller keeps them in
+    eval mode, since frozen weights over drifting running statistics would change the frozen part."""
+    prefixes = [p.strip() for p in prefixes if p.strip()]
+    names = [n for n, _ in model.named_parameters()]
+    for pre in prefixes:
+        if not any(n.startswith(pre) for n in names):
+            raise ValueError(f"--train-only prefix {pre!r} names no parameter of the model")
+    for n, p in model.named_parameters():
+        p.requires_grad_(any(n.startswith(pre) for pre in prefixes))
+    return [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+            and not any(p.requires_grad for p in m.parameters())]
 
 
 class _IndexedView(torch.utils.data.IterableDataset):

@@ -56,3 +56,31 @@ def test_training_refuses_to_remove_an_option_from_a_bundle(tmp_path):
     with pytest.raises(SystemExit):
         train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"), "--budget-min", "0.05",
                     "--config", '{"deep_taps": false}'])
+
+
+def test_training_only_the_named_heads_leaves_everything_else_as_loaded(tmp_path):
+    torch.manual_seed(11)
+    model = build_model(TINY).eval()
+    cfg = model.sparkseg_config
+    export.write_bundle(model, str(tmp_path / "bundle"), export.default_categories(), 320, 512,
+                        training={"model_config": cfg, "iterations": 10})
+    before = export.load_bundle_model(str(tmp_path / "bundle"))[0].state_dict()
+    train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"), "--budget-min", "0.05",
+                "--batch", "1", "--workers", "0", "--warmup", "2", "--train-min-sizes", "128",
+                "--train-only", "roi_heads.mask_,roi_heads.keypoint_"])
+    after = torch.load(tmp_path / "run" / "last.pt", map_location="cpu")["model"]
+    trained = [k for k in before if k.startswith(("roi_heads.mask_", "roi_heads.keypoint_"))]
+    # weights, and the backbone's BatchNorm running statistics, outside the named heads: bit-identical
+    assert all(torch.equal(before[k], after[k]) for k in before if k not in trained)
+    assert any(k.startswith("backbone.body") and k.endswith("running_mean") for k in before)
+    assert any(not torch.equal(before[k], after[k]) for k in trained if k.startswith("roi_heads.mask_"))
+    assert any(not torch.equal(before[k], after[k]) for k in trained if k.startswith("roi_heads.keypoint_"))
+
+
+def test_training_refuses_a_prefix_that_names_no_parameter(tmp_path):
+    model = build_model(TINY).eval()
+    export.write_bundle(model, str(tmp_path / "bundle"), export.default_categories(), 320, 512,
+                        training={"model_config": model.sparkseg_config, "iterations": 10})
+    with pytest.raises(ValueError, match="roi_heads.mask_hed"):
+        train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"),
+                    "--budget-min", "0.05", "--workers", "0", "--train-only", "roi_heads.mask_hed"])
