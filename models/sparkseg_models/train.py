@@ -261,6 +261,8 @@ def freeze_all_but(model, prefixes):
     error) and returns the BatchNorm modules left with no trainable weight: the caller keeps them in
     eval mode, since frozen weights over drifting running statistics would change the frozen part."""
     prefixes = [p.strip() for p in prefixes if p.strip()]
+    if not prefixes:
+        raise ValueError("--train-only names no parameter prefix: nothing would train")
     names = [n for n, _ in model.named_parameters()]
     for pre in prefixes:
         if not any(n.startswith(pre) for n in names):

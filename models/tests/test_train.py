@@ -84,3 +84,6 @@ def test_training_refuses_a_prefix_that_names_no_parameter(tmp_path):
     with pytest.raises(ValueError, match="roi_heads.mask_hed"):
         train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"),
                     "--budget-min", "0.05", "--workers", "0", "--train-only", "roi_heads.mask_hed"])
+    with pytest.raises(ValueError, match="nothing would train"):
+        train.main(["--out", str(tmp_path / "run"), "--init-bundle", str(tmp_path / "bundle"),
+                    "--budget-min", "0.05", "--workers", "0", "--train-only", " , "])
