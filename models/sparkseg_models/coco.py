@@ -18,8 +18,28 @@ SKELETON = [
 # COCO OKS sigmas (pycocotools COCOeval.Params.kpt_oks_sigmas)
 SIGMAS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
           0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089]
+
+
+def mirror_index(names) -> list:
+    """For each keypoint, the index of the keypoint it becomes under a horizontal flip: ``left_*`` and
+    ``right_*`` swap, any other name maps to itself. A ``left_*`` without its ``right_*`` is an error (the flip
+    would mislabel it)."""
+    pos = {n: i for i, n in enumerate(names)}
+    out = []
+    for n in names:
+        side = next((a for a in ("left_", "right_") if n.startswith(a)), None)
+        if side is None:
+            out.append(pos[n])
+            continue
+        twin = ("right_" if side == "left_" else "left_") + n[len(side):]
+        if twin not in pos:
+            raise ValueError(f"keypoint '{n}' has no mirror keypoint '{twin}': cannot flip")
+        out.append(pos[twin])
+    return out
+
+
 # index permutation applied to keypoints under a horizontal flip (left <-> right)
-FLIP_INDEX = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+FLIP_INDEX = mirror_index(KEYPOINT_NAMES)
 
 # (coco id, name, supercategory); the model's contiguous label = position + 1
 CATEGORIES = [

@@ -41,8 +41,8 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
-from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, build_model, head_box_scales, make_stateless, scale_boxes,
-                    with_test_settings)
+from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, FlipTestMaskRCNN, build_model, head_box_scales,
+                    make_stateless, mirror_boxes, scale_boxes, with_test_settings)
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -56,14 +56,17 @@ class BundleModule(nn.Module):
     model) the mask head works in the enlarged boxes (the keypoint head in boxes enlarged by
     ``keypoint_box_scale``), as in training; the masks then belong to the enlarged box, which model.json declares
     as ``output.mask_box_scale``. Keypoints leave the model in image coordinates, so their scale stays inside.
+    With ``flip_test`` (a ``FlipTestMaskRCNN`` model) the mask and keypoint heads also run on the mirrored batch and
+    their logits are averaged with the mirrored-back ones, as the eager model does.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
-    __annotations__ = {"keypoint_labels": List[int]}
+    __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
                  keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
-                 head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None):
+                 head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None,
+                 flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -78,6 +81,10 @@ class BundleModule(nn.Module):
         self.head_box_scale = float(head_box_scale)
         self.keypoint_box_scale = float(head_box_scale if keypoint_box_scale is None else keypoint_box_scale)
         self.size_divisible = 32
+        self.flip_test = flip_test
+        self.keypoint_mirror = list(keypoint_mirror or range(num_keypoints))
+        if flip_test and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
+            raise ValueError(f"keypoint_mirror {self.keypoint_mirror} is not a permutation of {num_keypoints} keypoints")
 
     def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         b, _, h, w = images.shape
@@ -97,7 +104,10 @@ class BundleModule(nn.Module):
         il = ImageList(x, image_sizes)
         features = self.backbone(x)
         proposals, _ = self.rpn(il, features, None)
-        dets = self._detect(features, proposals, il.image_sizes)
+        mirrored: Optional[Dict[str, Tensor]] = None
+        if self.flip_test:
+            mirrored = self.backbone(x.flip(-1))
+        dets = self._detect(features, proposals, il.image_sizes, mirrored, wp)
         boxes: List[Tensor] = []
         scores: List[Tensor] = []
         labels: List[Tensor] = []
@@ -130,8 +140,8 @@ class BundleModule(nn.Module):
         return (torch.cat(boxes), torch.cat(scores), torch.cat(labels), torch.cat(masks), torch.cat(kps),
                 torch.cat(kpscores), torch.cat(index))
 
-    def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor],
-                image_sizes: List[Tuple[int, int]]) -> List[Dict[str, Tensor]]:
+    def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor], image_sizes: List[Tuple[int, int]],
+                mirrored: Optional[Dict[str, Tensor]], width: int) -> List[Dict[str, Tensor]]:
         # torchvision's RoIHeads.forward at inference, with the keypoint branch restricted; optional heads are
         # tested as self.roi_heads.<head> (not through a local) so TorchScript drops the absent ones
         rh = self.roi_heads
@@ -147,6 +157,10 @@ class BundleModule(nn.Module):
                 and self.roi_heads.mask_predictor is not None:
             mask_features = self.roi_heads.mask_roi_pool(features, head_boxes, image_sizes)
             mask_logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(mask_features))
+            if mirrored is not None:
+                back = self.roi_heads.mask_predictor(self.roi_heads.mask_head(self.roi_heads.mask_roi_pool(
+                    mirrored, [mirror_boxes(b, width) for b in head_boxes], image_sizes))).flip(-1)
+                mask_logits = (mask_logits + back) * 0.5
             for mask_prob, r in zip(maskrcnn_inference(mask_logits, labels), result):
                 r["masks"] = mask_prob
         if self.roi_heads.keypoint_roi_pool is not None and self.roi_heads.keypoint_head is not None \
@@ -165,6 +179,10 @@ class BundleModule(nn.Module):
                 kp_boxes.append(scale_boxes(boxes[i][sel], self.keypoint_box_scale))
             kp_features = self.roi_heads.keypoint_roi_pool(features, kp_boxes, image_sizes)
             kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(kp_features))
+            if mirrored is not None:
+                back = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(self.roi_heads.keypoint_roi_pool(
+                    mirrored, [mirror_boxes(b, width) for b in kp_boxes], image_sizes))).flip(-1)
+                kp_logits = (kp_logits + back[:, self.keypoint_mirror]) * 0.5
             kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
             for i in range(len(boxes)):
                 n = boxes[i].shape[0]
@@ -185,9 +203,11 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     has_masks = rh.has_mask()
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
+    flip = isinstance(model, FlipTestMaskRCNN)
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
                        head_box_scale=head_box_scale_of(model),
-                       keypoint_box_scale=keypoint_box_scale_of(model)).eval()
+                       keypoint_box_scale=keypoint_box_scale_of(model),
+                       flip_test=flip, keypoint_mirror=model.keypoint_mirror if flip else None).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
@@ -334,7 +354,8 @@ def architecture_string(cfg: dict) -> str:
             f"{head_scale}"
             f"; rpn_pre_nms_top_n_test {cfg.get('rpn_pre_nms_top_n_test', 1000)}, rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
-            f"box_score_thresh {cfg['box_score_thresh']}")
+            f"box_score_thresh {cfg['box_score_thresh']}"
+            f"{'; flip test: mask and keypoint heads also on the mirrored image, logits averaged' if cfg.get('flip_test') else ''}")
 
 
 def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-maskrcnn", version="1.0.0",

@@ -5,7 +5,8 @@ model (native torchvision ops, no patching), and the standard ``model([image])``
 normalizes, resizes with the torchvision rule (min_size/max_size of the bundle), pads, and
 ``postprocess`` maps boxes/keypoints back to the original size and pastes the 28x28 masks
 (``paste_masks_in_image``; into the boxes enlarged by the model's ``head_box_scale``, see
-``model.MarginTransform``).  Each image gets ``<stem>.json``::
+``model.MarginTransform``); a bundle exported with ``flip_test`` runs its mask and keypoint heads on the mirrored
+image too (``model.FlipTestMaskRCNN``).  Each image gets ``<stem>.json``::
 
   {"file_name", "width", "height", "resized": [h, w], "model_sha256", "score_threshold",
    "mask_threshold": 0.5, "detections": [{"label", "category_id", "score", "box": [x1,y1,x2,y2],
@@ -26,6 +27,7 @@ import torch
 from PIL import Image
 
 from .coco import mask_score, rle_encode
+from .model import FlipTestMaskRCNN
 
 
 def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_threshold=0.5):
@@ -108,7 +110,9 @@ def main(argv=None):
         json.dump({"model_sha256": meta["sha256"], "images_dir": "samples/images", "files": index,
                    "how": "eager torchvision model(images) with native ops, model.transform resize "
                           f"min_size={rs['min_size']} max_size={rs['max_size']}, masks pasted by torchvision "
-                          f"into the boxes enlarged {paste_scale:g}x and thresholded > 0.5"}, fh, indent=2)
+                          f"into the boxes enlarged {paste_scale:g}x and thresholded > 0.5"
+                          + ("; flip test: mask and keypoint heads also on the mirrored image (FlipTestMaskRCNN)"
+                             if isinstance(model, FlipTestMaskRCNN) else "")}, fh, indent=2)
 
 
 if __name__ == "__main__":

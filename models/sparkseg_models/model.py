@@ -24,6 +24,8 @@ from torchvision.ops import MultiScaleRoIAlign
 from torchvision.ops.poolers import _filter_input, _multiscale_roi_align, _setup_scales
 from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork, LastLevelMaxPool
 
+from .coco import KEYPOINT_NAMES, mirror_index
+
 IMAGE_MEAN = [0.485, 0.456, 0.406]
 IMAGE_STD = [0.229, 0.224, 0.225]
 
@@ -81,6 +83,11 @@ DEFAULT_CONFIG = {
     # its logits to the head's 28x28 heat map before the final upsampling. Needs fine_level. (One 106-minute
     # sitting from 1.10.0 with it gave no AP gain: not in the embedded bundle; models/README.md.)
     "keypoint_refine_channels": 0,
+    # flip test-time augmentation: the mask and keypoint heads also run on the mirrored image (a second backbone
+    # pass), in the mirrored boxes, and their logits are averaged with the mirrored-back ones (keypoint heat maps
+    # with left and right swapped). Boxes and scores stay the original pass's. Costs about 1.7x the inference
+    # time; on 1.11.0's weights it was worth +0.009 segm and +0.022 keypoint AP (models/README.md).
+    "flip_test": False,
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
@@ -88,7 +95,8 @@ GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scal
 
 
 # settings that only change inference, so an exported bundle may set them differently from its training run
-TEST_TIME_KEYS = ("rpn_pre_nms_top_n_test", "rpn_post_nms_top_n_test", "box_detections_per_img", "box_score_thresh")
+TEST_TIME_KEYS = ("rpn_pre_nms_top_n_test", "rpn_post_nms_top_n_test", "box_detections_per_img", "box_score_thresh",
+                  "flip_test")
 
 
 def with_test_settings(cfg: dict, settings: dict | None) -> dict:
@@ -182,6 +190,12 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
         model.rpn.__class__ = CoarseLevelRPN
     if mask_scale != 1.0 or kp_scale != 1.0:
         use_head_box_scale(model, mask_scale, kp_scale)
+    if c["flip_test"]:
+        if c["num_keypoints"] != len(KEYPOINT_NAMES):
+            raise ValueError(f"flip_test needs the {len(KEYPOINT_NAMES)} COCO keypoints to mirror them, "
+                             f"not {c['num_keypoints']}")
+        model.__class__ = FlipTestMaskRCNN
+        model.keypoint_mirror = mirror_index(KEYPOINT_NAMES)
     make_stateless(model)
     model.sparkseg_config = c
     return model
@@ -296,6 +310,57 @@ class MarginRoIHeads(RoIHeads):
                 r["keypoints"] = xy
                 r["keypoints_scores"] = sc
         return result, losses
+
+
+def mirror_boxes(boxes: Tensor, width: int) -> Tensor:
+    """``boxes`` (x1, y1, x2, y2) in an image ``width`` wide, mirrored left-right with the image: x -> width - x.
+    Measured, not assumed: on 1.11.0 the heads' logits on the mirrored image agree best with the original ones at
+    this offset (width - 1 - x and width + 1 - x agree less and score lower AP; models/README.md)."""
+    return torch.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], 1)
+
+
+class FlipTestMaskRCNN(MaskRCNN):
+    """torchvision's ``MaskRCNN`` with flip test-time augmentation for the mask and keypoint heads (config
+    ``flip_test``): at inference they also run on the mirrored image in the mirrored boxes, and their logits are
+    averaged with the mirrored-back ones (keypoint heat maps with left and right keypoints swapped,
+    ``keypoint_mirror``). Boxes, labels and scores come from the original pass alone. Training is MaskRCNN's.
+    The exported ``BundleModule`` does the same (``flip_test``)."""
+
+    keypoint_mirror: List[int] = []
+
+    def forward(self, images, targets=None):
+        if self.training:
+            return super().forward(images, targets)
+        original_sizes = [(int(img.shape[-2]), int(img.shape[-1])) for img in images]
+        il, _ = self.transform(images)
+        sizes = il.image_sizes
+        features = self.backbone(il.tensors)
+        proposals, _ = self.rpn(il, features)
+        mirrored = self.backbone(il.tensors.flip(-1))
+        width = il.tensors.shape[-1]
+        rh = self.roi_heads
+        class_logits, box_regression = rh.box_predictor(rh.box_head(rh.box_roi_pool(features, proposals, sizes)))
+        boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, sizes)
+        result = [{"boxes": b, "labels": lab, "scores": sc} for b, lab, sc in zip(boxes, labels, scores)]
+
+        def both_ways(pool, head, predictor, head_boxes):
+            logits = predictor(head(pool(features, head_boxes, sizes)))
+            back = predictor(head(pool(mirrored, [mirror_boxes(b, width) for b in head_boxes], sizes))).flip(-1)
+            return logits, back
+
+        if rh.has_mask():
+            mask_boxes = [scale_boxes(b, getattr(rh, "head_box_scale", 1.0)) for b in boxes]
+            m, back = both_ways(rh.mask_roi_pool, rh.mask_head, rh.mask_predictor, mask_boxes)
+            for probs, r in zip(maskrcnn_inference((m + back) * 0.5, labels), result):
+                r["masks"] = probs
+        if rh.has_keypoint():
+            kp_boxes = [scale_boxes(b, getattr(rh, "keypoint_box_scale", 1.0)) for b in boxes]
+            k, back = both_ways(rh.keypoint_roi_pool, rh.keypoint_head, rh.keypoint_predictor, kp_boxes)
+            xy, kp_scores = keypointrcnn_inference((k + back[:, self.keypoint_mirror]) * 0.5, kp_boxes)
+            for r, p, sc in zip(result, xy, kp_scores):
+                r["keypoints"] = p
+                r["keypoints_scores"] = sc
+        return self.transform.postprocess(result, sizes, original_sizes)
 
 
 class MarginTransform(GeneralizedRCNNTransform):

@@ -232,15 +232,17 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
 @pytest.mark.parametrize("extra", [{}, {"keypoint_box_scale": 1.4, "fine_level": True, "mask_refine_channels": 16},
                                    {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True},
                                    {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True,
-                                    "keypoint_refine_channels": 16, "keypoint_context_layers": 1}],
+                                    "keypoint_refine_channels": 16, "keypoint_context_layers": 1},
+                                   {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True,
+                                    "flip_test": True}],
                          ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image",
-                              "both-refinements"])
+                              "both-refinements", "flip-test"])
 def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
     model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()
     with torch.no_grad():
         model.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections: keypoints to compare
-        if extra:
+        if extra.get("mask_refine_channels"):
             # a trained refinement: its logits count (a fresh one adds zeros)
             nn.init.normal_(model.roi_heads.mask_predictor.refine_logits.weight, std=0.5)
         if extra.get("keypoint_refine_channels"):

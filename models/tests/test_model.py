@@ -5,11 +5,12 @@ import torch
 from torchvision.models.detection.image_list import ImageList
 
 from sparkseg_models import export
+from sparkseg_models.coco import KEYPOINT_NAMES, mirror_index
 
-from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool,
+from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool, FlipTestMaskRCNN,
                                    ImageTapBackbone, MarginRoIHeads, PassThroughKeypointHeads,
                                    RefiningKeypointPredictor, RefiningMaskPredictor, TappedBody, build_model,
-                                   depth_to_space, grow_state_dict, growable_values, scale_boxes, space_to_depth,
+                                   depth_to_space, grow_state_dict, growable_values, mirror_boxes, scale_boxes, space_to_depth,
                                    use_head_box_scale, widen_to_fine_level)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
@@ -414,3 +415,46 @@ def test_mask_image_detail_widens_a_trained_keypoint_refinement_too():
         w = state[f"roi_heads.{part}.refine1.weight"]
         assert w.shape[1] == getattr(base.roi_heads, part).refine1.weight.shape[1] + 3 and not w[:, -3:].any()
     grown.load_state_dict(state)
+
+
+def test_mirror_index_swaps_left_and_right_and_refuses_a_keypoint_without_its_twin():
+    assert mirror_index(KEYPOINT_NAMES) == [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+    assert mirror_index(["left_paw", "tail", "right_paw"]) == [2, 1, 0]
+    with pytest.raises(ValueError, match="'left_paw' has no mirror keypoint 'right_paw'"):
+        mirror_index(["left_paw", "tail"])
+
+
+def test_mirror_boxes_mirrors_about_the_image_width_and_undoes_itself():
+    boxes = torch.tensor([[10.0, 5.0, 30.0, 25.0], [0.0, 0.0, 448.0, 320.0]])
+    assert torch.equal(mirror_boxes(boxes, 448), torch.tensor([[418.0, 5.0, 438.0, 25.0], [0.0, 0.0, 448.0, 320.0]]))
+    assert torch.equal(mirror_boxes(mirror_boxes(boxes, 448), 448), boxes)
+
+
+@pytest.mark.parametrize("extra", [{}, {"head_box_scale": 1.2, "keypoint_box_scale": 1.35, "fine_level": True,
+                                        "mask_refine_channels": 16, "mask_image_detail": True}],
+                         ids=["torchvision-heads", "margin-heads-with-refinement"])
+def test_flip_test_changes_masks_and_keypoints_only(extra):
+    torch.manual_seed(21)
+    plain = build_model(dict(TINY, **extra)).eval()
+    with torch.no_grad():
+        plain.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    flipped = build_model(dict(TINY, flip_test=True, **extra)).eval()
+    flipped.load_state_dict(plain.state_dict())
+    assert isinstance(flipped, FlipTestMaskRCNN) and flipped.keypoint_mirror == mirror_index(KEYPOINT_NAMES)
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        a, b = plain([img])[0], flipped([img])[0]
+    assert a["boxes"].shape[0] > 0 and set(a) == set(b)
+    for k in ("boxes", "labels", "scores"):
+        assert torch.equal(a[k], b[k]), k
+    # the heads saw the mirrored image too: their outputs move, but stay the same kind of output
+    assert not torch.equal(a["masks"], b["masks"]) and b["masks"].shape == a["masks"].shape
+    assert ((b["masks"] >= 0) & (b["masks"] <= 1)).all()
+    assert not torch.equal(a["keypoints_scores"], b["keypoints_scores"])
+    # the keypoint heat maps are averaged in the box, so the keypoints stay near it
+    assert (b["keypoints"][..., 0] >= a["boxes"][:, None, 0] - 0.5 * (a["boxes"][:, None, 2] - a["boxes"][:, None, 0])).all()
+
+
+def test_flip_test_needs_the_coco_keypoints():
+    with pytest.raises(ValueError, match="flip_test needs the 17 COCO keypoints"):
+        build_model(dict(TINY, flip_test=True, num_keypoints=5))

@@ -31,8 +31,12 @@ import org.junit.jupiter.api.TestFactory;
 class GoldenParityTest {
   /** Detections this close to the golden score cut may fall on either side of it. */
   private static final double MARGIN = 0.01;
-  /** Masks under this many pixels are compared by differing pixels, not IoU. */
-  private static final long TINY_MASK = 16;
+  /**
+   * Masks under this many pixels are compared by differing pixels, not IoU: below 50 pixels one pixel whose
+   * probability sits at the 0.5 threshold (libtorch 2.7 against torch 1.13 arithmetic) already costs more than
+   * the 0.02 of IoU the parity rule allows.
+   */
+  private static final long TINY_MASK = 50;
 
   static MaskRcnnModel model;
   static Path root;
