@@ -40,7 +40,7 @@ from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskrcnn_inference
 
 from . import ops
-from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON
+from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON, mirror_index
 from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, FlipTestMaskRCNN, build_model, head_box_scales,
                     make_stateless, mirror_boxes, scale_boxes, with_test_settings)
 
@@ -56,8 +56,11 @@ class BundleModule(nn.Module):
     model) the mask head works in the enlarged boxes (the keypoint head in boxes enlarged by
     ``keypoint_box_scale``), as in training; the masks then belong to the enlarged box, which model.json declares
     as ``output.mask_box_scale``. Keypoints leave the model in image coordinates, so their scale stays inside.
-    With ``flip_test`` (a ``FlipTestMaskRCNN`` model) the mask and keypoint heads also run on the mirrored batch and
-    their logits are averaged with the mirrored-back ones, as the eager model does.
+    With flip test-time augmentation the mask and keypoint heads also run on the mirrored batch and their logits
+    are averaged with the mirrored-back ones, as the eager ``FlipTestMaskRCNN`` does. ``flip_test`` is the default
+    (the exported model's); an optional third input, a one-element bool tensor, switches it per call, so one file
+    serves both the accurate and the fast setting. ``keypoint_mirror`` (from the keypoint names) is empty where the
+    keypoints cannot be mirrored: then the flip cannot be switched on.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
@@ -82,11 +85,22 @@ class BundleModule(nn.Module):
         self.keypoint_box_scale = float(head_box_scale if keypoint_box_scale is None else keypoint_box_scale)
         self.size_divisible = 32
         self.flip_test = flip_test
-        self.keypoint_mirror = list(keypoint_mirror or range(num_keypoints))
-        if flip_test and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
+        self.keypoint_mirror = list(keypoint_mirror) if keypoint_mirror is not None else []
+        self.flip_available = not has_keypoints or len(self.keypoint_mirror) > 0
+        if self.flip_available and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
             raise ValueError(f"keypoint_mirror {self.keypoint_mirror} is not a permutation of {num_keypoints} keypoints")
+        if flip_test and not self.flip_available:
+            raise ValueError("flip_test needs keypoint_mirror: the keypoints must be mirrored under the flip")
 
-    def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, images: Tensor, sizes: Tensor,
+                flip: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        use_flip = self.flip_test
+        if flip is not None:
+            if flip.numel() != 1:
+                raise ValueError("flip must be a tensor of one element")
+            use_flip = bool(flip.reshape(-1)[0])
+        if use_flip and not self.flip_available:
+            raise ValueError("this model cannot flip: its keypoint names have no left/right pairs to swap")
         b, _, h, w = images.shape
         x = (images - self.mean[None, :, None, None]) / self.std[None, :, None, None]
         sizes = sizes.to(torch.int64)
@@ -105,7 +119,7 @@ class BundleModule(nn.Module):
         features = self.backbone(x)
         proposals, _ = self.rpn(il, features, None)
         mirrored: Optional[Dict[str, Tensor]] = None
-        if self.flip_test:
+        if use_flip:
             mirrored = self.backbone(x.flip(-1))
         dets = self._detect(features, proposals, il.image_sizes, mirrored, wp)
         boxes: List[Tensor] = []
@@ -196,7 +210,11 @@ class BundleModule(nn.Module):
         return result
 
 
-def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None):
+def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None,
+                         keypoint_names: Optional[List[str]] = None):
+    """The scripted ``BundleModule`` of ``model`` (plus has_masks, has_keypoints, number of keypoints). The flip
+    can be switched per call when ``keypoint_names`` (default: COCO's, when the model has 17) pair up left and
+    right; its default is on for a ``FlipTestMaskRCNN``."""
     ops.patch_torchvision()
     model = make_stateless(model.eval())
     rh = model.roi_heads
@@ -204,10 +222,18 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     has_kp = rh.has_keypoint()
     k = rh.keypoint_predictor.kps_score_lowres.out_channels if has_kp else 0
     flip = isinstance(model, FlipTestMaskRCNN)
+    if keypoint_names is None and k == len(KEYPOINT_NAMES):
+        keypoint_names = list(KEYPOINT_NAMES)
+    try:
+        mirror = mirror_index(keypoint_names) if has_kp and keypoint_names and len(keypoint_names) == k else None
+    except ValueError:
+        mirror = None  # no left/right pairs: the flip stays off
+    if flip and mirror != model.keypoint_mirror:
+        raise ValueError(f"keypoint names {keypoint_names} do not mirror as the model's flip does")
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
                        head_box_scale=head_box_scale_of(model),
                        keypoint_box_scale=keypoint_box_scale_of(model),
-                       flip_test=flip, keypoint_mirror=model.keypoint_mirror if flip else None).eval()
+                       flip_test=flip, keypoint_mirror=mirror).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
@@ -278,7 +304,8 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
                  training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
                  mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
     keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
-    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels)
+    names = next((list(c["keypoints"]) for c in categories if c.get("keypoints")), None)
+    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels, names)
     os.makedirs(out_dir, exist_ok=True)
     pt = os.path.join(out_dir, "model.pt")
     tmp = pt + ".tmp"
@@ -307,6 +334,10 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
                                   "interpolation scale = out/in (recompute_scale_factor)"},
             "size_divisibility": 32,
             "inputs": ["images", "sizes"],
+            # a third input the model takes when it can flip: per call, flip on or off (test_time.flip without it)
+            "optional_inputs": ({"flip": "bool tensor of one element: true runs the mask and keypoint heads on the "
+                                         "mirrored image too and averages their logits, false does not"}
+                                if scripted.flip_available else {}),
         },
         "output": {
             "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],
@@ -318,6 +349,8 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
             "keypoint_labels": keypoint_labels if has_kp else [],
         },
         "thresholds": {"score": score_threshold, "mask": mask_threshold},
+        # test-time augmentation the model does when its caller does not say (input.optional_inputs)
+        "test_time": {"flip": bool(scripted.flip_test)},
     }
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)

@@ -270,3 +270,45 @@ def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_p
     assert persons.any()
     kp = kps[persons][..., :2] * ratio[:2]
     assert (kp - eager["keypoints"][persons][..., :2]).abs().max() < 0.1
+
+
+def test_the_flip_is_a_per_call_switch_declared_in_model_json(tmp_path):
+    torch.manual_seed(6)
+    flipping = build_model(dict(TINY, flip_test=True)).eval()
+    with torch.no_grad():
+        flipping.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    plain = build_model(TINY).eval()
+    plain.load_state_dict(flipping.state_dict())
+    meta = export.write_bundle(flipping, str(tmp_path / "f"), export.default_categories(), 320, 512)
+    assert meta["test_time"] == {"flip": True} and "flip" in meta["input"]["optional_inputs"]
+    meta = export.write_bundle(plain, str(tmp_path / "p"), export.default_categories(), 320, 512)
+    assert meta["test_time"] == {"flip": False} and "flip" in meta["input"]["optional_inputs"]
+    f = torch.jit.load(str(tmp_path / "f" / "model.pt"))
+    p = torch.jit.load(str(tmp_path / "p" / "model.pt"))
+    x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
+    with torch.no_grad():
+        by_default, on, off = f(x, sizes), f(x, sizes, torch.tensor([True])), f(x, sizes, torch.tensor([False]))
+        plain_default, plain_on = p(x, sizes), p(x, sizes, torch.tensor([True]))
+    assert by_default[0].shape[0] > 0 and (by_default[2] == 1).any()
+    for a, b in ((by_default, on), (off, plain_default), (on, plain_on)):
+        for i in range(7):
+            assert torch.equal(a[i], b[i]), i
+    assert torch.equal(on[0], off[0]) and torch.equal(on[1], off[1])  # same detections
+    assert not torch.equal(on[3], off[3]) and not torch.equal(on[4], off[4])  # other masks and keypoints
+    with pytest.raises(Exception, match="flip must be a tensor of one element"):
+        f(x, sizes, torch.tensor([True, False]))
+
+
+def test_a_left_keypoint_without_its_right_one_leaves_the_flip_out(tmp_path):
+    torch.manual_seed(7)
+    model = build_model(TINY).eval()
+    cats = export.default_categories()
+    # a left ankle without its right one: the flip would have nothing to swap it with
+    cats[0] = dict(cats[0], keypoints=[n if n != "right_ankle" else "tail" for n in cats[0]["keypoints"]])
+    meta = export.write_bundle(model, str(tmp_path), cats, 320, 512)
+    assert meta["input"]["optional_inputs"] == {} and meta["test_time"] == {"flip": False}
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
+    assert m(x, sizes, torch.tensor([False]))[0].shape == m(x, sizes)[0].shape
+    with pytest.raises(Exception, match="cannot flip"):
+        m(x, sizes, torch.tensor([True]))

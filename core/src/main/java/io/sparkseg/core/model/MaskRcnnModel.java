@@ -31,15 +31,25 @@ public final class MaskRcnnModel implements AutoCloseable {
   private final Model model;
   private final Device device;
   private final DetectionDecoder decoder;
+  /** The model's optional flip input, or null to leave it out (the bundle's default). */
+  private final Boolean flipInput;
+  private final boolean flips;
   private final ConcurrentLinkedQueue<Predictor<ImageBatch, RawDetections>> idle = new ConcurrentLinkedQueue<>();
   private final List<Predictor<ImageBatch, RawDetections>> all = new ArrayList<>();
   private volatile boolean closed;
 
-  private MaskRcnnModel(ModelBundle bundle, Model model, Device device) {
+  private MaskRcnnModel(ModelBundle bundle, Model model, Device device, FlipTest flip) {
     this.bundle = bundle;
     this.model = model;
     this.device = device;
     this.decoder = new DetectionDecoder(bundle);
+    this.flipInput = flip.input(bundle);
+    this.flips = flip.flips(bundle);
+  }
+
+  /** {@link #load(ModelBundle, String, FlipTest)} with the bundle's own flip setting. */
+  public static MaskRcnnModel load(ModelBundle bundle, String device) {
+    return load(bundle, device, FlipTest.AUTO);
   }
 
   /**
@@ -48,10 +58,14 @@ public final class MaskRcnnModel implements AutoCloseable {
    * blank image, that its outputs follow the bundle's contract. A file whose code assigns module
    * attributes is refused first ({@link ModuleStateWrites}): the loaded module is shared by threads.
    *
-   * @throws InvalidBundleException when the file cannot be loaded, writes module state or breaks the contract
+   * {@code flip} says whether the mask and keypoint heads also run on the mirrored image.
+   *
+   * @throws InvalidBundleException when the file cannot be loaded, writes module state or breaks the contract, or
+   *     when {@code flip} asks for a switch the bundle does not have
    */
-  public static MaskRcnnModel load(ModelBundle bundle, String device) {
+  public static MaskRcnnModel load(ModelBundle bundle, String device, FlipTest flip) {
     Device dev = parseDevice(device);
+    flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
     List<String> writes = ModuleStateWrites.find(bundle.modelFile());
     if (!writes.isEmpty()) {
       throw new InvalidBundleException(bundle.modelFile() + ": its code assigns module attributes " + writes
@@ -68,7 +82,7 @@ public final class MaskRcnnModel implements AutoCloseable {
       throw new InvalidBundleException(bundle.modelFile() + ": libtorch cannot load it as a TorchScript model: "
           + rootMessage(e), e);
     }
-    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev);
+    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev, flip);
     try {
       loaded.checkContract();
     } catch (RuntimeException e) {
@@ -96,7 +110,8 @@ public final class MaskRcnnModel implements AutoCloseable {
       throw e;
     } catch (RuntimeException e) {
       throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
-          + "(forward(images[B,3,H,W] float32, sizes[B,2] int64) -> " + ModelBundle.OUTPUT_NAMES + "): "
+          + "(forward(images[B,3,H,W] float32, sizes[B,2] int64" + (flipInput == null ? "" : ", flip[1] bool")
+          + ") -> " + ModelBundle.OUTPUT_NAMES + "): "
           + rootMessage(e), e);
     }
   }
@@ -124,6 +139,11 @@ public final class MaskRcnnModel implements AutoCloseable {
 
   public Device device() {
     return device;
+  }
+
+  /** Whether this model's mask and keypoint heads also run on the mirrored image. */
+  public boolean flips() {
+    return flips;
   }
 
   /** Runs one batch (images of any sizes); results in input order, in original coordinates. */
@@ -170,7 +190,7 @@ public final class MaskRcnnModel implements AutoCloseable {
     if (p != null) {
       return p;
     }
-    p = model.newPredictor(new MaskRcnnTranslator(bundle), device);
+    p = model.newPredictor(new MaskRcnnTranslator(bundle, flipInput), device);
     synchronized (all) {
       all.add(p);
     }

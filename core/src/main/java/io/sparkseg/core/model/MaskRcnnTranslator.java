@@ -11,15 +11,18 @@ import java.nio.FloatBuffer;
 
 /**
  * The boundary between Java and the network, and nothing else: an {@link ImageBatch} becomes
- * the model's {@code (images, sizes)} input, and the model's seven outputs are shape-checked
+ * the model's {@code (images, sizes)} input (plus the optional {@code flip} switch), and its seven outputs are shape-checked
  * against the bundle's contract and copied out as {@link RawDetections}. Everything that can
  * run off the inference thread (mask pasting, RLE) lives in {@link DetectionDecoder}.
  */
 public final class MaskRcnnTranslator implements NoBatchifyTranslator<ImageBatch, RawDetections> {
   private final ModelBundle bundle;
+  private final Boolean flip;
 
-  public MaskRcnnTranslator(ModelBundle bundle) {
+  /** {@code flip}: the value of the model's optional flip input, or null to leave it out. */
+  public MaskRcnnTranslator(ModelBundle bundle, Boolean flip) {
     this.bundle = bundle;
+    this.flip = flip;
   }
 
   @Override
@@ -29,7 +32,8 @@ public final class MaskRcnnTranslator implements NoBatchifyTranslator<ImageBatch
     NDArray images = manager.create(FloatBuffer.wrap(batch.pixels()),
         new Shape(batch.size(), 3, batch.height(), batch.width()));
     NDArray sizes = manager.create(batch.sizes(), new Shape(batch.size(), 2));
-    return new NDList(images, sizes);
+    return flip == null ? new NDList(images, sizes)
+        : new NDList(images, sizes, manager.create(new boolean[] {flip}));
   }
 
   @Override

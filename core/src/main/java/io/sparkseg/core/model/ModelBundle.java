@@ -44,6 +44,8 @@ public final class ModelBundle {
   private final float maskBoxScale;
   private final int numKeypoints;
   private final PredictOptions defaultOptions;
+  private final boolean flipByDefault;
+  private final boolean flipSwitchable;
 
   private ModelBundle(Path directory, JsonNode root) {
     this.directory = directory;
@@ -80,6 +82,16 @@ public final class ModelBundle {
     } catch (IllegalArgumentException e) {
       throw new InvalidBundleException(where + ": input.resize: " + e.getMessage());
     }
+    JsonNode optional = input.path("optional_inputs");
+    if (!optional.isMissingNode() && !optional.isObject()) {
+      throw new InvalidBundleException(where + ": input.optional_inputs must be an object, got " + optional);
+    }
+    this.flipSwitchable = optional.has("flip");
+    JsonNode flip = root.path("test_time").path("flip");
+    if (!flip.isMissingNode() && !flip.isBoolean()) {
+      throw new InvalidBundleException(where + ": test_time.flip must be true or false, got " + flip);
+    }
+    this.flipByDefault = flip.asBoolean(false);
     this.sizeDivisibility = input.path("size_divisibility").asInt(32);
     if (sizeDivisibility <= 0) {
       throw new InvalidBundleException(where + ": input.size_divisibility must be positive");
@@ -251,6 +263,16 @@ public final class ModelBundle {
       throw new InvalidBundleException(
           where + ": field '" + field + "' is '" + actual + "', sparkseg supports only '" + expected + "'");
     }
+  }
+
+  /** Whether the model flips (mask and keypoint heads also on the mirrored image) unless told otherwise. */
+  public boolean flipByDefault() {
+    return flipByDefault;
+  }
+
+  /** Whether the model takes the optional {@code flip} input, so a caller can switch the flip per call. */
+  public boolean flipSwitchable() {
+    return flipSwitchable;
   }
 
   public Path directory() {

@@ -167,6 +167,39 @@ class MaskRcnnModelTest {
   }
 
   @Test
+  void theFlipSwitchMovesMasksAndKeypointsOnly() {
+    // the embedded bundle flips by default and takes the switch: on is its default, off the fast setting
+    assertTrue(model.bundle().flipByDefault() && model.bundle().flipSwitchable() && model.flips());
+    PredictOptions options = new PredictOptions(0.05f, 0.5f);
+    List<ImageResult> byDefault = model.predict(images, options);
+    try (MaskRcnnModel on = MaskRcnnModel.load(model.bundle(), "cpu", FlipTest.ON);
+        MaskRcnnModel off = MaskRcnnModel.load(model.bundle(), "cpu", FlipTest.OFF)) {
+      assertTrue(on.flips());
+      assertFalse(off.flips());
+      List<ImageResult> flipped = on.predict(images, options);
+      List<ImageResult> plain = off.predict(images, options);
+      int masksMoved = 0;
+      int keypointsMoved = 0;
+      for (int i = 0; i < images.size(); i++) {
+        assertSameAnswer(byDefault.get(i), flipped.get(i), "flip on, image " + i);
+        ImageResult a = byDefault.get(i);
+        ImageResult b = plain.get(i);
+        assertEquals(a.instances().size(), b.instances().size(), "the flip does not touch the boxes");
+        for (int j = 0; j < a.instances().size(); j++) {
+          Instance x = a.instances().get(j);
+          Instance y = b.instances().get(j);
+          assertEquals(x.categoryId(), y.categoryId());
+          assertEquals(x.score(), y.score(), 1e-5);
+          assertTrue(boxIou(x, y) > 0.9999, "box " + x.box() + " vs " + y.box());
+          masksMoved += x.mask().equals(y.mask()) ? 0 : 1;
+          keypointsMoved += x.hasKeypoints() && !x.keypoints().equals(y.keypoints()) ? 1 : 0;
+        }
+      }
+      assertTrue(masksMoved > 0 && keypointsMoved > 0, masksMoved + " masks, " + keypointsMoved + " keypoint sets moved");
+    }
+  }
+
+  @Test
   void emptyInputGivesEmptyOutput() {
     assertTrue(model.predict(List.of(), model.bundle().defaultOptions()).isEmpty());
   }

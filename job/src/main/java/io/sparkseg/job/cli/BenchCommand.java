@@ -10,6 +10,7 @@ import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.LibtorchThreads;
+import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
@@ -78,6 +79,11 @@ public final class BenchCommand implements Runnable {
             + "(default: ${DEFAULT-VALUE} = auto, as segment: one per core).")
     int inferenceThreads;
 
+    @Option(names = "--flip-test", defaultValue = "auto", paramLabel = "auto|on|off",
+        description = "Flip test-time augmentation of the mask and keypoint heads, as segment's option: auto (the "
+            + "bundle's default), on or off (default: ${DEFAULT-VALUE}).")
+    String flipTest;
+
     @Option(names = "--torch-threads", defaultValue = "0",
         description = "libtorch intra-op threads per forward pass, in the model-only loop and in the job "
             + "(default: ${DEFAULT-VALUE} = auto, as segment: cores / inference threads).")
@@ -128,7 +134,7 @@ public final class BenchCommand implements Runnable {
     Map<String, Object> modelOnly(List<RgbImage> imgs, PipelineSettings threads, Path torchProfile)
         throws IOException {
       ModelBundle bundle = ModelBundle.load(model);
-      try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu")) {
+      try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu", FlipTest.parse(flipTest))) {
         PredictOptions options = bundle.defaultOptions();
         TorchProfile profile = torchProfile == null ? null : TorchProfile.to(torchProfile);
         ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, batchSize, warmup, imgs.size(), options,
@@ -136,6 +142,7 @@ public final class BenchCommand implements Runnable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("what", r.what());
         out.put("torch_threads", LibtorchThreads.current());
+        out.put("flip_test", m.flips());
         out.put("images", r.images());
         out.put("seconds", r.seconds());
         out.put("images_per_second", r.imagesPerSecond());
@@ -226,7 +233,7 @@ public final class BenchCommand implements Runnable {
       report.put("model_only", modelOnly);
 
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, threads);
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, threads, FlipTest.parse(args.flipTest));
         // a first small run loads the model into this executor JVM and lets the JIT compile the
         // job's hot paths (Spark, Parquet, decode, paste), as they are for all but the first minute
         // of a long job; the measured run then shows the steady state
@@ -326,9 +333,12 @@ public final class BenchCommand implements Runnable {
     private final Path model;
     private final int batchSize;
     private final PipelineSettings threads;
+    private final FlipTest flip;
     private long nextId = 1;
 
-    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, PipelineSettings threads) throws Exception {
+    Jobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, PipelineSettings threads, FlipTest flip)
+        throws Exception {
+      this.flip = flip;
       this.session = session;
       this.workDir = workDir;
       this.model = model;
@@ -347,7 +357,7 @@ public final class BenchCommand implements Runnable {
       Files.writeString(manifest, csv.toString());
       SegmentOptions o = new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
           workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-          PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu",
+          PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu", flip,
           workDir.resolve("cache").toAbsolutePath().toString(), 0);
       return SegmentJob.run(session.spark(), o);
     }
@@ -375,7 +385,7 @@ public final class BenchCommand implements Runnable {
       List<Path> files = args.files();
       List<Map<String, Object>> points = new ArrayList<>();
       try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench soak", Map.of("spark.master", master), false)) {
-        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.threads());
+        Jobs jobs = new Jobs(h, workDir, args.model, args.batchSize, args.threads(), FlipTest.parse(args.flipTest));
         int done = 0;
         for (int run = 1; done < files.size(); run++) {
           List<Path> chunk = files.subList(done, Math.min(files.size(), done + step));

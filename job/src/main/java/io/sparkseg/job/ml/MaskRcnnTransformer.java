@@ -1,5 +1,6 @@
 package io.sparkseg.job.ml;
 
+import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.output.Schemas;
 import io.sparkseg.job.segment.Devices;
 import io.sparkseg.job.segment.ExecutorPipeline;
@@ -61,6 +62,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   public final DoubleParam maskThreshold;
   public final LongParam maxImagePixels;
   public final Param<String> device;
+  public final Param<String> flipTest;
   public final Param<String> modelCacheDir;
 
   public MaskRcnnTransformer() {
@@ -81,6 +83,8 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding",
       ParamValidators.gtEq(1));
     device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
+    flipTest = new Param<>(this, "flipTest", "flip test-time augmentation of the mask and keypoint heads: auto (the "
+      + "bundle's default), on or off");
     modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
     setDefault(inputCol, "content");
     setDefault(outputCol, "instances");
@@ -90,6 +94,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(maskThreshold, -1.0);
     setDefault(maxImagePixels, io.sparkseg.core.image.ImageDecoder.DEFAULT_MAX_PIXELS);
     setDefault(device, "auto");
+    setDefault(flipTest, "auto");
     setDefault(modelCacheDir, Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString());
   }
 
@@ -137,6 +142,15 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
 
   public Param<String> modelCacheDir() {
     return modelCacheDir;
+  }
+
+  public Param<String> flipTest() {
+    return flipTest;
+  }
+
+  public MaskRcnnTransformer setFlipTest(String v) {
+    set(flipTest, v);
+    return this;
   }
 
   public MaskRcnnTransformer setModelUri(String v) {
@@ -194,6 +208,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     if (!isDefined(modelUri)) {
       throw new IllegalArgumentException("MaskRcnnTransformer: set modelUri");
     }
+    FlipTest.parse($(flipTest)); // names a bad value before any task
     String in = $(inputCol);
     if (!List.of(schema.fieldNames()).contains(in)) {
       throw new IllegalArgumentException("input column '" + in + "' does not exist; columns: " + List.of(schema.fieldNames()));
@@ -229,6 +244,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     Float mask = mt < 0 ? null : (float) mt;
     long maxPixels = ((Number) $(maxImagePixels)).longValue();
     String dev = $(device);
+    FlipTest flip = FlipTest.parse($(flipTest));
     String cache = $(modelCacheDir);
     FlatMapFunction<Iterator<Row>, Row> fn = rows -> {
       if (!rows.hasNext()) {
@@ -236,9 +252,9 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
       }
       Configuration conf = hc.get();
       String device = Devices.forTask(dev);
-      ModelHolder.Lease lease = ModelHolder.get(uri, device, conf, Path.of(cache));
+      ModelHolder.Lease lease = ModelHolder.get(uri, device, flip, conf, Path.of(cache));
       PipelineSettings pipe = PipelineSettings.forBatch(batch);
-      ExecutorPipeline pipeline = ExecutorPipeline.get(uri + "|" + device, lease.model(), pipe);
+      ExecutorPipeline pipeline = ExecutorPipeline.get(ModelHolder.key(uri, device, flip), lease.model(), pipe);
       SegmentingWindow<Row> window = new SegmentingWindow<>(rows, r -> {
         if (r.isNullAt(inIdx)) {
           return new ImageBytes.Read(null, ImageStatus.MISSING, "null input");

@@ -1,6 +1,7 @@
 package io.sparkseg.job.segment;
 
 import io.sparkseg.core.model.BundleFetcher;
+import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import java.net.URI;
@@ -13,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link MaskRcnnModel} per executor JVM per (bundle URI, device), shared by all task threads
+ * One {@link MaskRcnnModel} per executor JVM per (bundle URI, device, flip setting), shared by all task threads
  * and loaded lazily by the first task that needs it; the others wait for that load instead of
  * starting their own. The bundle is copied from its URI into a local cache once
  * ({@link BundleFetcher}). {@link #loadCount()} counts the loads this JVM has performed.
@@ -34,9 +35,9 @@ public final class ModelHolder {
     }
   }
 
-  /** The model for {@code bundleUri} on {@code device}, loading it on first use. */
-  public static Lease get(String bundleUri, String device, Configuration conf, Path cacheRoot) {
-    String key = key(bundleUri, device);
+  /** The model for {@code bundleUri} on {@code device} with the {@code flip} setting, loading it on first use. */
+  public static Lease get(String bundleUri, String device, FlipTest flip, Configuration conf, Path cacheRoot) {
+    String key = key(bundleUri, device, flip);
     MaskRcnnModel m = MODELS.get(key);
     if (m != null) {
       return new Lease(m, -1);
@@ -48,12 +49,13 @@ public final class ModelHolder {
       }
       long t0 = System.nanoTime();
       ModelBundle bundle = BundleFetcher.fetch(URI.create(bundleUri), conf, cacheRoot);
-      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device);
+      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, flip);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       MODELS.put(key, loaded);
       LOADS.incrementAndGet();
       LOADS_BY_KEY.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      LOG.info("loaded model {} {} from {} on {} in {} ms", bundle.name(), bundle.version(), bundleUri, device, ms);
+      LOG.info("loaded model {} {} from {} on {} (flip test {}) in {} ms", bundle.name(), bundle.version(), bundleUri,
+          device, loaded.flips() ? "on" : "off", ms);
       return new Lease(loaded, ms);
     }
   }
@@ -63,13 +65,14 @@ public final class ModelHolder {
     return LOADS.get();
   }
 
-  /** Number of loads of one bundle on one device in this JVM (1 once loaded, never more). */
-  public static int loadCount(String bundleUri, String device) {
-    AtomicInteger n = LOADS_BY_KEY.get(key(bundleUri, device));
+  /** Number of loads of one bundle on one device with one flip setting in this JVM (1 once loaded, never more). */
+  public static int loadCount(String bundleUri, String device, FlipTest flip) {
+    AtomicInteger n = LOADS_BY_KEY.get(key(bundleUri, device, flip));
     return n == null ? 0 : n.get();
   }
 
-  private static String key(String bundleUri, String device) {
-    return bundleUri + "|" + device;
+  /** What tells one loaded model from another; also the key of its {@link ExecutorPipeline}. */
+  public static String key(String bundleUri, String device, FlipTest flip) {
+    return bundleUri + "|" + device + "|flip-" + flip.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -31,12 +31,13 @@ public final class PartitionSegmenter implements FlatMapFunction<Iterator<Row>, 
     Configuration conf = settings.hadoopConf().get();
     String device = Devices.forTask(settings.device());
     ModelHolder.Lease lease = ModelHolder.get(
-        settings.bundleUri(), device, conf, Path.of(settings.modelCacheDir()));
+        settings.bundleUri(), device, settings.flipTest(), conf, Path.of(settings.modelCacheDir()));
     if (lease.loadedNow() && metrics != null) {
       metrics.modelLoads.add(1);
       metrics.modelLoadMs.add(lease.loadMs());
     }
-    ExecutorPipeline pipeline = ExecutorPipeline.get(settings.bundleUri() + "|" + device, lease.model(),
+    ExecutorPipeline pipeline = ExecutorPipeline.get(ModelHolder.key(settings.bundleUri(), device,
+        settings.flipTest()), lease.model(),
         settings.pipeline());
     SegmentingWindow<Row> window = new SegmentingWindow<>(input, r -> ImageBytes.read(r.getString(1), conf),
         lease.model(), pipeline, SegmentingWindow.options(lease.model(), settings.scoreThreshold(),

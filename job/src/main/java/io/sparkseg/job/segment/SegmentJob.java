@@ -57,6 +57,7 @@ public final class SegmentJob {
     OutputLayout layout = new OutputLayout(o.output());
 
     ModelBundle bundle = validateModel(spark, o.modelUri(), o.modelCacheDir());
+    o.flipTest().input(bundle); // a flip the bundle cannot switch fails here, before any task
     long tModel = System.nanoTime();
     LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), RunSummary.redact(o.modelUri()));
 
@@ -68,7 +69,8 @@ public final class SegmentJob {
         partitions, o.batchSize());
 
     RunMetrics metrics = new RunMetrics(spark.sparkContext());
-    SegmentSettings settings = new SegmentSettings(o.modelUri(), o.modelCacheDir(), o.device(), o.pipeline(),
+    SegmentSettings settings = new SegmentSettings(o.modelUri(), o.modelCacheDir(), o.device(), o.flipTest(),
+        o.pipeline(),
         o.scoreThreshold(), o.maskThreshold(), o.maxImagePixels(), new HadoopConf(hconf));
     JavaRDD<Row> rows = input.partitioned(partitions).mapPartitions(new PartitionSegmenter(settings, metrics));
     Dataset<Row> results = spark.createDataFrame(rows, Schemas.IMAGE_RESULT).persist(StorageLevel.MEMORY_AND_DISK());
@@ -125,6 +127,7 @@ public final class SegmentJob {
       model.put("name", bundle.name());
       model.put("version", bundle.version());
       model.put("sha256", bundle.sha256());
+      model.put("flip_test", o.flipTest().flips(bundle));
       s.put("model", model);
       s.put("images_total", total);
       s.put("images_by_status", byStatus);

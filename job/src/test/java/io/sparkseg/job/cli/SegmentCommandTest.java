@@ -27,7 +27,7 @@ class SegmentCommandTest {
     assertEquals(0, seg.exitCode());
     for (String opt : new String[] {"--input", "--manifest", "--coco-images", "--image-root", "--output", "--model",
         "--run-id", "--batch-size", "--score-threshold", "--mask-threshold", "--partitions", "--max-image-pixels",
-        "--max-failed-fraction", "--summary-json", "--register-tables", "--coco-results", "--conf"}) {
+        "--max-failed-fraction", "--summary-json", "--register-tables", "--coco-results", "--flip-test", "--conf"}) {
       assertTrue(seg.out().contains(opt), opt + " missing from help");
     }
     CommandLine cl = SparksegCli.commandLine(Defaults.load());
@@ -75,6 +75,35 @@ class SegmentCommandTest {
     r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
         "--model", tmp.resolve("no-such-bundle").toString());
     assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertFalse(Files.exists(out), "nothing was written");
+  }
+
+  @Test
+  void aFlipTheBundleCannotSwitchFailsOnTheDriverBeforeAnyTask() throws Exception {
+    TestSpark.CliResult r = TestSpark.cli("segment", "--input", tmp.toString(), "--output",
+        tmp.resolve("o").toString(), "--flip-test", "sometimes");
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--flip-test must be auto, on or off, got 'sometimes'"), r.err());
+    if (!TestSpark.modelAvailable()) {
+      return;
+    }
+    // the sample bundle as an older exporter wrote it: same model.pt, no declared flip switch
+    Path images = tmp.resolve("images");
+    TestSpark.copySamples(images, 1);
+    Path bundle = tmp.resolve("old-bundle");
+    Files.createDirectories(bundle);
+    Files.copy(TestSpark.modelDir().resolve("model.pt"), bundle.resolve("model.pt"));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode d =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(TestSpark.modelDir().resolve("model.json").toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) d.get("input")).remove("optional_inputs");
+    d.remove("test_time");
+    json.writeValue(bundle.resolve("model.json").toFile(), d);
+    Path out = tmp.resolve("out");
+    r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
+        "--model", bundle.toString(), "--flip-test", "on");
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("cannot switch flip test-time augmentation on") && r.err().contains("rebundle"), r.err());
     assertFalse(Files.exists(out), "nothing was written");
   }
 

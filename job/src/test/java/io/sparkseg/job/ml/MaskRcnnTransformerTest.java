@@ -74,7 +74,7 @@ class MaskRcnnTransformerTest {
     Dataset<Row> df = TestSpark.session().createDataFrame(List.of(
         RowFactory.create(1, img.toString()), RowFactory.create(2, tmp.resolve("gone.png").toString())), schema);
     MaskRcnnTransformer t = new MaskRcnnTransformer().setModelUri(TestSpark.modelDir().toString())
-        .setInputCol("p").setOutputCol("found").setStatusCol("st");
+        .setInputCol("p").setOutputCol("found").setStatusCol("st").setFlipTest("off");
     List<Row> rows = t.transform(df).orderBy("id").select("id", "st").collectAsList();
     assertEquals("ok", rows.get(0).getString(1));
     assertEquals("missing", rows.get(1).getString(1));
@@ -84,6 +84,10 @@ class MaskRcnnTransformerTest {
     assertEquals(t.uid(), back.uid());
     assertEquals("p", back.getOrDefault(back.inputCol));
     assertEquals("found", back.getOrDefault(back.outputCol));
+    assertEquals("off", back.getOrDefault(back.flipTest));
+    String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
+        .setFlipTest("maybe").transformSchema(schema)).getMessage();
+    assertEquals("flip test must be auto, on or off, got 'maybe'", msg);
 
     assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setInputCol("id").transformSchema(schema));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.image.TestImages;
+import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class ModelSharingTest {
     }
     assertEquals(0, r.exitCode(), r.err());
     String uri = ModelUris.qualify(TestSpark.modelDir().toString(), TestSpark.session().sparkContext().hadoopConfiguration());
-    assertEquals(1, ModelHolder.loadCount(uri, "cpu"), "loaded once for this bundle and device in this JVM");
+    assertEquals(1, ModelHolder.loadCount(uri, "cpu", FlipTest.AUTO), "loaded once for this bundle and device in this JVM");
     assertTrue(ModelHolder.loadCount() - before <= 1);
     JsonNode s = new ObjectMapper().readTree(tmp.resolve("s.json").toFile());
     assertEquals(8, s.get("partitions").asInt());

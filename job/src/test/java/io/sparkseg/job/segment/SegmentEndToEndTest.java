@@ -140,6 +140,37 @@ class SegmentEndToEndTest {
   }
 
   @Test
+  void flipTestOffKeepsTheDetectionsAndMovesOnlyMasksAndKeypoints() throws Exception {
+    Path fastOutput = tmp.resolve("out-fast"); // apart: the other tests count r1's output
+    TestSpark.CliResult fast = TestSpark.cli("segment", "--input", images.toString(), "--output", fastOutput.toString(),
+        "--model", TestSpark.modelDir().toString(), "--run-id", "fast", "--batch-size", "2", "--score-threshold", "0.05",
+        "--flip-test", "off", "--summary-json", tmp.resolve("fast.json").toString());
+    assertEquals(0, fast.exitCode(), fast.err());
+    assertTrue(JSON.readTree(tmp.resolve("summary.json").toFile()).get("model").get("flip_test").asBoolean(),
+        "the embedded bundle flips by default");
+    assertFalse(JSON.readTree(tmp.resolve("fast.json").toFile()).get("model").get("flip_test").asBoolean());
+    String cols = "image_id, instance_index, category_id, score, bbox, mask, keypoints";
+    List<Row> flipped = spark().read().parquet(output.resolve("instances").toString()).where("run_id = 'r1'")
+        .selectExpr(cols.split(", ")).orderBy("image_id", "instance_index").collectAsList();
+    List<Row> plain = spark().read().parquet(fastOutput.resolve("instances").toString())
+        .selectExpr(cols.split(", ")).orderBy("image_id", "instance_index").collectAsList();
+    assertEquals(flipped.size(), plain.size(), "the flip does not change which objects are found");
+    int masksMoved = 0;
+    int keypointsMoved = 0;
+    for (int i = 0; i < flipped.size(); i++) {
+      Row a = flipped.get(i);
+      Row b = plain.get(i);
+      assertEquals(a.getLong(0), b.getLong(0));
+      assertEquals(a.getInt(2), b.getInt(2));
+      assertEquals(a.getFloat(3), b.getFloat(3), 1e-5);
+      assertEquals(a.get(4).toString(), b.get(4).toString(), "same box");
+      masksMoved += a.get(5).equals(b.get(5)) ? 0 : 1;
+      keypointsMoved += a.isNullAt(6) || a.get(6).equals(b.get(6)) ? 0 : 1;
+    }
+    assertTrue(masksMoved > 0 && keypointsMoved > 0, masksMoved + " masks, " + keypointsMoved + " keypoint sets moved");
+  }
+
+  @Test
   void cocoResultsFileHasLoadResShape() throws Exception {
     JsonNode arr = JSON.readTree(tmp.resolve("results.json").toFile());
     assertTrue(arr.isArray() && arr.size() > 0);
