@@ -274,7 +274,8 @@ public final class BenchCommand implements Runnable {
     private Map<?, ?> runPeer(int num) throws Exception {
       Process p = new ProcessBuilder(peerPython, "models/tools/bench_eager.py", "--bundle", args.model.toString(),
           "--images", args.images.toString(), "--num", String.valueOf(num), "--batch", String.valueOf(args.batchSize),
-          "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()))
+          "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
+          "--flip-test", FlipTest.parse(args.flipTest).name().toLowerCase(java.util.Locale.ROOT))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       String last = null;
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -1,5 +1,6 @@
 package io.sparkseg.job.ml;
 
+import io.sparkseg.core.model.BundleFetcher;
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.output.Schemas;
 import io.sparkseg.job.segment.Devices;
@@ -13,6 +14,7 @@ import io.sparkseg.job.segment.ModelUris;
 import io.sparkseg.job.segment.PipelineSettings;
 import io.sparkseg.job.segment.ResultRows;
 import io.sparkseg.job.segment.SegmentingWindow;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -246,6 +248,8 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     String dev = $(device);
     FlipTest flip = FlipTest.parse($(flipTest));
     String cache = $(modelCacheDir);
+    // the bundle is checked here, on the driver: a bad one (or a flip it cannot switch) fails before any task
+    flip.input(BundleFetcher.fetch(URI.create(uri), spark.sparkContext().hadoopConfiguration(), Path.of(cache)));
     FlatMapFunction<Iterator<Row>, Row> fn = rows -> {
       if (!rows.hasNext()) {
         return rows;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkseg.core.image.TestImages;
@@ -88,6 +89,10 @@ class MaskRcnnTransformerTest {
     String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setFlipTest("maybe").transformSchema(schema)).getMessage();
     assertEquals("flip test must be auto, on or off, got 'maybe'", msg);
+    // a missing bundle fails in transform() on the driver, before any task
+    msg = assertThrows(io.sparkseg.core.model.InvalidBundleException.class, () -> new MaskRcnnTransformer()
+        .setModelUri(tmp.resolve("no-bundle").toString()).setInputCol("p").transform(df)).getMessage();
+    assertTrue(msg.contains("no-bundle"), msg);
 
     assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setInputCol("id").transformSchema(schema));
