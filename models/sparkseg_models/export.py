@@ -100,7 +100,7 @@ class BundleModule(nn.Module):
                 raise ValueError("flip must be a tensor of one element")
             use_flip = bool(flip.reshape(-1)[0])
         if use_flip and not self.flip_available:
-            raise ValueError("this model cannot flip: its keypoint names have no left/right pairs to swap")
+            raise ValueError("this model cannot flip: its keypoint names do not pair every left_* with a right_*")
         b, _, h, w = images.shape
         x = (images - self.mean[None, :, None, None]) / self.std[None, :, None, None]
         sizes = sizes.to(torch.int64)
@@ -227,7 +227,7 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     try:
         mirror = mirror_index(keypoint_names) if has_kp and keypoint_names and len(keypoint_names) == k else None
     except ValueError:
-        mirror = None  # no left/right pairs: the flip stays off
+        mirror = None  # a left_* keypoint without its right_*: the flip cannot be offered
     if flip and mirror != model.keypoint_mirror:
         raise ValueError(f"keypoint names {keypoint_names} do not mirror as the model's flip does")
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
