@@ -141,19 +141,24 @@ class SegmentEndToEndTest {
 
   @Test
   void flipTestOffKeepsTheDetectionsAndMovesOnlyMasksAndKeypoints() throws Exception {
-    Path fastOutput = tmp.resolve("out-fast"); // apart: the other tests count r1's output
-    TestSpark.CliResult fast = TestSpark.cli("segment", "--input", images.toString(), "--output", fastOutput.toString(),
-        "--model", TestSpark.modelDir().toString(), "--run-id", "fast", "--batch-size", "2", "--score-threshold", "0.05",
-        "--flip-test", "off", "--summary-json", tmp.resolve("fast.json").toString());
-    assertEquals(0, fast.exitCode(), fast.err());
+    // one image per forward pass in both runs: batches of other sizes pad differently and move the last digits
+    List<List<Row>> runs = new java.util.ArrayList<>();
+    for (String flip : List.of("on", "off")) {
+      Path out = tmp.resolve("out-flip-" + flip); // apart: the other tests count r1's output
+      TestSpark.CliResult r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
+          "--model", TestSpark.modelDir().toString(), "--run-id", "flip-" + flip, "--batch-size", "1",
+          "--score-threshold", "0.05", "--flip-test", flip, "--summary-json", tmp.resolve(flip + ".json").toString());
+      assertEquals(0, r.exitCode(), r.err());
+      assertEquals(flip.equals("on"),
+          JSON.readTree(tmp.resolve(flip + ".json").toFile()).get("model").get("flip_test").asBoolean());
+      runs.add(spark().read().parquet(out.resolve("instances").toString())
+          .selectExpr("image_id", "instance_index", "category_id", "score", "bbox", "mask", "keypoints")
+          .orderBy("image_id", "instance_index").collectAsList());
+    }
     assertTrue(JSON.readTree(tmp.resolve("summary.json").toFile()).get("model").get("flip_test").asBoolean(),
         "the embedded bundle flips by default");
-    assertFalse(JSON.readTree(tmp.resolve("fast.json").toFile()).get("model").get("flip_test").asBoolean());
-    String cols = "image_id, instance_index, category_id, score, bbox, mask, keypoints";
-    List<Row> flipped = spark().read().parquet(output.resolve("instances").toString()).where("run_id = 'r1'")
-        .selectExpr(cols.split(", ")).orderBy("image_id", "instance_index").collectAsList();
-    List<Row> plain = spark().read().parquet(fastOutput.resolve("instances").toString())
-        .selectExpr(cols.split(", ")).orderBy("image_id", "instance_index").collectAsList();
+    List<Row> flipped = runs.get(0);
+    List<Row> plain = runs.get(1);
     assertEquals(flipped.size(), plain.size(), "the flip does not change which objects are found");
     int masksMoved = 0;
     int keypointsMoved = 0;
@@ -162,8 +167,10 @@ class SegmentEndToEndTest {
       Row b = plain.get(i);
       assertEquals(a.getLong(0), b.getLong(0));
       assertEquals(a.getInt(2), b.getInt(2));
-      assertEquals(a.getFloat(3), b.getFloat(3), 1e-5);
-      assertEquals(a.get(4).toString(), b.get(4).toString(), "same box");
+      assertEquals(a.getFloat(3), b.getFloat(3), 1e-4);
+      for (int k = 0; k < 4; k++) {
+        assertEquals(a.getStruct(4).getDouble(k), b.getStruct(4).getDouble(k), 1e-2, "same box");
+      }
       masksMoved += a.get(5).equals(b.get(5)) ? 0 : 1;
       keypointsMoved += a.isNullAt(6) || a.get(6).equals(b.get(6)) ? 0 : 1;
     }
