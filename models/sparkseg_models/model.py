@@ -315,7 +315,7 @@ class MarginRoIHeads(RoIHeads):
 def mirror_boxes(boxes: Tensor, width: int) -> Tensor:
     """``boxes`` (x1, y1, x2, y2) in an image ``width`` wide, mirrored left-right with the image: x -> width - x.
     Measured, not assumed: on 1.11.0 the heads' logits on the mirrored image agree best with the original ones at
-    this offset (width - 1 - x and width + 1 - x agree less and score lower AP; models/README.md)."""
+    this offset (width - 1 - x and width + 1 - x agree less, and width - 1 - x scored lower AP; models/README.md)."""
     return torch.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], 1)
 
 

@@ -38,12 +38,12 @@ public final class MaskRcnnModel implements AutoCloseable {
   private final List<Predictor<ImageBatch, RawDetections>> all = new ArrayList<>();
   private volatile boolean closed;
 
-  private MaskRcnnModel(ModelBundle bundle, Model model, Device device, FlipTest flip) {
+  private MaskRcnnModel(ModelBundle bundle, Model model, Device device, FlipTest flip, Boolean flipInput) {
     this.bundle = bundle;
     this.model = model;
     this.device = device;
     this.decoder = new DetectionDecoder(bundle);
-    this.flipInput = flip.input(bundle);
+    this.flipInput = flipInput;
     this.flips = flip.flips(bundle);
   }
 
@@ -65,7 +65,7 @@ public final class MaskRcnnModel implements AutoCloseable {
    */
   public static MaskRcnnModel load(ModelBundle bundle, String device, FlipTest flip) {
     Device dev = parseDevice(device);
-    flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
+    Boolean flipInput = flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
     List<String> writes = ModuleStateWrites.find(bundle.modelFile());
     if (!writes.isEmpty()) {
       throw new InvalidBundleException(bundle.modelFile() + ": its code assigns module attributes " + writes
@@ -82,7 +82,7 @@ public final class MaskRcnnModel implements AutoCloseable {
       throw new InvalidBundleException(bundle.modelFile() + ": libtorch cannot load it as a TorchScript model: "
           + rootMessage(e), e);
     }
-    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev, flip);
+    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev, flip, flipInput);
     try {
       loaded.checkContract();
     } catch (RuntimeException e) {
