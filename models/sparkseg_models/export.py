@@ -41,8 +41,8 @@ from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskr
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON, mirror_index
-from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, FlipTestMaskRCNN, build_model, head_box_scales,
-                    make_stateless, mirror_boxes, scale_boxes, with_test_settings)
+from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, FlipTestMaskRCNN, average_box_scales, build_model,
+                    head_box_scales, make_stateless, mirror_boxes, scale_boxes, with_test_settings)
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -60,16 +60,20 @@ class BundleModule(nn.Module):
     are averaged with the mirrored-back ones, as the eager ``FlipTestMaskRCNN`` does. ``flip_test`` is the default
     (the exported model's); an optional third input, a one-element bool tensor, switches it per call, so one file
     serves both the accurate and the fast setting. ``keypoint_mirror`` (from the keypoint names) is empty where the
-    keypoints cannot be mirrored: then the flip cannot be switched on.
+    keypoints cannot be mirrored: then the flip cannot be switched on. ``keypoint_test_box_scales`` are further
+    box scales the keypoint head also runs in (each both ways with the flip), its heat maps averaged in the
+    keypoint box, as ``model.MarginRoIHeads`` and ``FlipTestMaskRCNN`` do; they do not depend on the switch.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
-    __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int]}
+    __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int],
+                       "keypoint_test_box_scales": List[float]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
                  keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
                  head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None,
-                 flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None):
+                 flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None,
+                 keypoint_test_box_scales: Optional[List[float]] = None):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -87,6 +91,7 @@ class BundleModule(nn.Module):
         self.flip_test = flip_test
         self.keypoint_mirror = list(keypoint_mirror) if keypoint_mirror is not None else []
         self.flip_available = not has_keypoints or len(self.keypoint_mirror) > 0
+        self.keypoint_test_box_scales = [float(x) for x in (keypoint_test_box_scales or [])]
         if self.flip_available and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
             raise ValueError(f"keypoint_mirror {self.keypoint_mirror} is not a permutation of {num_keypoints} keypoints")
         if flip_test and not self.flip_available:
@@ -191,13 +196,19 @@ class BundleModule(nn.Module):
                     sel = hit.nonzero().reshape(-1)
                 picked.append(sel)
                 kp_boxes.append(scale_boxes(boxes[i][sel], self.keypoint_box_scale))
-            kp_features = self.roi_heads.keypoint_roi_pool(features, kp_boxes, image_sizes)
-            kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(kp_features))
-            if mirrored is not None:
-                back = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(self.roi_heads.keypoint_roi_pool(
-                    mirrored, [mirror_boxes(b, width) for b in kp_boxes], image_sizes))).flip(-1)
-                kp_logits = (kp_logits + back[:, self.keypoint_mirror]) * 0.5
-            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
+            scales = [self.keypoint_box_scale] + self.keypoint_test_box_scales
+            maps: List[Tensor] = []
+            for scale in scales:
+                scaled = [scale_boxes(boxes[i][picked[i]], scale) for i in range(len(boxes))]
+                kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(
+                    self.roi_heads.keypoint_roi_pool(features, scaled, image_sizes)))
+                if mirrored is not None:
+                    back = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(
+                        self.roi_heads.keypoint_roi_pool(mirrored, [mirror_boxes(b, width) for b in scaled],
+                                                         image_sizes))).flip(-1)
+                    kp_logits = (kp_logits + back[:, self.keypoint_mirror]) * 0.5
+                maps.append(kp_logits)
+            kp_xy, kp_scores = keypointrcnn_inference(average_box_scales(maps, scales), kp_boxes)
             for i in range(len(boxes)):
                 n = boxes[i].shape[0]
                 k = self.num_keypoints
@@ -233,7 +244,8 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
                        head_box_scale=head_box_scale_of(model),
                        keypoint_box_scale=keypoint_box_scale_of(model),
-                       flip_test=flip, keypoint_mirror=mirror).eval()
+                       flip_test=flip, keypoint_mirror=mirror,
+                       keypoint_test_box_scales=keypoint_test_box_scales_of(model)).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
@@ -250,6 +262,11 @@ def head_box_scale_of(model) -> float:
 def keypoint_box_scale_of(model) -> float:
     """The factor by which ``model``'s keypoint head enlarges boxes (its mask head's unless set apart)."""
     return float(getattr(model.roi_heads, "keypoint_box_scale", head_box_scale_of(model)))
+
+
+def keypoint_test_box_scales_of(model) -> List[float]:
+    """The extra box scales ``model``'s keypoint head also runs in at test time (none for torchvision's RoIHeads)."""
+    return [float(x) for x in getattr(model.roi_heads, "keypoint_test_box_scales", ())]
 
 
 def module_attribute_writes(scripted) -> List[str]:
@@ -350,7 +367,10 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         },
         "thresholds": {"score": score_threshold, "mask": mask_threshold},
         # test-time augmentation the model does when its caller does not say (input.optional_inputs)
-        "test_time": {"flip": bool(scripted.flip_test)},
+        # (keypoint_box_scales: the keypoint head's box scales whose heat maps it averages; for the record only)
+        "test_time": {"flip": bool(scripted.flip_test),
+                      "keypoint_box_scales": ([keypoint_box_scale_of(model)] + keypoint_test_box_scales_of(model)
+                                              if has_kp else [])},
     }
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
@@ -388,7 +408,8 @@ def architecture_string(cfg: dict) -> str:
             f"; rpn_pre_nms_top_n_test {cfg.get('rpn_pre_nms_top_n_test', 1000)}, rpn_post_nms_top_n_test "
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
             f"box_score_thresh {cfg['box_score_thresh']}"
-            f"{'; flip test: mask and keypoint heads also on the mirrored image, logits averaged' if cfg.get('flip_test') else ''}")
+            f"{'; flip test: mask and keypoint heads also on the mirrored image, logits averaged' if cfg.get('flip_test') else ''}"
+            f"{'; keypoint heat maps also from boxes enlarged %s, averaged' % '/'.join('%gx' % x for x in cfg['keypoint_test_box_scales']) if cfg.get('keypoint_test_box_scales') else ''}")
 
 
 def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-maskrcnn", version="1.0.0",
@@ -460,8 +481,11 @@ def rebundle(bundle_dir: str, out_dir: str, version: str, test_settings: Optiona
     model, meta = load_bundle_model(bundle_dir, test_settings)
     resize = meta["input"]["resize"]
     training = dict(meta.get("training") or {})
+    earlier = training.get("re_exported")
     training["re_exported"] = {"from_version": meta.get("version"), "from_sha256": meta.get("sha256"),
                                "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if earlier:
+        training["re_exported"]["earlier"] = earlier   # the source bundle was itself a re-export: keep its record
     architecture = meta.get("architecture", "")
     if test_settings:
         training["re_exported"]["test_settings"] = dict(test_settings)

@@ -88,6 +88,13 @@ DEFAULT_CONFIG = {
     # with left and right swapped). Boxes and scores stay the original pass's. Costs about 1.7x the inference
     # time; on 1.11.0's weights it was worth +0.009 segm and +0.022 keypoint AP (models/README.md).
     "flip_test": False,
+    # extra box scales for the keypoint head at test time: it also runs in the detection box enlarged by each of
+    # them, and its heat maps, resampled into the keypoint box (keypoint_box_scale), are averaged with the
+    # keypoint box's (with the flip too, each scale runs both ways). No weights: a second look at the person in a
+    # tighter frame, which the head saw in training (positive proposals vary in size around their person). On
+    # 1.12.1's weights [1.2] added about +0.009 keypoint AP on two validation sets (models/README.md); the
+    # mask head lost AP the same way (a 28x28 map resampled blurs its edges), so it has no such setting.
+    "keypoint_test_box_scales": [],
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
@@ -96,7 +103,7 @@ GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scal
 
 # settings that only change inference, so an exported bundle may set them differently from its training run
 TEST_TIME_KEYS = ("rpn_pre_nms_top_n_test", "rpn_post_nms_top_n_test", "box_detections_per_img", "box_score_thresh",
-                  "flip_test")
+                  "flip_test", "keypoint_test_box_scales")
 
 
 def with_test_settings(cfg: dict, settings: dict | None) -> dict:
@@ -188,8 +195,12 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
     if fine:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
-    if mask_scale != 1.0 or kp_scale != 1.0:
+    test_scales = [float(x) for x in c["keypoint_test_box_scales"]]
+    if any(not x > 0 for x in test_scales):
+        raise ValueError(f"keypoint_test_box_scales must be positive, got {c['keypoint_test_box_scales']}")
+    if mask_scale != 1.0 or kp_scale != 1.0 or test_scales:
         use_head_box_scale(model, mask_scale, kp_scale)
+        model.roi_heads.keypoint_test_box_scales = test_scales
     if c["flip_test"]:
         if c["num_keypoints"] != len(KEYPOINT_NAMES):
             raise ValueError(f"flip_test needs the {len(KEYPOINT_NAMES)} COCO keypoints to mirror them, "
@@ -230,6 +241,7 @@ def use_head_box_scale(model: MaskRCNN, scale: float, keypoint_scale: Optional[f
     model.roi_heads.__class__ = MarginRoIHeads
     model.roi_heads.head_box_scale = scale
     model.roi_heads.keypoint_box_scale = scale if keypoint_scale is None else keypoint_scale
+    model.roi_heads.keypoint_test_box_scales = []
     model.transform.__class__ = MarginTransform
     model.transform.mask_box_scale = scale
     return model
@@ -248,6 +260,10 @@ class MarginRoIHeads(RoIHeads):
 
     head_box_scale = 1.0
     keypoint_box_scale = 1.0
+    # extra test-time scales of the keypoint box (config keypoint_test_box_scales); a real type, not a string (this
+    # module uses postponed annotations), for TorchScript to type an empty list
+    __annotations__ = {**RoIHeads.__annotations__, "keypoint_test_box_scales": List[float]}
+    keypoint_test_box_scales = []
 
     def forward(self, features: Dict[str, Tensor], proposals: List[Tensor], image_shapes: List[Tuple[int, int]],
                 targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Dict[str, Tensor]], Dict[str, Tensor]]:
@@ -303,13 +319,46 @@ class MarginRoIHeads(RoIHeads):
         if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
                 and self.keypoint_predictor is not None:
             kp_boxes = [scale_boxes(b, ks) for b in boxes]
-            kp_logits = self.keypoint_predictor(
-                self.keypoint_head(self.keypoint_roi_pool(features, kp_boxes, image_shapes)))
-            kp_xy, kp_scores = keypointrcnn_inference(kp_logits, kp_boxes)
+            scales = [ks] + list(self.keypoint_test_box_scales)
+            maps = [self.keypoint_predictor(self.keypoint_head(self.keypoint_roi_pool(
+                features, [scale_boxes(b, k) for b in boxes], image_shapes))) for k in scales]
+            kp_xy, kp_scores = keypointrcnn_inference(average_box_scales(maps, scales), kp_boxes)
             for xy, sc, r in zip(kp_xy, kp_scores, result):
                 r["keypoints"] = xy
                 r["keypoints_scores"] = sc
         return result, losses
+
+
+def heat_maps_to_box_scale(maps: Tensor, from_scale: float, to_scale: float) -> Tuple[Tensor, Tensor]:
+    """Heat maps (or any logits) ``[N, C, H, W]`` made over boxes enlarged ``from_scale``x about their centres,
+    resampled bilinearly onto the same boxes enlarged ``to_scale``x; and a ``[H, W]`` 0/1 map of the cells whose
+    centre lies inside the source box (outside it the source says nothing: its border values are repeated)."""
+    n, _, h, w = maps.shape
+    if n == 0:
+        return maps, torch.ones((h, w), dtype=maps.dtype, device=maps.device)
+    # cell centres of the target grid in the source box's normalized coordinates (grid_sample, align_corners=False)
+    ratio = to_scale / from_scale
+    xs = ((torch.arange(w, dtype=maps.dtype, device=maps.device) + 0.5) * (2.0 / w) - 1.0) * ratio
+    ys = ((torch.arange(h, dtype=maps.dtype, device=maps.device) + 0.5) * (2.0 / h) - 1.0) * ratio
+    grid = torch.stack([xs[None, :].expand(h, w), ys[:, None].expand(h, w)], -1)
+    out = F.grid_sample(maps, grid[None].expand(n, h, w, 2), mode="bilinear", padding_mode="border",
+                        align_corners=False)
+    inside = ((xs.abs() <= 1.0)[None, :] & (ys.abs() <= 1.0)[:, None]).to(maps.dtype)
+    return out, inside
+
+
+def average_box_scales(maps: List[Tensor], scales: List[float]) -> Tensor:
+    """The mean of heat maps made over the same boxes enlarged by different ``scales``, in the frame of the first
+    scale; where a tighter box does not reach, the maps that do are averaged."""
+    if len(maps) == 1:
+        return maps[0]
+    total = maps[0]
+    count = torch.ones(maps[0].shape[-2:], dtype=maps[0].dtype, device=maps[0].device)
+    for i in range(1, len(maps)):
+        resampled, inside = heat_maps_to_box_scale(maps[i], scales[i], scales[0])
+        total = total + resampled * inside
+        count = count + inside
+    return total / count
 
 
 def mirror_boxes(boxes: Tensor, width: int) -> Tensor:
@@ -354,9 +403,14 @@ class FlipTestMaskRCNN(MaskRCNN):
             for probs, r in zip(maskrcnn_inference((m + back) * 0.5, labels), result):
                 r["masks"] = probs
         if rh.has_keypoint():
-            kp_boxes = [scale_boxes(b, getattr(rh, "keypoint_box_scale", 1.0)) for b in boxes]
-            k, back = both_ways(rh.keypoint_roi_pool, rh.keypoint_head, rh.keypoint_predictor, kp_boxes)
-            xy, kp_scores = keypointrcnn_inference((k + back[:, self.keypoint_mirror]) * 0.5, kp_boxes)
+            scales = [getattr(rh, "keypoint_box_scale", 1.0)] + list(getattr(rh, "keypoint_test_box_scales", []))
+            maps = []
+            for scale in scales:
+                k, back = both_ways(rh.keypoint_roi_pool, rh.keypoint_head, rh.keypoint_predictor,
+                                    [scale_boxes(b, scale) for b in boxes])
+                maps.append((k + back[:, self.keypoint_mirror]) * 0.5)
+            kp_boxes = [scale_boxes(b, scales[0]) for b in boxes]
+            xy, kp_scores = keypointrcnn_inference(average_box_scales(maps, scales), kp_boxes)
             for r, p, sc in zip(result, xy, kp_scores):
                 r["keypoints"] = p
                 r["keypoints_scores"] = sc

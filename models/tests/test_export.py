@@ -163,6 +163,7 @@ def test_rebundle_changes_test_time_settings_only(tmp_path):
                  "--test-settings", json.dumps(settings)])
     js = json.load(open(tmp_path / "b" / "model.json"))
     assert js["training"]["re_exported"]["test_settings"] == settings
+    assert "earlier" not in js["training"]["re_exported"]
     assert {k: js["training"]["model_config"][k] for k in settings} == settings
     assert "rpn_pre_nms_top_n_test 7, rpn_post_nms_top_n_test 2" in js["architecture"]
     eager, _ = export.load_bundle_model(str(tmp_path / "b"))
@@ -234,9 +235,12 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
                                    {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True,
                                     "keypoint_refine_channels": 16, "keypoint_context_layers": 1},
                                    {"fine_level": True, "mask_refine_channels": 16, "mask_image_detail": True,
-                                    "flip_test": True}],
+                                    "flip_test": True},
+                                   {"keypoint_box_scale": 1.35, "keypoint_test_box_scales": [1.2, 1.5]},
+                                   {"fine_level": True, "mask_refine_channels": 16, "flip_test": True,
+                                    "keypoint_box_scale": 1.35, "keypoint_test_box_scales": [1.2]}],
                          ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image",
-                              "both-refinements", "flip-test"])
+                              "both-refinements", "flip-test", "keypoint-test-scales", "flip-and-keypoint-test-scales"])
 def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
     model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()
@@ -249,6 +253,8 @@ def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_p
             nn.init.normal_(model.roi_heads.keypoint_predictor.refine_logits.weight, std=0.5)
     meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
     assert meta["output"]["mask_box_scale"] == pytest.approx(1.2)
+    assert meta["test_time"]["keypoint_box_scales"] == pytest.approx(
+        [extra.get("keypoint_box_scale", 1.2)] + extra.get("keypoint_test_box_scales", []))
     m = torch.jit.load(str(tmp_path / "model.pt"))
     assert export.module_attribute_writes(m) == []
     img = torch.rand(3, 300, 420)
@@ -280,9 +286,11 @@ def test_the_flip_is_a_per_call_switch_declared_in_model_json(tmp_path):
     plain = build_model(TINY).eval()
     plain.load_state_dict(flipping.state_dict())
     meta = export.write_bundle(flipping, str(tmp_path / "f"), export.default_categories(), 320, 512)
-    assert meta["test_time"] == {"flip": True} and "flip" in meta["input"]["optional_inputs"]
+    assert meta["test_time"] == {"flip": True, "keypoint_box_scales": [1.0]}
+    assert "flip" in meta["input"]["optional_inputs"]
     meta = export.write_bundle(plain, str(tmp_path / "p"), export.default_categories(), 320, 512)
-    assert meta["test_time"] == {"flip": False} and "flip" in meta["input"]["optional_inputs"]
+    assert meta["test_time"] == {"flip": False, "keypoint_box_scales": [1.0]}
+    assert "flip" in meta["input"]["optional_inputs"]
     f = torch.jit.load(str(tmp_path / "f" / "model.pt"))
     p = torch.jit.load(str(tmp_path / "p" / "model.pt"))
     x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
@@ -306,9 +314,37 @@ def test_a_left_keypoint_without_its_right_one_leaves_the_flip_out(tmp_path):
     # a left ankle without its right one: the flip would have nothing to swap it with
     cats[0] = dict(cats[0], keypoints=[n if n != "right_ankle" else "tail" for n in cats[0]["keypoints"]])
     meta = export.write_bundle(model, str(tmp_path), cats, 320, 512)
-    assert meta["input"]["optional_inputs"] == {} and meta["test_time"] == {"flip": False}
+    assert meta["input"]["optional_inputs"] == {} and meta["test_time"]["flip"] is False
     m = torch.jit.load(str(tmp_path / "model.pt"))
     x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
     assert m(x, sizes, torch.tensor([False]))[0].shape == m(x, sizes)[0].shape
     with pytest.raises(Exception, match="cannot flip"):
         m(x, sizes, torch.tensor([True]))
+
+
+def test_rebundle_with_keypoint_test_box_scales_moves_keypoints_only(tmp_path):
+    torch.manual_seed(12)
+    cfg = dict(TINY, head_box_scale=1.2, keypoint_box_scale=1.35)
+    model = build_model(cfg).eval()
+    with torch.no_grad():
+        model.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    export.write_bundle(model, str(tmp_path / "a"), export.default_categories(), 320, 512, name="tiny",
+                        version="1.0.0", training={"model_config": cfg})
+    export.main(["rebundle", "--bundle", str(tmp_path / "a"), "--out", str(tmp_path / "b"), "--version", "1.1.0",
+                 "--test-settings", '{"keypoint_test_box_scales": [1.2]}'])
+    js = json.load(open(tmp_path / "b" / "model.json"))
+    assert js["test_time"]["keypoint_box_scales"] == [1.35, 1.2]
+    export.main(["rebundle", "--bundle", str(tmp_path / "b"), "--out", str(tmp_path / "c"), "--version", "1.1.1"])
+    again = json.load(open(tmp_path / "c" / "model.json"))["training"]["re_exported"]
+    assert again["from_version"] == "1.1.0" and again["earlier"]["from_version"] == "1.0.0"  # the chain is kept
+    assert "keypoint heat maps also from boxes enlarged 1.2x" in js["architecture"]
+    eager, _ = export.load_bundle_model(str(tmp_path / "b"))
+    assert list(eager.roi_heads.keypoint_test_box_scales) == [1.2]
+    x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
+    with torch.no_grad():
+        a = torch.jit.load(str(tmp_path / "a" / "model.pt"))(x, sizes)
+        b = torch.jit.load(str(tmp_path / "b" / "model.pt"))(x, sizes)
+    assert (a[2] == 1).any()
+    for i in (0, 1, 2, 3, 6):   # boxes, scores, labels, masks, image index
+        assert torch.equal(a[i], b[i]), i
+    assert not torch.equal(a[5], b[5])   # keypoint scores

@@ -10,8 +10,9 @@ from sparkseg_models.coco import KEYPOINT_NAMES, mirror_index
 from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool, FlipTestMaskRCNN,
                                    ImageTapBackbone, MarginRoIHeads, PassThroughKeypointHeads,
                                    RefiningKeypointPredictor, RefiningMaskPredictor, TappedBody, build_model,
-                                   depth_to_space, grow_state_dict, growable_values, mirror_boxes, scale_boxes, space_to_depth,
-                                   use_head_box_scale, widen_to_fine_level)
+                                   average_box_scales, depth_to_space, grow_state_dict, growable_values,
+                                   heat_maps_to_box_scale, mirror_boxes, scale_boxes, space_to_depth,
+                                   use_head_box_scale, widen_to_fine_level, with_test_settings)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -458,3 +459,76 @@ def test_flip_test_changes_masks_and_keypoints_only(extra):
 def test_flip_test_needs_the_coco_keypoints():
     with pytest.raises(ValueError, match="flip_test needs the 17 COCO keypoints"):
         build_model(dict(TINY, flip_test=True, num_keypoints=5))
+
+
+def _peak_maps(n, c, size, centres, sigma=2.0):
+    """[n, c, size, size] Gaussian bumps at (column, row) cell ``centres[i][j]``."""
+    grid = torch.arange(size, dtype=torch.float32)
+    out = torch.zeros(n, c, size, size)
+    for i in range(n):
+        for j in range(c):
+            u, v = centres[i][j]
+            out[i, j] = torch.exp(-((grid[None, :] - u) ** 2 + (grid[:, None] - v) ** 2) / (2 * sigma ** 2))
+    return out
+
+
+@pytest.mark.parametrize("from_scale,to_scale", [(1.2, 1.35), (1.35, 1.2), (1.5, 1.0)])
+def test_heat_maps_to_box_scale_keeps_each_peak_on_its_image_point(from_scale, to_scale):
+    size = 56
+    centres = [[(20.0, 30.0), (33.0, 24.0)], [(28.0, 28.0), (25.0, 31.0)]]
+    maps = _peak_maps(2, 2, size, centres)
+    out, inside = heat_maps_to_box_scale(maps, from_scale, to_scale)
+    assert out.shape == maps.shape and inside.shape == (size, size)
+    for i in range(2):
+        for j in range(2):
+            # the cell centre's offset from the box centre, in half box widths of the source box, is kept in pixels
+            u, v = (((torch.tensor(centres[i][j]) + 0.5) / size * 2 - 1) * from_scale / to_scale + 1) / 2 * size - 0.5
+            row, col = divmod(int(out[i, j].argmax()), size)
+            assert abs(col - u) <= 1 and abs(row - v) <= 1, (i, j, col, row, float(u), float(v))
+    # a tighter source box does not reach the border of the wider target box, a wider one covers all of it
+    assert bool(inside.all()) == (from_scale >= to_scale)
+    if from_scale < to_scale:
+        assert inside[0, 0] == 0 and inside[size // 2, size // 2] == 1
+
+
+def test_heat_maps_at_their_own_scale_are_unchanged_and_an_empty_batch_passes():
+    maps = torch.randn(3, 17, 56, 56)
+    same, inside = heat_maps_to_box_scale(maps, 1.35, 1.35)
+    assert (same - maps).abs().max() < 1e-4 and inside.all()   # float rounding of the sample positions
+    assert average_box_scales([maps], [1.35]) is maps
+    empty = torch.zeros(0, 17, 56, 56)
+    assert average_box_scales([empty, empty], [1.35, 1.2]).shape == (0, 17, 56, 56)
+
+
+def test_average_box_scales_uses_only_the_maps_that_reach_a_cell():
+    wide, tight = torch.full((1, 1, 56, 56), 2.0), torch.full((1, 1, 56, 56), 4.0)
+    avg = average_box_scales([wide, tight], [1.4, 1.0])
+    assert avg[0, 0, 0, 0] == 2.0            # the border of the 1.4x box: outside the 1x box
+    assert avg[0, 0, 28, 28] == 3.0          # the centre: both
+
+
+@pytest.mark.parametrize("extra", [{}, {"flip_test": True},
+                                   {"head_box_scale": 1.2, "keypoint_box_scale": 1.35, "fine_level": True,
+                                    "mask_refine_channels": 16, "flip_test": True}],
+                         ids=["torchvision-heads", "flip", "margin-heads-flip"])
+def test_keypoint_test_box_scales_change_keypoints_only(extra):
+    torch.manual_seed(31)
+    plain = build_model(dict(TINY, **extra)).eval()
+    with torch.no_grad():
+        plain.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    scaled = build_model(with_test_settings(dict(TINY, **extra), {"keypoint_test_box_scales": [1.1, 1.5]})).eval()
+    scaled.load_state_dict(plain.state_dict())
+    assert list(scaled.roi_heads.keypoint_test_box_scales) == [1.1, 1.5]
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        a, b = plain([img])[0], scaled([img])[0]
+    assert a["boxes"].shape[0] > 0 and set(a) == set(b)
+    for k in ("boxes", "labels", "scores", "masks"):
+        assert torch.equal(a[k], b[k]), k
+    assert not torch.equal(a["keypoints_scores"], b["keypoints_scores"])
+    assert b["keypoints"].shape == a["keypoints"].shape
+
+
+def test_keypoint_test_box_scales_must_be_positive():
+    with pytest.raises(ValueError, match="keypoint_test_box_scales must be positive"):
+        build_model(dict(TINY, keypoint_test_box_scales=[1.2, 0.0]))
