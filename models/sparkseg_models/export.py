@@ -37,12 +37,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection.image_list import ImageList
-from torchvision.models.detection.roi_heads import keypointrcnn_inference, maskrcnn_inference
+from torchvision.models.detection.roi_heads import keypointrcnn_inference
 
 from . import ops
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON, mirror_index
-from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, FlipTestMaskRCNN, average_box_scales, build_model,
-                    head_box_scales, make_stateless, mirror_boxes, scale_boxes, with_test_settings)
+from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, MASK_TEST_UPSAMPLING, FlipTestMaskRCNN, average_box_scales,
+                    build_model, head_box_scales, make_stateless, mask_probs_at_scales, mirror_boxes, scale_boxes,
+                    with_test_settings)
 
 FORMAT = "sparkseg-bundle/1"
 
@@ -63,17 +64,21 @@ class BundleModule(nn.Module):
     keypoints cannot be mirrored: then the flip cannot be switched on. ``keypoint_test_box_scales`` are further
     box scales the keypoint head also runs in (each both ways with the flip), its heat maps averaged in the
     keypoint box, as ``model.MarginRoIHeads`` and ``FlipTestMaskRCNN`` do; they do not depend on the switch.
+    ``mask_box_scales`` (largest first; default ``[head_box_scale]``) are the boxes the mask head runs in; with more
+    than one, the masks are their probabilities averaged on a finer grid over the first box
+    (``model.mask_probs_at_scales``), and ``mask_resolution`` is that grid's.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
     __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int],
-                       "keypoint_test_box_scales": List[float]}
+                       "keypoint_test_box_scales": List[float], "mask_box_scales": List[float]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
                  keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
                  head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None,
                  flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None,
-                 keypoint_test_box_scales: Optional[List[float]] = None):
+                 keypoint_test_box_scales: Optional[List[float]] = None,
+                 mask_box_scales: Optional[List[float]] = None):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
@@ -92,6 +97,7 @@ class BundleModule(nn.Module):
         self.keypoint_mirror = list(keypoint_mirror) if keypoint_mirror is not None else []
         self.flip_available = not has_keypoints or len(self.keypoint_mirror) > 0
         self.keypoint_test_box_scales = [float(x) for x in (keypoint_test_box_scales or [])]
+        self.mask_box_scales = [float(x) for x in (mask_box_scales or [self.head_box_scale])]
         if self.flip_available and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
             raise ValueError(f"keypoint_mirror {self.keypoint_mirror} is not a permutation of {num_keypoints} keypoints")
         if flip_test and not self.flip_available:
@@ -168,19 +174,21 @@ class BundleModule(nn.Module):
         class_logits, box_regression = rh.box_predictor(box_features)
         boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, image_sizes)
         result: List[Dict[str, Tensor]] = []
-        head_boxes: List[Tensor] = []
         for i in range(len(boxes)):
             result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
-            head_boxes.append(scale_boxes(boxes[i], self.head_box_scale))
         if self.roi_heads.mask_roi_pool is not None and self.roi_heads.mask_head is not None \
                 and self.roi_heads.mask_predictor is not None:
-            mask_features = self.roi_heads.mask_roi_pool(features, head_boxes, image_sizes)
-            mask_logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(mask_features))
-            if mirrored is not None:
-                back = self.roi_heads.mask_predictor(self.roi_heads.mask_head(self.roi_heads.mask_roi_pool(
-                    mirrored, [mirror_boxes(b, width) for b in head_boxes], image_sizes))).flip(-1)
-                mask_logits = (mask_logits + back) * 0.5
-            for mask_prob, r in zip(maskrcnn_inference(mask_logits, labels), result):
+            mask_logits: List[Tensor] = []
+            for scale in self.mask_box_scales:
+                head_boxes = [scale_boxes(b, scale) for b in boxes]
+                logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(
+                    self.roi_heads.mask_roi_pool(features, head_boxes, image_sizes)))
+                if mirrored is not None:
+                    back = self.roi_heads.mask_predictor(self.roi_heads.mask_head(self.roi_heads.mask_roi_pool(
+                        mirrored, [mirror_boxes(b, width) for b in head_boxes], image_sizes))).flip(-1)
+                    logits = (logits + back) * 0.5
+                mask_logits.append(logits)
+            for mask_prob, r in zip(mask_probs_at_scales(mask_logits, self.mask_box_scales, labels), result):
                 r["masks"] = mask_prob
         if self.roi_heads.keypoint_roi_pool is not None and self.roi_heads.keypoint_head is not None \
                 and self.roi_heads.keypoint_predictor is not None:
@@ -241,7 +249,9 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
         mirror = None  # a left_* keypoint without its right_*: the flip cannot be offered
     if flip and mirror != model.keypoint_mirror:
         raise ValueError(f"keypoint names {keypoint_names} do not mirror as the model's flip does")
+    mask_scales = mask_box_scales_of(model)
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
+                       mask_resolution=mask_resolution_of(model), mask_box_scales=mask_scales,
                        head_box_scale=head_box_scale_of(model),
                        keypoint_box_scale=keypoint_box_scale_of(model),
                        flip_test=flip, keypoint_mirror=mirror,
@@ -262,6 +272,18 @@ def head_box_scale_of(model) -> float:
 def keypoint_box_scale_of(model) -> float:
     """The factor by which ``model``'s keypoint head enlarges boxes (its mask head's unless set apart)."""
     return float(getattr(model.roi_heads, "keypoint_box_scale", head_box_scale_of(model)))
+
+
+def mask_box_scales_of(model) -> List[float]:
+    """The boxes (scales, largest first) ``model``'s mask head runs in at test time; its masks belong to the first."""
+    scales = getattr(model.roi_heads, "mask_test_box_scales", None)
+    return [float(x) for x in scales] if scales else [head_box_scale_of(model)]
+
+
+def mask_resolution_of(model) -> int:
+    """The side of ``model``'s mask maps: 28 (torchvision's mask predictor doubles its 14x14 pool), times
+    ``MASK_TEST_UPSAMPLING`` when the masks are averaged over several boxes."""
+    return 28 * (MASK_TEST_UPSAMPLING if len(mask_box_scales_of(model)) > 1 else 1)
 
 
 def keypoint_test_box_scales_of(model) -> List[float]:
@@ -358,9 +380,10 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         },
         "output": {
             "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],
-            "box_format": "xyxy", "coordinates": "resized_input", "mask_resolution": 28, "num_keypoints": k,
+            "box_format": "xyxy", "coordinates": "resized_input", "mask_resolution": int(scripted.mask_resolution),
+            "num_keypoints": k,
             # mask_probs cover each box enlarged by this factor about its centre: paste them there
-            "mask_box_scale": head_box_scale_of(model),
+            "mask_box_scale": mask_box_scales_of(model)[0],
             "has_masks": has_masks, "has_keypoints": has_kp,
             # the keypoint branch runs on detections of these labels only (empty: all)
             "keypoint_labels": keypoint_labels if has_kp else [],
@@ -368,7 +391,7 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         "thresholds": {"score": score_threshold, "mask": mask_threshold},
         # test-time augmentation the model does when its caller does not say (input.optional_inputs)
         # (keypoint_box_scales: the keypoint head's box scales whose heat maps it averages; for the record only)
-        "test_time": {"flip": bool(scripted.flip_test),
+        "test_time": {"flip": bool(scripted.flip_test), "mask_box_scales": mask_box_scales_of(model),
                       "keypoint_box_scales": ([keypoint_box_scale_of(model)] + keypoint_test_box_scales_of(model)
                                               if has_kp else [])},
     }
@@ -409,7 +432,9 @@ def architecture_string(cfg: dict) -> str:
             f"{cfg['rpn_post_nms_top_n_test']}; box_detections_per_img {cfg['box_detections_per_img']}; "
             f"box_score_thresh {cfg['box_score_thresh']}"
             f"{'; flip test: mask and keypoint heads also on the mirrored image, logits averaged' if cfg.get('flip_test') else ''}"
-            f"{'; keypoint heat maps also from boxes enlarged %s, averaged' % '/'.join('%gx' % x for x in cfg['keypoint_test_box_scales']) if cfg.get('keypoint_test_box_scales') else ''}")
+            f"{'; keypoint heat maps also from boxes enlarged %s, averaged' % '/'.join('%gx' % x for x in cfg['keypoint_test_box_scales']) if cfg.get('keypoint_test_box_scales') else ''}"
+            f"{'; at test time the mask head works in boxes enlarged %s' % '/'.join('%gx' % x for x in sorted(cfg['mask_test_box_scales'], reverse=True)) if cfg.get('mask_test_box_scales') else ''}"
+            f"{' (probabilities averaged on an 84x84 grid)' if len(cfg.get('mask_test_box_scales') or []) > 1 else ''}")
 
 
 def export_checkpoint(ckpt_path: str, out_dir: str, name="sparkseg-synthetic-maskrcnn", version="1.0.0",

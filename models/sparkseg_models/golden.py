@@ -66,7 +66,7 @@ def weights_differing(a, b) -> list:
 
 
 def main(argv=None):
-    from .export import head_box_scale_of, load_bundle_model, load_checkpoint
+    from .export import load_bundle_model, load_checkpoint, mask_box_scales_of
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", default=None,
                     help="training checkpoint the bundle was exported from: checked to hold the bundle's weights")
@@ -92,7 +92,7 @@ def main(argv=None):
     assert list(model.transform.image_mean) == meta["input"]["normalization"]["mean"]
     assert list(model.transform.image_std) == meta["input"]["normalization"]["std"]
     paste_scale = float(meta["output"].get("mask_box_scale", 1.0))
-    assert head_box_scale_of(model) == paste_scale, \
+    assert mask_box_scales_of(model)[0] == paste_scale, \
         "eager masks must be pasted into the box the bundle declares (output.mask_box_scale)"
     label_to_cat = {c["label"]: c["id"] for c in meta["categories"]}
     files = a.files or sorted(os.listdir(a.images))[:a.num]

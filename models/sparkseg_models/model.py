@@ -95,6 +95,13 @@ DEFAULT_CONFIG = {
     # 1.12.1's weights [1.2] added about +0.009 keypoint AP on two validation sets (models/README.md); the
     # mask head lost AP the same way (a 28x28 map resampled blurs its edges), so it has no such setting.
     "keypoint_test_box_scales": [],
+    # the box scales the mask head runs in at test time (empty: head_box_scale, as in training). One scale: the
+    # masks are that box's 28x28 maps (on 1.12.1's weights trained at 1.2, [1.1] gave +0.011 segm AP: more cells
+    # on the object). Several: each runs (both ways with the flip), and their probabilities are averaged on a 3x
+    # finer grid (84x84) over the largest box, where the masks are then pasted: a tighter box gives the head more
+    # cells on the object, a wider one keeps what sticks out. The finer grid keeps the resampling from blurring
+    # thin parts (on the 28x28 grid it lost AP, on 56x56 it gained less; models/README.md).
+    "mask_test_box_scales": [],
 }
 # options that train --init-bundle can add to (or, for the box scales, enlarge in) a bundle's architecture
 GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scale", "keypoint_box_scale",
@@ -103,7 +110,7 @@ GROWABLE = ("fine_level", "deep_taps", "keypoint_context_layers", "head_box_scal
 
 # settings that only change inference, so an exported bundle may set them differently from its training run
 TEST_TIME_KEYS = ("rpn_pre_nms_top_n_test", "rpn_post_nms_top_n_test", "box_detections_per_img", "box_score_thresh",
-                  "flip_test", "keypoint_test_box_scales")
+                  "flip_test", "keypoint_test_box_scales", "mask_test_box_scales")
 
 
 def with_test_settings(cfg: dict, settings: dict | None) -> dict:
@@ -196,11 +203,17 @@ def build_model(cfg: dict | None = None, train_min_sizes=None) -> MaskRCNN:
         # MaskRCNN builds its own RPN; give that instance the coarse-levels forward (same modules, same keys)
         model.rpn.__class__ = CoarseLevelRPN
     test_scales = [float(x) for x in c["keypoint_test_box_scales"]]
-    if any(not x > 0 for x in test_scales):
-        raise ValueError(f"keypoint_test_box_scales must be positive, got {c['keypoint_test_box_scales']}")
-    if mask_scale != 1.0 or kp_scale != 1.0 or test_scales:
+    # largest first: the masks are averaged over, and pasted into, the largest box
+    mask_test_scales = sorted((float(x) for x in c["mask_test_box_scales"]), reverse=True)
+    for key, values in (("keypoint_test_box_scales", test_scales), ("mask_test_box_scales", mask_test_scales)):
+        if any(not x > 0 for x in values):
+            raise ValueError(f"{key} must be positive, got {c[key]}")
+    if mask_scale != 1.0 or kp_scale != 1.0 or test_scales or mask_test_scales:
         use_head_box_scale(model, mask_scale, kp_scale)
         model.roi_heads.keypoint_test_box_scales = test_scales
+        if mask_test_scales:
+            model.roi_heads.mask_test_box_scales = mask_test_scales
+            model.transform.mask_box_scale = mask_test_scales[0]
     if c["flip_test"]:
         if c["num_keypoints"] != len(KEYPOINT_NAMES):
             raise ValueError(f"flip_test needs the {len(KEYPOINT_NAMES)} COCO keypoints to mirror them, "
@@ -242,6 +255,7 @@ def use_head_box_scale(model: MaskRCNN, scale: float, keypoint_scale: Optional[f
     model.roi_heads.head_box_scale = scale
     model.roi_heads.keypoint_box_scale = scale if keypoint_scale is None else keypoint_scale
     model.roi_heads.keypoint_test_box_scales = []
+    model.roi_heads.mask_test_box_scales = [scale]
     model.transform.__class__ = MarginTransform
     model.transform.mask_box_scale = scale
     return model
@@ -262,8 +276,10 @@ class MarginRoIHeads(RoIHeads):
     keypoint_box_scale = 1.0
     # extra test-time scales of the keypoint box (config keypoint_test_box_scales); a real type, not a string (this
     # module uses postponed annotations), for TorchScript to type an empty list
-    __annotations__ = {**RoIHeads.__annotations__, "keypoint_test_box_scales": List[float]}
+    __annotations__ = {**RoIHeads.__annotations__, "keypoint_test_box_scales": List[float],
+                       "mask_test_box_scales": List[float]}
     keypoint_test_box_scales = []
+    mask_test_box_scales = [1.0]  # test-time mask box scales, largest first (config mask_test_box_scales)
 
     def forward(self, features: Dict[str, Tensor], proposals: List[Tensor], image_shapes: List[Tuple[int, int]],
                 targets: Optional[List[Dict[str, Tensor]]] = None) -> Tuple[List[Dict[str, Tensor]], Dict[str, Tensor]]:
@@ -309,12 +325,13 @@ class MarginRoIHeads(RoIHeads):
         class_logits, box_regression = self.box_predictor(self.box_head(self.box_roi_pool(features, proposals,
                                                                                           image_shapes)))
         boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
-        head_boxes = [scale_boxes(b, s) for b in boxes]
         for i in range(len(boxes)):
             result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
         if self.mask_roi_pool is not None and self.mask_head is not None and self.mask_predictor is not None:
-            mask_logits = self.mask_predictor(self.mask_head(self.mask_roi_pool(features, head_boxes, image_shapes)))
-            for probs, r in zip(maskrcnn_inference(mask_logits, labels), result):
+            mask_scales = list(self.mask_test_box_scales)
+            logits = [self.mask_predictor(self.mask_head(self.mask_roi_pool(
+                features, [scale_boxes(b, k) for b in boxes], image_shapes))) for k in mask_scales]
+            for probs, r in zip(mask_probs_at_scales(logits, mask_scales, labels), result):
                 r["masks"] = probs
         if self.keypoint_roi_pool is not None and self.keypoint_head is not None \
                 and self.keypoint_predictor is not None:
@@ -329,13 +346,17 @@ class MarginRoIHeads(RoIHeads):
         return result, losses
 
 
-def heat_maps_to_box_scale(maps: Tensor, from_scale: float, to_scale: float) -> Tuple[Tensor, Tensor]:
-    """Heat maps (or any logits) ``[N, C, H, W]`` made over boxes enlarged ``from_scale``x about their centres,
-    resampled bilinearly onto the same boxes enlarged ``to_scale``x; and a ``[H, W]`` 0/1 map of the cells whose
-    centre lies inside the source box (outside it the source says nothing: its border values are repeated)."""
-    n, _, h, w = maps.shape
+def maps_to_box_scale(maps: Tensor, from_scale: float, to_scale: float, size: int = 0) -> Tuple[Tensor, Tensor]:
+    """Maps (keypoint heat maps, mask probabilities) ``[N, C, H, W]`` made over boxes enlarged ``from_scale``x about
+    their centres, resampled bilinearly onto the same boxes enlarged ``to_scale``x, on a ``size`` x ``size`` grid
+    (0: H x W); and a 0/1 map of the target cells whose centre lies inside the source box (outside it the source
+    says nothing: its border values are repeated)."""
+    n, c, h, w = maps.shape
+    if size > 0:
+        h = size
+        w = size
     if n == 0:
-        return maps, torch.ones((h, w), dtype=maps.dtype, device=maps.device)
+        return maps.new_zeros((0, c, h, w)), torch.ones((h, w), dtype=maps.dtype, device=maps.device)
     # cell centres of the target grid in the source box's normalized coordinates (grid_sample, align_corners=False)
     ratio = to_scale / from_scale
     xs = ((torch.arange(w, dtype=maps.dtype, device=maps.device) + 0.5) * (2.0 / w) - 1.0) * ratio
@@ -347,18 +368,42 @@ def heat_maps_to_box_scale(maps: Tensor, from_scale: float, to_scale: float) -> 
     return out, inside
 
 
-def average_box_scales(maps: List[Tensor], scales: List[float]) -> Tensor:
-    """The mean of heat maps made over the same boxes enlarged by different ``scales``, in the frame of the first
-    scale; where a tighter box does not reach, the maps that do are averaged."""
-    if len(maps) == 1:
-        return maps[0]
-    total = maps[0]
-    count = torch.ones(maps[0].shape[-2:], dtype=maps[0].dtype, device=maps[0].device)
+def average_box_scales(maps: List[Tensor], scales: List[float], size: int = 0) -> Tensor:
+    """The mean of maps made over the same boxes enlarged by different ``scales``, in the frame of the first scale,
+    on a ``size`` x ``size`` grid (0: the first map's own); where a tighter box does not reach, the maps that do are
+    averaged."""
+    first = maps[0]
+    if size == 0 or (first.shape[-2] == size and first.shape[-1] == size):
+        if len(maps) == 1:
+            return first
+        total = first   # not resampled onto its own grid: that would move its values by float rounding
+        count = torch.ones(first.shape[-2:], dtype=first.dtype, device=first.device)
+    else:
+        total, count = maps_to_box_scale(first, scales[0], scales[0], size)
     for i in range(1, len(maps)):
-        resampled, inside = heat_maps_to_box_scale(maps[i], scales[i], scales[0])
+        resampled, inside = maps_to_box_scale(maps[i], scales[i], scales[0], total.shape[-1])
         total = total + resampled * inside
         count = count + inside
     return total / count
+
+
+# with several mask box scales, their probabilities are averaged on a grid this many times finer than the head's
+MASK_TEST_UPSAMPLING = 3
+
+
+def mask_probs_at_scales(logits: List[Tensor], scales: List[float], labels: List[Tensor],
+                         upsampling: int = MASK_TEST_UPSAMPLING) -> List[Tensor]:
+    """Per image, the mask probabilities of each detection's class, from the mask logits made in boxes enlarged by
+    each of ``scales`` (largest first). One scale: torchvision's ``maskrcnn_inference``. Several: the probabilities
+    averaged over the largest box on an ``upsampling``x finer grid (``average_box_scales``)."""
+    if len(logits) == 1:
+        return maskrcnn_inference(logits[0], labels)
+    chosen = torch.cat(labels)
+    rows = torch.arange(chosen.shape[0], device=chosen.device)
+    probs = [x[rows, chosen][:, None].sigmoid() for x in logits]
+    size = int(logits[0].shape[-1]) * upsampling
+    averaged = average_box_scales(probs, scales, size)
+    return averaged.split([int(x.shape[0]) for x in labels])
 
 
 def mirror_boxes(boxes: Tensor, width: int) -> Tensor:
@@ -398,9 +443,13 @@ class FlipTestMaskRCNN(MaskRCNN):
             return logits, back
 
         if rh.has_mask():
-            mask_boxes = [scale_boxes(b, getattr(rh, "head_box_scale", 1.0)) for b in boxes]
-            m, back = both_ways(rh.mask_roi_pool, rh.mask_head, rh.mask_predictor, mask_boxes)
-            for probs, r in zip(maskrcnn_inference((m + back) * 0.5, labels), result):
+            mask_scales = list(getattr(rh, "mask_test_box_scales", [1.0]))
+            logits = []
+            for scale in mask_scales:
+                m, back = both_ways(rh.mask_roi_pool, rh.mask_head, rh.mask_predictor,
+                                    [scale_boxes(b, scale) for b in boxes])
+                logits.append((m + back) * 0.5)
+            for probs, r in zip(mask_probs_at_scales(logits, mask_scales, labels), result):
                 r["masks"] = probs
         if rh.has_keypoint():
             scales = [getattr(rh, "keypoint_box_scale", 1.0)] + list(getattr(rh, "keypoint_test_box_scales", []))

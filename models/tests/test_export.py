@@ -238,9 +238,13 @@ def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
                                     "flip_test": True},
                                    {"keypoint_box_scale": 1.35, "keypoint_test_box_scales": [1.2, 1.5]},
                                    {"fine_level": True, "mask_refine_channels": 16, "flip_test": True,
-                                    "keypoint_box_scale": 1.35, "keypoint_test_box_scales": [1.2]}],
+                                    "keypoint_box_scale": 1.35, "keypoint_test_box_scales": [1.2]},
+                                   {"mask_test_box_scales": [1.1]},
+                                   {"fine_level": True, "mask_refine_channels": 16, "flip_test": True,
+                                    "mask_test_box_scales": [1.1, 1.3]}],
                          ids=["one-scale", "keypoint-scale-and-mask-refinement", "mask-refinement-with-image",
-                              "both-refinements", "flip-test", "keypoint-test-scales", "flip-and-keypoint-test-scales"])
+                              "both-refinements", "flip-test", "keypoint-test-scales", "flip-and-keypoint-test-scales",
+                              "one-mask-test-scale", "flip-and-two-mask-test-scales"])
 def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_paste_box(tmp_path, extra):
     torch.manual_seed(4)
     model = build_model(dict(TINY, head_box_scale=1.2, **extra)).eval()
@@ -252,7 +256,11 @@ def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_p
         if extra.get("keypoint_refine_channels"):
             nn.init.normal_(model.roi_heads.keypoint_predictor.refine_logits.weight, std=0.5)
     meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
-    assert meta["output"]["mask_box_scale"] == pytest.approx(1.2)
+    mask_scales = sorted(extra.get("mask_test_box_scales", [1.2]), reverse=True)
+    paste_scale = mask_scales[0]
+    assert meta["output"]["mask_box_scale"] == pytest.approx(paste_scale)
+    assert meta["output"]["mask_resolution"] == (84 if len(mask_scales) > 1 else 28)
+    assert meta["test_time"]["mask_box_scales"] == pytest.approx(mask_scales)
     assert meta["test_time"]["keypoint_box_scales"] == pytest.approx(
         [extra.get("keypoint_box_scale", 1.2)] + extra.get("keypoint_test_box_scales", []))
     m = torch.jit.load(str(tmp_path / "model.pt"))
@@ -268,7 +276,8 @@ def test_scripted_margin_heads_match_eager_masks_and_keypoints_and_declare_the_p
     boxes = boxes * ratio
     assert (boxes - eager["boxes"]).abs().max() < 0.05
     # the raw masks belong to the enlarged box: pasted there they are the eager model's masks
-    pasted = paste_masks_in_image(masks, scale_boxes(boxes, 1.2), (300, 420))
+    assert masks.shape[-1] == meta["output"]["mask_resolution"]
+    pasted = paste_masks_in_image(masks, scale_boxes(boxes, paste_scale), (300, 420))
     a, b = pasted > 0.5, eager["masks"] > 0.5
     inter, union = (a & b).sum().item(), (a | b).sum().item()
     assert union > 0 and inter / union > 0.99
@@ -286,10 +295,10 @@ def test_the_flip_is_a_per_call_switch_declared_in_model_json(tmp_path):
     plain = build_model(TINY).eval()
     plain.load_state_dict(flipping.state_dict())
     meta = export.write_bundle(flipping, str(tmp_path / "f"), export.default_categories(), 320, 512)
-    assert meta["test_time"] == {"flip": True, "keypoint_box_scales": [1.0]}
+    assert meta["test_time"] == {"flip": True, "mask_box_scales": [1.0], "keypoint_box_scales": [1.0]}
     assert "flip" in meta["input"]["optional_inputs"]
     meta = export.write_bundle(plain, str(tmp_path / "p"), export.default_categories(), 320, 512)
-    assert meta["test_time"] == {"flip": False, "keypoint_box_scales": [1.0]}
+    assert meta["test_time"] == {"flip": False, "mask_box_scales": [1.0], "keypoint_box_scales": [1.0]}
     assert "flip" in meta["input"]["optional_inputs"]
     f = torch.jit.load(str(tmp_path / "f" / "model.pt"))
     p = torch.jit.load(str(tmp_path / "p" / "model.pt"))

@@ -11,7 +11,7 @@ from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, Co
                                    ImageTapBackbone, MarginRoIHeads, PassThroughKeypointHeads,
                                    RefiningKeypointPredictor, RefiningMaskPredictor, TappedBody, build_model,
                                    average_box_scales, depth_to_space, grow_state_dict, growable_values,
-                                   heat_maps_to_box_scale, mirror_boxes, scale_boxes, space_to_depth,
+                                   maps_to_box_scale, mask_probs_at_scales, mirror_boxes, scale_boxes, space_to_depth,
                                    use_head_box_scale, widen_to_fine_level, with_test_settings)
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
@@ -473,11 +473,11 @@ def _peak_maps(n, c, size, centres, sigma=2.0):
 
 
 @pytest.mark.parametrize("from_scale,to_scale", [(1.2, 1.35), (1.35, 1.2), (1.5, 1.0)])
-def test_heat_maps_to_box_scale_keeps_each_peak_on_its_image_point(from_scale, to_scale):
+def test_maps_to_box_scale_keeps_each_peak_on_its_image_point(from_scale, to_scale):
     size = 56
     centres = [[(20.0, 30.0), (33.0, 24.0)], [(28.0, 28.0), (25.0, 31.0)]]
     maps = _peak_maps(2, 2, size, centres)
-    out, inside = heat_maps_to_box_scale(maps, from_scale, to_scale)
+    out, inside = maps_to_box_scale(maps, from_scale, to_scale)
     assert out.shape == maps.shape and inside.shape == (size, size)
     for i in range(2):
         for j in range(2):
@@ -493,7 +493,7 @@ def test_heat_maps_to_box_scale_keeps_each_peak_on_its_image_point(from_scale, t
 
 def test_heat_maps_at_their_own_scale_are_unchanged_and_an_empty_batch_passes():
     maps = torch.randn(3, 17, 56, 56)
-    same, inside = heat_maps_to_box_scale(maps, 1.35, 1.35)
+    same, inside = maps_to_box_scale(maps, 1.35, 1.35)
     assert (same - maps).abs().max() < 1e-4 and inside.all()   # float rounding of the sample positions
     assert average_box_scales([maps], [1.35]) is maps
     empty = torch.zeros(0, 17, 56, 56)
@@ -532,3 +532,49 @@ def test_keypoint_test_box_scales_change_keypoints_only(extra):
 def test_keypoint_test_box_scales_must_be_positive():
     with pytest.raises(ValueError, match="keypoint_test_box_scales must be positive"):
         build_model(dict(TINY, keypoint_test_box_scales=[1.2, 0.0]))
+
+
+def test_mask_probs_at_one_scale_are_torchvisions_and_at_several_an_average_on_a_finer_grid():
+    from torchvision.models.detection.roi_heads import maskrcnn_inference
+    torch.manual_seed(33)
+    logits = torch.randn(5, 7, 28, 28)
+    labels = [torch.tensor([1, 3]), torch.tensor([6, 2, 1])]
+    one = mask_probs_at_scales([logits], [1.2], labels)
+    for a, b in zip(one, maskrcnn_inference(logits, labels)):
+        assert torch.equal(a, b)
+    # the same logits twice at the same scale: their average is those probabilities on the 84x84 grid
+    two = mask_probs_at_scales([logits, logits], [1.2, 1.2], labels)
+    assert [t.shape for t in two] == [(2, 1, 84, 84), (3, 1, 84, 84)]
+    up, _ = maps_to_box_scale(torch.cat(one), 1.2, 1.2, 84)
+    assert (torch.cat(two) - up).abs().max() < 1e-6
+    # a tighter second box pulls the inner cells only; the border keeps the wide box's probabilities
+    tight = torch.full_like(logits, 50.0)
+    mixed = torch.cat(mask_probs_at_scales([logits, tight], [1.2, 1.0], labels))
+    assert torch.equal(mixed[..., 0, :], up[..., 0, :])
+    assert (mixed[..., 42, 42] > up[..., 42, 42]).all()
+    empty = mask_probs_at_scales([torch.zeros(0, 7, 28, 28)] * 2, [1.2, 1.1], [torch.zeros(0, dtype=torch.int64)])
+    assert empty[0].shape == (0, 1, 84, 84)
+
+
+@pytest.mark.parametrize("scales", [[1.1], [1.1, 1.3]], ids=["one-scale", "two-scales"])
+def test_mask_test_box_scales_change_masks_only_and_set_the_paste_box(scales):
+    torch.manual_seed(35)
+    cfg = dict(TINY, head_box_scale=1.2, flip_test=True)
+    plain = build_model(cfg).eval()
+    tested = build_model(with_test_settings(cfg, {"mask_test_box_scales": scales})).eval()
+    tested.load_state_dict(plain.state_dict())
+    assert list(tested.roi_heads.mask_test_box_scales) == sorted(scales, reverse=True)
+    assert tested.transform.mask_box_scale == max(scales) and plain.transform.mask_box_scale == 1.2
+    img = torch.rand(3, 300, 420)
+    with torch.no_grad():
+        a, b = plain([img])[0], tested([img])[0]
+    assert a["boxes"].shape[0] > 0
+    for k in ("boxes", "labels", "scores", "keypoints", "keypoints_scores"):
+        assert torch.equal(a[k], b[k]), k
+    assert b["masks"].shape == a["masks"].shape and not torch.equal(a["masks"], b["masks"])
+    assert ((b["masks"] >= 0) & (b["masks"] <= 1)).all()
+
+
+def test_mask_test_box_scales_must_be_positive():
+    with pytest.raises(ValueError, match="mask_test_box_scales must be positive"):
+        build_model(dict(TINY, mask_test_box_scales=[-1.0]))
