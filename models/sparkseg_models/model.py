@@ -92,8 +92,8 @@ DEFAULT_CONFIG = {
     # them, and its heat maps, resampled into the keypoint box (keypoint_box_scale), are averaged with the
     # keypoint box's (with the flip too, each scale runs both ways). No weights: a second look at the person in a
     # tighter frame, which the head saw in training (positive proposals vary in size around their person). On
-    # 1.12.1's weights [1.2] added about +0.009 keypoint AP on two validation sets (models/README.md); the
-    # mask head lost AP the same way (a 28x28 map resampled blurs its edges), so it has no such setting.
+    # 1.12.1's weights [1.2] added about +0.009 keypoint AP on two validation sets (models/README.md). The mask
+    # head has its own setting (mask_test_box_scales): averaged this way, on its own 28x28 grid, it lost AP.
     "keypoint_test_box_scales": [],
     # the box scales the mask head runs in at test time (empty: head_box_scale, as in training). One scale: the
     # masks are that box's 28x28 maps (on 1.12.1's weights trained at 1.2, [1.1] gave +0.011 segm AP: more cells
@@ -274,8 +274,8 @@ class MarginRoIHeads(RoIHeads):
 
     head_box_scale = 1.0
     keypoint_box_scale = 1.0
-    # extra test-time scales of the keypoint box (config keypoint_test_box_scales); a real type, not a string (this
-    # module uses postponed annotations), for TorchScript to type an empty list
+    # the test-time box scales (configs keypoint_test_box_scales, mask_test_box_scales); real types, not strings
+    # (this module uses postponed annotations), for TorchScript to type an empty list
     __annotations__ = {**RoIHeads.__annotations__, "keypoint_test_box_scales": List[float],
                        "mask_test_box_scales": List[float]}
     keypoint_test_box_scales = []
