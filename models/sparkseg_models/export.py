@@ -103,8 +103,8 @@ class BundleModule(nn.Module):
         if flip_test and not self.flip_available:
             raise ValueError("flip_test needs keypoint_mirror: the keypoints must be mirrored under the flip")
 
-    def forward(self, images: Tensor, sizes: Tensor,
-                flip: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, images: Tensor, sizes: Tensor, flip: Optional[Tensor] = None,
+                min_score: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         use_flip = self.flip_test
         if flip is not None:
             if flip.numel() != 1:
@@ -112,6 +112,13 @@ class BundleModule(nn.Module):
             use_flip = bool(flip.reshape(-1)[0])
         if use_flip and not self.flip_available:
             raise ValueError("this model cannot flip: its keypoint names do not pair every left_* with a right_*")
+        # the caller's score threshold: detections under it leave before the mask and keypoint heads, which would
+        # otherwise run on every detection over the model's own (low) threshold only for the caller to drop them
+        floor = 0.0
+        if min_score is not None:
+            if min_score.numel() != 1:
+                raise ValueError("min_score must be a tensor of one element")
+            floor = float(min_score.reshape(-1)[0])
         b, _, h, w = images.shape
         x = (images - self.mean[None, :, None, None]) / self.std[None, :, None, None]
         sizes = sizes.to(torch.int64)
@@ -132,7 +139,7 @@ class BundleModule(nn.Module):
         mirrored: Optional[Dict[str, Tensor]] = None
         if use_flip:
             mirrored = self.backbone(x.flip(-1))
-        dets = self._detect(features, proposals, il.image_sizes, mirrored, wp)
+        dets = self._detect(features, proposals, il.image_sizes, mirrored, wp, floor)
         boxes: List[Tensor] = []
         scores: List[Tensor] = []
         labels: List[Tensor] = []
@@ -166,13 +173,19 @@ class BundleModule(nn.Module):
                 torch.cat(kpscores), torch.cat(index))
 
     def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor], image_sizes: List[Tuple[int, int]],
-                mirrored: Optional[Dict[str, Tensor]], width: int) -> List[Dict[str, Tensor]]:
+                mirrored: Optional[Dict[str, Tensor]], width: int, floor: float) -> List[Dict[str, Tensor]]:
         # torchvision's RoIHeads.forward at inference, with the keypoint branch restricted; optional heads are
         # tested as self.roi_heads.<head> (not through a local) so TorchScript drops the absent ones
         rh = self.roi_heads
         box_features = rh.box_head(rh.box_roi_pool(features, proposals, image_sizes))
         class_logits, box_regression = rh.box_predictor(box_features)
         boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, image_sizes)
+        if floor > 0.0:
+            for i in range(len(boxes)):
+                keep = scores[i] >= floor
+                boxes[i] = boxes[i][keep]
+                scores[i] = scores[i][keep]
+                labels[i] = labels[i][keep]
         result: List[Dict[str, Tensor]] = []
         for i in range(len(boxes)):
             result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
@@ -374,9 +387,12 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
             "size_divisibility": 32,
             "inputs": ["images", "sizes"],
             # a third input the model takes when it can flip: per call, flip on or off (test_time.flip without it)
-            "optional_inputs": ({"flip": "bool tensor of one element: true runs the mask and keypoint heads on the "
-                                         "mirrored image too and averages their logits, false does not"}
-                                if scripted.flip_available else {}),
+            "optional_inputs": dict(
+                ({"flip": "bool tensor of one element: true runs the mask and keypoint heads on the "
+                          "mirrored image too and averages their logits, false does not"}
+                 if scripted.flip_available else {}),
+                min_score="float tensor of one element, after flip: detections scoring under it are left out before "
+                          "the mask and keypoint heads run (the caller's score threshold; pass flip with it)"),
         },
         "output": {
             "names": ["boxes", "scores", "labels", "mask_probs", "keypoints", "keypoint_scores", "image_index"],

@@ -323,7 +323,7 @@ def test_a_left_keypoint_without_its_right_one_leaves_the_flip_out(tmp_path):
     # a left ankle without its right one: the flip would have nothing to swap it with
     cats[0] = dict(cats[0], keypoints=[n if n != "right_ankle" else "tail" for n in cats[0]["keypoints"]])
     meta = export.write_bundle(model, str(tmp_path), cats, 320, 512)
-    assert meta["input"]["optional_inputs"] == {} and meta["test_time"]["flip"] is False
+    assert "flip" not in meta["input"]["optional_inputs"] and meta["test_time"]["flip"] is False
     m = torch.jit.load(str(tmp_path / "model.pt"))
     x, sizes = torch.rand(1, 3, 320, 448), torch.tensor([[320, 448]])
     assert m(x, sizes, torch.tensor([False]))[0].shape == m(x, sizes)[0].shape
@@ -357,3 +357,27 @@ def test_rebundle_with_keypoint_test_box_scales_moves_keypoints_only(tmp_path):
     for i in (0, 1, 2, 3, 6):   # boxes, scores, labels, masks, image index
         assert torch.equal(a[i], b[i]), i
     assert not torch.equal(a[5], b[5])   # keypoint scores
+
+
+def test_min_score_leaves_low_detections_out_before_the_heads(tmp_path):
+    torch.manual_seed(14)
+    model = build_model(dict(TINY, head_box_scale=1.2, flip_test=True)).eval()
+    with torch.no_grad():
+        model.roi_heads.box_predictor.cls_score.bias[1] += 4.0  # persons among the detections
+    meta = export.write_bundle(model, str(tmp_path), export.default_categories(), 320, 512)
+    assert "min_score" in meta["input"]["optional_inputs"]
+    m = torch.jit.load(str(tmp_path / "model.pt"))
+    x, sizes = torch.rand(2, 3, 320, 448), torch.tensor([[320, 448], [300, 400]])
+    with torch.no_grad():
+        full = m(x, sizes)
+        floor = float(full[1].median())
+        cut = m(x, sizes, torch.tensor([True]), torch.tensor([floor]))
+        none = m(x, sizes, torch.tensor([True]), torch.tensor([0.0]))
+    keep = full[1] >= floor
+    assert 0 < int(keep.sum()) < full[1].shape[0]
+    for i in range(7):   # the same rows, and the same masks and keypoints for them (the heads work per box)
+        assert cut[i].shape[0] == int(keep.sum()), i
+        assert (cut[i].float() - full[i][keep].float()).abs().max() < 1e-4, i
+        assert torch.equal(none[i], full[i]), i
+    with pytest.raises(Exception, match="min_score must be a tensor of one element"):
+        m(x, sizes, torch.tensor([True]), torch.tensor([0.1, 0.2]))

@@ -34,8 +34,9 @@ public final class MaskRcnnModel implements AutoCloseable {
   /** The model's optional flip input, or null to leave it out (the bundle's default). */
   private final Boolean flipInput;
   private final boolean flips;
-  private final ConcurrentLinkedQueue<Predictor<ImageBatch, RawDetections>> idle = new ConcurrentLinkedQueue<>();
-  private final List<Predictor<ImageBatch, RawDetections>> all = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Predictor<MaskRcnnTranslator.Input, RawDetections>> idle =
+      new ConcurrentLinkedQueue<>();
+  private final List<Predictor<MaskRcnnTranslator.Input, RawDetections>> all = new ArrayList<>();
   private volatile boolean closed;
 
   private MaskRcnnModel(ModelBundle bundle, Model model, Device device, FlipTest flip, Boolean flipInput) {
@@ -151,7 +152,7 @@ public final class MaskRcnnModel implements AutoCloseable {
     if (images.isEmpty()) {
       return List.of();
     }
-    return decoder.decode(infer(images), options);
+    return decoder.decode(infer(ImageBatch.of(images, bundle.resize()), options.scoreThreshold()), options);
   }
 
   /** Post-processing for {@link #infer} results; thread-safe, may run on any thread. */
@@ -169,12 +170,22 @@ public final class MaskRcnnModel implements AutoCloseable {
 
   /** The forward pass alone on an already resized and padded batch (benchmarks pre-make these). */
   public RawDetections infer(ImageBatch batch) {
+    return infer(batch, 0f);
+  }
+
+  /**
+   * The forward pass, told the lowest score the caller will keep: a model that takes {@code min_score}
+   * ({@link ModelBundle#takesMinScore()}) then runs its mask and keypoint heads only on detections scoring at
+   * least {@code minScore} and returns only those; others return everything, for the decoder to filter.
+   * Decode the result with a score threshold of at least {@code minScore}.
+   */
+  public RawDetections infer(ImageBatch batch, float minScore) {
     if (closed) {
       throw new IllegalStateException("model " + bundle.name() + " is closed");
     }
-    Predictor<ImageBatch, RawDetections> predictor = borrow();
+    Predictor<MaskRcnnTranslator.Input, RawDetections> predictor = borrow();
     try {
-      return predictor.predict(batch);
+      return predictor.predict(new MaskRcnnTranslator.Input(batch, minScore));
     } catch (TranslateException e) {
       if (e.getCause() instanceof InvalidBundleException ib) {
         throw ib;
@@ -185,12 +196,12 @@ public final class MaskRcnnModel implements AutoCloseable {
     }
   }
 
-  private Predictor<ImageBatch, RawDetections> borrow() {
-    Predictor<ImageBatch, RawDetections> p = idle.poll();
+  private Predictor<MaskRcnnTranslator.Input, RawDetections> borrow() {
+    Predictor<MaskRcnnTranslator.Input, RawDetections> p = idle.poll();
     if (p != null) {
       return p;
     }
-    p = model.newPredictor(new MaskRcnnTranslator(bundle, flipInput), device);
+    p = model.newPredictor(new MaskRcnnTranslator(bundle, flipInput, flips), device);
     synchronized (all) {
       all.add(p);
     }

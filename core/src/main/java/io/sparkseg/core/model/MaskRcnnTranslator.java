@@ -15,23 +15,39 @@ import java.nio.FloatBuffer;
  * against the bundle's contract and copied out as {@link RawDetections}. Everything that can
  * run off the inference thread (mask pasting, RLE) lives in {@link DetectionDecoder}.
  */
-public final class MaskRcnnTranslator implements NoBatchifyTranslator<ImageBatch, RawDetections> {
+public final class MaskRcnnTranslator implements NoBatchifyTranslator<MaskRcnnTranslator.Input, RawDetections> {
   private final ModelBundle bundle;
   private final Boolean flip;
+  private final boolean flips;
 
-  /** {@code flip}: the value of the model's optional flip input, or null to leave it out. */
-  public MaskRcnnTranslator(ModelBundle bundle, Boolean flip) {
+  /**
+   * A batch and the lowest score its caller keeps: with a model that takes {@code min_score}, detections under it
+   * skip the mask and keypoint heads (0 keeps everything the model finds).
+   */
+  public record Input(ImageBatch batch, float minScore) {}
+
+  /**
+   * {@code flip}: the value of the model's optional flip input, or null to leave it out; {@code flips}: whether the
+   * model flips with that setting (the value passed when {@code min_score}, which comes after it, is passed).
+   */
+  public MaskRcnnTranslator(ModelBundle bundle, Boolean flip, boolean flips) {
     this.bundle = bundle;
     this.flip = flip;
+    this.flips = flips;
   }
 
   @Override
-  public NDList processInput(TranslatorContext ctx, ImageBatch batch) {
+  public NDList processInput(TranslatorContext ctx, Input input) {
+    ImageBatch batch = input.batch();
     ctx.setAttachment("batch", batch);
     NDManager manager = ctx.getNDManager();
     NDArray images = manager.create(FloatBuffer.wrap(batch.pixels()),
         new Shape(batch.size(), 3, batch.height(), batch.width()));
     NDArray sizes = manager.create(batch.sizes(), new Shape(batch.size(), 2));
+    if (input.minScore() > 0f && bundle.takesMinScore()) {
+      return new NDList(images, sizes, manager.create(new boolean[] {flips}),
+          manager.create(new float[] {input.minScore()}));
+    }
     return flip == null ? new NDList(images, sizes)
         : new NDList(images, sizes, manager.create(new boolean[] {flip}));
   }

@@ -46,6 +46,7 @@ public final class ModelBundle {
   private final PredictOptions defaultOptions;
   private final boolean flipByDefault;
   private final boolean flipSwitchable;
+  private final boolean minScoreInput;
 
   private ModelBundle(Path directory, JsonNode root) {
     this.directory = directory;
@@ -87,6 +88,7 @@ public final class ModelBundle {
       throw new InvalidBundleException(where + ": input.optional_inputs must be an object, got " + optional);
     }
     this.flipSwitchable = optional.has("flip");
+    this.minScoreInput = optional.has("min_score");
     JsonNode flip = root.path("test_time").path("flip");
     if (!flip.isMissingNode() && !flip.isBoolean()) {
       throw new InvalidBundleException(where + ": test_time.flip must be true or false, got " + flip);
@@ -268,6 +270,14 @@ public final class ModelBundle {
   /** Whether the model flips (mask and keypoint heads also on the mirrored image) unless told otherwise. */
   public boolean flipByDefault() {
     return flipByDefault;
+  }
+
+  /**
+   * Whether the model takes the optional {@code min_score} input (after {@code flip}): detections under it leave
+   * before the mask and keypoint heads run, which then spend nothing on detections the caller drops.
+   */
+  public boolean takesMinScore() {
+    return minScoreInput;
   }
 
   /** Whether the model takes the optional {@code flip} input, so a caller can switch the flip per call. */

@@ -139,7 +139,9 @@ public final class InferenceBatcher implements AutoCloseable {
     batch.forEach(j -> imgs.add(j.image()));
     RawDetections raw;
     try {
-      raw = model.infer(ImageBatch.ofResized(imgs));
+      // the heads need not run on detections that no caller in the batch keeps
+      float minScore = (float) batch.stream().mapToDouble(j -> j.options().scoreThreshold()).min().orElse(0);
+      raw = model.infer(ImageBatch.ofResized(imgs), minScore);
     } catch (RuntimeException e) {
       batch.forEach(j -> j.result().completeExceptionally(e));
       return;

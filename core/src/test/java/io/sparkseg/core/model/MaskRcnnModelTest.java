@@ -200,6 +200,49 @@ class MaskRcnnModelTest {
   }
 
   @Test
+  void aMinScoreLeavesLowDetectionsOutBeforeTheHeadsAndKeepsTheRestAsTheyWere() {
+    assertTrue(model.bundle().takesMinScore());
+    ImageBatch batch = ImageBatch.of(images, model.bundle().resize());
+    RawDetections all = model.infer(batch);
+    RawDetections kept = model.infer(batch, 0.5f);
+    int over = 0;
+    for (int d = 0; d < all.count(); d++) {
+      over += all.scores()[d] >= 0.5f ? 1 : 0;
+    }
+    assertTrue(over > 0 && over < all.count(), over + " of " + all.count() + " detections score >= 0.5");
+    assertEquals(over, kept.count(), "the model returns only the detections it ran the heads on");
+    for (int d = 0; d < kept.count(); d++) {
+      assertTrue(kept.scores()[d] >= 0.5f, "score " + kept.scores()[d]);
+    }
+    PredictOptions options = new PredictOptions(0.5f, 0.5f);
+    List<ImageResult> filteredAfter = model.decoder().decode(all, options);
+    List<ImageResult> filteredBefore = model.decoder().decode(kept, options);
+    int withKeypoints = 0;
+    for (int i = 0; i < images.size(); i++) {
+      assertSameAnswer(filteredAfter.get(i), filteredBefore.get(i), "image " + i);
+      for (int j = 0; j < filteredAfter.get(i).instances().size(); j++) {
+        Instance a = filteredAfter.get(i).instances().get(j);
+        Instance b = filteredBefore.get(i).instances().get(j);
+        assertEquals(a.hasKeypoints(), b.hasKeypoints());
+        if (a.hasKeypoints()) {
+          withKeypoints++;
+          float[] x = a.keypoints().toArray();
+          float[] y = b.keypoints().toArray();
+          for (int k = 0; k < x.length; k++) {
+            assertEquals(x[k], y[k], 0.05, "image " + i + " instance " + j + " keypoint value " + k);
+          }
+        }
+      }
+    }
+    assertTrue(withKeypoints > 0, "persons among the kept detections");
+    // predict passes its threshold on: the same answer as decoding everything
+    List<ImageResult> predicted = model.predict(images, options);
+    for (int i = 0; i < images.size(); i++) {
+      assertSameAnswer(filteredAfter.get(i), predicted.get(i), "predict, image " + i);
+    }
+  }
+
+  @Test
   void emptyInputGivesEmptyOutput() {
     assertTrue(model.predict(List.of(), model.bundle().defaultOptions()).isEmpty());
   }
