@@ -104,14 +104,18 @@ public final class MaskRcnnModel implements AutoCloseable {
       // over its first runs; that one-off work happens here rather than concurrently in the first tasks.
       // (Sharing the module between threads needs a forward that writes no module attribute: load
       // checked that already, with ModuleStateWrites.)
+      // With min_score they also check the four-input call that runs use at their default threshold.
+      float minScore = bundle.takesMinScore() ? bundle.defaultOptions().scoreThreshold() : 0f;
       for (int i = 0; i < WARM_UP_PASSES; i++) {
-        infer(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])));
+        infer(ImageBatch.of(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])),
+            bundle.resize()), minScore);
       }
     } catch (InvalidBundleException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
           + "(forward(images[B,3,H,W] float32, sizes[B,2] int64" + (flipInput == null ? "" : ", flip[1] bool")
+          + (bundle.takesMinScore() ? ", [flip[1] bool, min_score[1] float32]" : "")
           + ") -> " + ModelBundle.OUTPUT_NAMES + "): "
           + rootMessage(e), e);
     }

@@ -11,9 +11,9 @@ import java.nio.FloatBuffer;
 
 /**
  * The boundary between Java and the network, and nothing else: an {@link ImageBatch} becomes
- * the model's {@code (images, sizes)} input (plus the optional {@code flip} switch), and its seven outputs are shape-checked
- * against the bundle's contract and copied out as {@link RawDetections}. Everything that can
- * run off the inference thread (mask pasting, RLE) lives in {@link DetectionDecoder}.
+ * the model's {@code (images, sizes)} input (plus the optional {@code flip} switch and {@code min_score}),
+ * and its seven outputs are shape-checked against the bundle's contract and copied out as {@link RawDetections}.
+ * Everything that can run off the inference thread (mask pasting, RLE) lives in {@link DetectionDecoder}.
  */
 public final class MaskRcnnTranslator implements NoBatchifyTranslator<MaskRcnnTranslator.Input, RawDetections> {
   private final ModelBundle bundle;
