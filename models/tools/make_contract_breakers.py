@@ -30,6 +30,16 @@ class WrongMaskShape(torch.nn.Module):
                 torch.zeros(n, 1, 14, 14), torch.zeros(n, 17, 3), torch.zeros(n, 17), torch.zeros(n, dtype=torch.int64))
 
 
+class TwoInputsOnly(torch.nn.Module):
+    """Follows the contract for (images, sizes), but takes no optional input: wrong for a bundle that declares
+    min_score (or flip)."""
+
+    def forward(self, images: Tensor, sizes: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        n = 1
+        return (torch.tensor([[1.0, 1.0, 10.0, 10.0]]), torch.tensor([0.9]), torch.tensor([1]),
+                torch.zeros(n, 1, 28, 28), torch.zeros(n, 17, 3), torch.zeros(n, 17), torch.zeros(n, dtype=torch.int64))
+
+
 class _Sizes:
     """A plain TorchScript class: assigning its own attributes is fine (each call makes a new one)."""
 
@@ -138,6 +148,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.jit.script(ThreeOutputs()).save(os.path.join(OUT, "three_outputs.pt"))
     torch.jit.script(WrongMaskShape()).save(os.path.join(OUT, "wrong_mask_shape.pt"))
+    torch.jit.script(TwoInputsOnly()).save(os.path.join(OUT, "two_inputs_only.pt"))
     torch.jit.script(WritesModuleState()).save(os.path.join(OUT, "writes_module_state.pt"))
     torch.jit.script(WritesSubmoduleState()).save(os.path.join(OUT, "writes_submodule_state.pt"))
     torch.jit.script(WritesHeldObjects()).save(os.path.join(OUT, "writes_held_objects.pt"))

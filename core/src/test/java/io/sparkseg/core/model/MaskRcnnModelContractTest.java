@@ -3,6 +3,7 @@ package io.sparkseg.core.model;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Random;
@@ -52,6 +53,21 @@ class MaskRcnnModelContractTest {
     String msg = loadFailure(resource("writes_module_state.pt"));
     assertTrue(msg.contains("model.pt") && msg.contains("assigns module attributes [WritesModuleState.calls]")
         && msg.contains("export rebundle"), msg);
+  }
+
+  @Test
+  void aBundleDeclaringMinScoreWhoseModelCannotTakeItFailsAtLoad() throws Exception {
+    byte[] model = resource("two_inputs_only.pt");
+    // the same file serves a bundle that does not declare the input
+    ModelBundle plain = ModelBundle.load(TestBundles.write(tmp.resolve("plain"), model, d -> {}));
+    MaskRcnnModel.load(plain, "cpu").close();
+    ModelBundle declaring = ModelBundle.load(TestBundles.write(tmp.resolve("declaring"), model,
+        d -> ((ObjectNode) d.get("input")).putObject("optional_inputs")
+            .put("min_score", "float tensor of one element")));
+    assertTrue(declaring.takesMinScore());
+    String msg = assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.load(declaring, "cpu")).getMessage();
+    assertTrue(msg.contains("model.pt") && msg.contains("does not follow the sparkseg contract")
+        && msg.contains("min_score"), msg);
   }
 
   @Test
