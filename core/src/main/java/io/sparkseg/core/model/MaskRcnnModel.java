@@ -114,8 +114,8 @@ public final class MaskRcnnModel implements AutoCloseable {
       throw e;
     } catch (RuntimeException e) {
       throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
-          + "(forward(images[B,3,H,W] float32, sizes[B,2] int64" + (flipInput == null ? "" : ", flip[1] bool")
-          + (bundle.takesMinScore() ? ", [flip[1] bool, min_score[1] float32]" : "")
+          + "(forward(images[B,3,H,W] float32, sizes[B,2] int64"
+          + (bundle.takesMinScore() ? ", flip[1] bool, min_score[1] float32" : flipInput == null ? "" : ", flip[1] bool")
           + ") -> " + ModelBundle.OUTPUT_NAMES + "): "
           + rootMessage(e), e);
     }
