@@ -118,11 +118,9 @@ final class MaskFunctions {
     if (polys == null || height == null || width == null) {
       return null;
     }
-    int h = (Integer) height;
-    int w = (Integer) width;
-    if (h < 0 || w < 0) {
-      throw new IllegalArgumentException("seg_polygons_to_mask: invalid size " + h + "x" + w);
-    }
+    int[] size = size("seg_polygons_to_mask", height, width);
+    int h = size[0];
+    int w = size[1];
     if (polys.isEmpty()) {
       return SqlValues.row(Rle.empty(h, w));
     }
@@ -138,12 +136,20 @@ final class MaskFunctions {
     if (b == null || height == null || width == null) {
       return null;
     }
+    int[] size = size("seg_box_to_mask", height, width);
+    int h = size[0];
+    int w = size[1];
+    return SqlValues.row(Boxes.toRle(b, h, w));
+  }
+
+  /** A mask size given as (non-null) SQL arguments; an error naming {@code fn} if it is negative. */
+  private static int[] size(String fn, Object height, Object width) {
     int h = (Integer) height;
     int w = (Integer) width;
     if (h < 0 || w < 0) {
-      throw new IllegalArgumentException("seg_box_to_mask: invalid size " + h + "x" + w);
+      throw new IllegalArgumentException(fn + ": invalid size " + h + "x" + w);
     }
-    return SqlValues.row(Boxes.toRle(b, h, w));
+    return new int[] {h, w};
   }
 
   static Boolean pointInMask(Object mask, Object x, Object y) {

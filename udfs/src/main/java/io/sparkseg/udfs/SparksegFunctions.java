@@ -1,5 +1,6 @@
 package io.sparkseg.udfs;
 
+import io.sparkseg.tables.Structs;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,7 +49,7 @@ public final class SparksegFunctions {
     }
   }
 
-  private static final DataType MASK = SqlValues.MASK;
+  private static final DataType MASK = Structs.MASK;
 
   private static final UserDefinedFunction MASK1 =
       udf1("seg_mask", m -> MaskFunctions.mask("seg_mask", m), MASK);
@@ -59,7 +60,7 @@ public final class SparksegFunctions {
   private static final UserDefinedFunction IOU = functions.udf(
       (UDF3<Object, Object, Object, Double>) MaskFunctions::iou, DataTypes.DoubleType).withName("seg_mask_iou");
   private static final UserDefinedFunction BBOX =
-      udf1("seg_mask_bbox", MaskFunctions::bbox, SqlValues.BBOX);
+      udf1("seg_mask_bbox", MaskFunctions::bbox, Structs.BBOX);
   private static final UserDefinedFunction UNION =
       udf1("seg_mask_union", m -> MaskFunctions.merge("seg_mask_union", m, false), MASK);
   private static final UserDefinedFunction INTERSECTION =
@@ -118,13 +119,13 @@ public final class SparksegFunctions {
    * aggregates expressions over an aggregate, which SQL's FILTER clause does not accept.)
    */
   private static Column nullIfEmpty(Column aggregate) {
-    return functions.when(aggregate.getField("counts").isNotNull(), aggregate);
+    return functions.when(aggregate.getField(Structs.COUNTS).isNotNull(), aggregate);
   }
 
   /** A mask in any accepted form as the three canonical columns {@code (height, width, counts)}. */
   private static Column[] canonical(UserDefinedFunction parse, Column mask) {
     Column m = parse.apply(mask);
-    return new Column[] {m.getField("height"), m.getField("width"), m.getField("counts")};
+    return new Column[] {m.getField(Structs.HEIGHT), m.getField(Structs.WIDTH), m.getField(Structs.COUNTS)};
   }
 
   private static final List<Definition> DEFINITIONS = List.of(

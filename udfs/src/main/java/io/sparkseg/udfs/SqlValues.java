@@ -1,15 +1,13 @@
 package io.sparkseg.udfs;
 
 import io.sparkseg.core.mask.Rle;
+import io.sparkseg.tables.Structs;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -20,30 +18,12 @@ import scala.jdk.javaapi.CollectionConverters;
 final class SqlValues {
   private SqlValues() {}
 
-  /** The mask column type written by the job: {@code struct<height int, width int, counts string>}. */
-  static final StructType MASK = new StructType(new StructField[] {
-      new StructField("height", DataTypes.IntegerType, false, Metadata.empty()),
-      new StructField("width", DataTypes.IntegerType, false, Metadata.empty()),
-      new StructField("counts", DataTypes.StringType, false, Metadata.empty())});
-
-  /** {@link #MASK} with nullable fields: the aggregates' input. */
-  static final StructType MASK_INPUT = new StructType(new StructField[] {
-      new StructField("height", DataTypes.IntegerType, true, Metadata.empty()),
-      new StructField("width", DataTypes.IntegerType, true, Metadata.empty()),
-      new StructField("counts", DataTypes.StringType, true, Metadata.empty())});
-
-  /** COCO xywh box: {@code struct<x double, y double, width double, height double>}. */
-  static final StructType BBOX = new StructType(new StructField[] {
-      new StructField("x", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("y", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("width", DataTypes.DoubleType, false, Metadata.empty()),
-      new StructField("height", DataTypes.DoubleType, false, Metadata.empty())});
+  /** {@link Structs#MASK} with nullable fields: the aggregates' input. */
+  static final StructType MASK_INPUT = Structs.nullable(Structs.MASK);
 
   /** Polygons: a list of flat {@code [x1, y1, x2, y2, ...]} lists. */
   static final DataType POLYGONS =
       DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType, false), false);
-
-  static final ArrayType MASK_ARRAY = DataTypes.createArrayType(MASK, true);
 
   /**
    * A mask value as an {@link Rle}. Accepts the job's {@code struct<height, width, counts>} and
@@ -73,15 +53,15 @@ final class SqlValues {
       }
       h = ((Number) s.get(0)).longValue();
       w = ((Number) s.get(1)).longValue();
-      counts = hasField(schema, "counts") ? row.get(schema.fieldIndex("counts")) : null;
+      counts = hasField(schema, Structs.COUNTS) ? row.get(schema.fieldIndex(Structs.COUNTS)) : null;
     } else {
       if (row.length() < 3) {
         throw new IllegalArgumentException(fn + ": " + arg + " must be a mask struct<height int, width int, counts string>,"
             + " got a struct with " + row.length() + " fields");
       }
-      int ih = schema != null && hasField(schema, "height") ? schema.fieldIndex("height") : 0;
-      int iw = schema != null && hasField(schema, "width") ? schema.fieldIndex("width") : 1;
-      int ic = schema != null && hasField(schema, "counts") ? schema.fieldIndex("counts") : 2;
+      int ih = index(schema, Structs.HEIGHT, 0);
+      int iw = index(schema, Structs.WIDTH, 1);
+      int ic = index(schema, Structs.COUNTS, 2);
       Object oh = row.get(ih);
       Object ow = row.get(iw);
       if (!(oh instanceof Number) || !(ow instanceof Number)) {
@@ -115,6 +95,11 @@ final class SqlValues {
       throw new IllegalArgumentException(fn + ": " + arg + " is not a valid COCO RLE for a " + h + "x" + w
           + " mask: " + e.getMessage() + " (counts " + abbreviate(String.valueOf(counts)) + ")", e);
     }
+  }
+
+  /** The index of field {@code name} in {@code schema}, or {@code position} when the row has no such field. */
+  private static int index(StructType schema, String name, int position) {
+    return schema != null && hasField(schema, name) ? schema.fieldIndex(name) : position;
   }
 
   private static boolean hasField(StructType schema, String name) {
@@ -153,6 +138,16 @@ final class SqlValues {
     throw new IllegalArgumentException("expected an array, got " + value.getClass().getSimpleName());
   }
 
+  /** A non-null array value as a list; an error naming {@code fn} and what {@code arg} must be otherwise. */
+  private static List<Object> list(String fn, String arg, Object value, String mustBe) {
+    try {
+      return list(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(fn + ": " + arg + " must be " + mustBe + ", got "
+          + value.getClass().getSimpleName());
+    }
+  }
+
   /**
    * A box as {@code [x, y, w, h]}: the job's {@code struct<x, y, width, height>} or a COCO {@code
    * [x, y, w, h]} array. Null for null.
@@ -164,24 +159,17 @@ final class SqlValues {
     double[] b = new double[4];
     if (value instanceof Row row) {
       StructType schema = row.schema();
-      String[] names = {"x", "y", "width", "height"};
+      String[] names = Structs.BBOX.fieldNames();
       if (row.length() != 4) {
         throw new IllegalArgumentException(fn + ": " + arg + " must be a box struct<x, y, width, height>, got "
             + row.length() + " fields");
       }
       for (int i = 0; i < 4; i++) {
-        int idx = schema != null && hasField(schema, names[i]) ? schema.fieldIndex(names[i]) : i;
-        b[i] = number(fn, arg + "." + names[i], row.get(idx));
+        b[i] = number(fn, arg + "." + names[i], row.get(index(schema, names[i], i)));
       }
       return b;
     }
-    List<Object> l;
-    try {
-      l = list(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(fn + ": " + arg + " must be a box struct<x, y, width, height> or an array"
-          + " [x, y, w, h], got " + value.getClass().getSimpleName());
-    }
+    List<Object> l = list(fn, arg, value, "a box struct<x, y, width, height> or an array [x, y, w, h]");
     if (l.size() != 4) {
       throw new IllegalArgumentException(fn + ": " + arg + " must have 4 numbers [x, y, w, h], got " + l.size());
     }
@@ -211,13 +199,7 @@ final class SqlValues {
     if (value == null) {
       return null;
     }
-    List<Object> l;
-    try {
-      l = list(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(fn + ": " + arg + " must be an array of struct<x, y, score> or a flat"
-          + " [x1, y1, v1, ...] array, got " + value.getClass().getSimpleName());
-    }
+    List<Object> l = list(fn, arg, value, "an array of struct<x, y, score> or a flat [x1, y1, v1, ...] array");
     if (!l.isEmpty() && l.get(0) instanceof Row) {
       double[] out = new double[3 * l.size()];
       for (int i = 0; i < l.size(); i++) {

@@ -9,6 +9,7 @@ import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
 import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.tables.EvalTables;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -19,16 +20,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes evaluation results: the summary JSON ({@code {"bbox": {"stats": [...], "per_category":
- * {...}}, ...}}) and three Parquet tables partitioned by {@code run_id} under an output directory:
- * {@code eval_summary} (one row per statistic), {@code eval_per_category} (AP, AP50, AP75, AR at
- * area all and the last maxDet) and {@code eval_pr_curves} (precision and score at every recall
- * threshold, per category, area range and IoU threshold, at the largest maxDet). Writing a run replaces only that run's partition.
+ * {...}}, ...}}) and the three {@link EvalTables} under an output directory. Writing a run
+ * replaces only that run's partition.
  */
 public final class EvalOutputs {
   /** Names of the 12 bbox/segm statistics, in {@code stats} order. */
@@ -38,36 +35,11 @@ public final class EvalOutputs {
   public static final List<String> KPT_STAT_NAMES =
       List.of("AP", "AP50", "AP75", "AP_medium", "AP_large", "AR", "AR50", "AR75", "AR_medium", "AR_large");
 
-  public static final StructType SUMMARY_SCHEMA = schema(
-      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
-      DataTypes.createStructField("stat_index", DataTypes.IntegerType, false),
-      DataTypes.createStructField("stat_name", DataTypes.StringType, false),
-      DataTypes.createStructField("value", DataTypes.DoubleType, false),
-      DataTypes.createStructField("run_id", DataTypes.StringType, false));
-  public static final StructType PER_CATEGORY_SCHEMA = schema(
-      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
-      DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
-      DataTypes.createStructField("category_name", DataTypes.StringType, true),
-      DataTypes.createStructField("ap", DataTypes.DoubleType, false),
-      DataTypes.createStructField("ap50", DataTypes.DoubleType, false),
-      DataTypes.createStructField("ap75", DataTypes.DoubleType, false),
-      DataTypes.createStructField("ar", DataTypes.DoubleType, false),
-      DataTypes.createStructField("run_id", DataTypes.StringType, false));
-  public static final StructType PR_CURVE_SCHEMA = schema(
-      DataTypes.createStructField("iou_type", DataTypes.StringType, false),
-      DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
-      DataTypes.createStructField("area", DataTypes.StringType, false),
-      DataTypes.createStructField("max_dets", DataTypes.IntegerType, false),
-      DataTypes.createStructField("iou_threshold", DataTypes.DoubleType, false),
-      DataTypes.createStructField("recall_threshold", DataTypes.DoubleType, false),
-      DataTypes.createStructField("precision", DataTypes.DoubleType, false),
-      DataTypes.createStructField("score", DataTypes.DoubleType, false),
-      DataTypes.createStructField("run_id", DataTypes.StringType, false));
-
   private EvalOutputs() {}
 
-  private static StructType schema(StructField... f) {
-    return DataTypes.createStructType(f);
+  /** Where table {@code table} (an {@link EvalTables} name) of an evaluation output folder is. */
+  public static String tablePath(String dir, String table) {
+    return (dir.endsWith("/") ? dir : dir + "/") + table;
   }
 
   /** The statistic names of an iouType. */
@@ -155,10 +127,10 @@ public final class EvalOutputs {
         }
       }
     }
-    String base = dir.endsWith("/") ? dir : dir + "/";
-    write(spark, summary, SUMMARY_SCHEMA, base + "eval_summary", 1);
-    write(spark, perCat, PER_CATEGORY_SCHEMA, base + "eval_per_category", 1);
-    write(spark, curves, PR_CURVE_SCHEMA, base + "eval_pr_curves", Math.max(1, curves.size() / 500_000 + 1));
+    write(spark, summary, EvalTables.SUMMARY_SCHEMA, tablePath(dir, EvalTables.SUMMARY), 1);
+    write(spark, perCat, EvalTables.PER_CATEGORY_SCHEMA, tablePath(dir, EvalTables.PER_CATEGORY), 1);
+    write(spark, curves, EvalTables.PR_CURVES_SCHEMA, tablePath(dir, EvalTables.PR_CURVES),
+        Math.max(1, curves.size() / 500_000 + 1));
   }
 
   private static void write(SparkSession spark, List<Row> rows, StructType schema, String path, int files) {
@@ -166,7 +138,7 @@ public final class EvalOutputs {
     String before = spark.conf().get(key, "static");
     spark.conf().set(key, "dynamic");
     try {
-      spark.createDataFrame(rows, schema).coalesce(files).write().mode(SaveMode.Overwrite).partitionBy("run_id")
+      spark.createDataFrame(rows, schema).coalesce(files).write().mode(SaveMode.Overwrite).partitionBy(EvalTables.RUN_ID)
           .parquet(path);
     } finally {
       spark.conf().set(key, before);

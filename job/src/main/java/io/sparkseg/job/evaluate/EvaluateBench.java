@@ -8,6 +8,8 @@ import io.sparkseg.core.coco.eval.ImageEval;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -98,18 +100,8 @@ public final class EvaluateBench {
           org.apache.spark.sql.RowFactory.create(m.height(), m.width(), m.toCompressedString()), m.area(), null,
           "synthetic", "1", "bench"));
     }
-    org.apache.spark.sql.types.StructType bbox = new org.apache.spark.sql.types.StructType()
-        .add("x", "double", false).add("y", "double", false).add("width", "double", false).add("height", "double", false);
-    org.apache.spark.sql.types.StructType mask = new org.apache.spark.sql.types.StructType()
-        .add("height", "int", false).add("width", "int", false).add("counts", "string", false);
-    org.apache.spark.sql.types.StructType kp = new org.apache.spark.sql.types.StructType()
-        .add("x", "float", false).add("y", "float", false).add("score", "float", false);
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("image_id", "long", false).add("instance_index", "int", false).add("category_id", "int", false)
-        .add("category_name", "string", false).add("score", "float", false).add("bbox", bbox, false)
-        .add("mask", mask, false).add("mask_area", "long", false)
-        .add("keypoints", org.apache.spark.sql.types.DataTypes.createArrayType(kp, false), true)
-        .add("model_name", "string", false).add("model_version", "string", false).add("run_id", "string", false);
+    // the instances table as written before sparkseg scored masks (no mask_score)
+    org.apache.spark.sql.types.StructType schema = Tables.without(InstancesTable.SCHEMA, InstancesTable.MASK_SCORE);
     int chunk = 50_000;
     for (int from = 0; from < rows.size(); from += chunk) {
       spark.createDataFrame(rows.subList(from, Math.min(rows.size(), from + chunk)), schema).coalesce(1).write()

@@ -11,6 +11,7 @@ import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -83,8 +84,8 @@ public final class EvaluateJob {
     } else {
       // runs written by different sparkseg versions may differ in columns (mask_score): read their union
       Dataset<Row> df = spark.read().option("mergeSchema", "true").parquet(o.detections());
-      if (Arrays.asList(df.columns()).contains("run_id")) {
-        List<String> runs = df.select("run_id").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      if (Arrays.asList(df.columns()).contains(InstancesTable.RUN_ID)) {
+        List<String> runs = df.select(InstancesTable.RUN_ID).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
         if (o.runId() != null) {
           if (!runs.contains(o.runId())) {
             throw new IllegalArgumentException("run " + o.runId() + " is not in " + o.detections() + " (runs: " + runs + ")");
@@ -96,13 +97,13 @@ public final class EvaluateJob {
           throw new IllegalArgumentException(o.detections() + " holds " + runs.size() + " runs " + runs
               + "; choose one with --run-id");
         }
-        df = df.filter(functions.col("run_id").equalTo(runId));
+        df = df.filter(functions.col(InstancesTable.RUN_ID).equalTo(runId));
       } else {
         runId = o.runId() != null ? o.runId() : fileStem(o.detections());
       }
-      hasMasks = Arrays.asList(df.columns()).contains("mask");
-      hasKeypoints = kpCats.length > 0 && !df.filter(functions.col("keypoints").isNotNull()
-          .and(functions.col("category_id").isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
+      hasMasks = Arrays.asList(df.columns()).contains(InstancesTable.MASK);
+      hasKeypoints = kpCats.length > 0 && !df.filter(functions.col(InstancesTable.KEYPOINTS).isNotNull()
+          .and(functions.col(InstancesTable.CATEGORY_ID).isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
       // in a merged schema the runs from before mask_score read null there
       boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE)
           && df.filter(functions.col(InstanceDetections.MASK_SCORE).isNull()).isEmpty();
@@ -141,7 +142,7 @@ public final class EvaluateJob {
     try {
       for (IouType type : types) {
         boolean byMaskScore = type == IouType.SEGM && maskScored != null;
-        rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : "score");
+        rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : InstancesTable.SCORE);
         EvalParams p = CocoEvaluator.defaultParams(gt, type);
         if (p.catCount() == 0) {
           throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
@@ -175,7 +176,7 @@ public final class EvaluateJob {
     if (o.jsonDetections()) {
       return o;
     }
-    org.apache.hadoop.fs.Path inst = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(o.detections()), "instances");
+    org.apache.hadoop.fs.Path inst = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(o.detections()), InstancesTable.NAME);
     if (inst.getFileSystem(conf).isDirectory(inst)) {
       return new EvaluateOptions(o.groundTruth(), inst.toString(), o.detectionsFormat(), o.runId(), o.iouTypes(),
           o.dtArea(), o.outputDir(), o.summaryJson(), o.partitions(), o.segmScore());

@@ -5,6 +5,7 @@ import io.sparkseg.core.coco.Segmentation;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import io.sparkseg.core.mask.Rle;
+import io.sparkseg.tables.InstancesTable;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -21,10 +22,11 @@ import scala.Tuple2;
 public final class InstanceDetections {
   /** The columns used. */
   public static final List<String> COLUMNS =
-      List.of("image_id", "instance_index", "category_id", "score", "bbox", "mask", "keypoints");
+      List.of(InstancesTable.IMAGE_ID, InstancesTable.INSTANCE_INDEX, InstancesTable.CATEGORY_ID, InstancesTable.SCORE,
+          InstancesTable.BBOX, InstancesTable.MASK, InstancesTable.KEYPOINTS);
 
   /** The column with the masks' own score (see {@link io.sparkseg.core.result.Instance#maskScore()}). */
-  public static final String MASK_SCORE = "mask_score";
+  public static final String MASK_SCORE = InstancesTable.MASK_SCORE;
 
   private InstanceDetections() {}
 

@@ -2,7 +2,7 @@ package io.sparkseg.job.ml;
 
 import io.sparkseg.core.model.BundleFetcher;
 import io.sparkseg.core.model.FlipTest;
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.InstancesTable;
 import io.sparkseg.job.segment.Devices;
 import io.sparkseg.job.segment.ExecutorPipeline;
 import io.sparkseg.job.segment.HadoopConf;
@@ -45,7 +45,7 @@ import org.apache.spark.sql.types.StructType;
  * either encoded image bytes ({@code binary}, e.g. from the {@code binaryFile} source's
  * {@code content}) or an image path ({@code string}, read with the Hadoop FileSystem API). The
  * output column is {@code array<struct>} with the instances table's per-instance columns
- * ({@link Schemas#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
+ * ({@link InstancesTable#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
  * mask_area, mask_score, keypoints); it is null when the image could not be read, decoded or segmented, and
  * the optional status column says why ({@code ok}, {@code decode_error}, {@code missing}, ...).
  * It runs on the segment job's engine: one model per executor JVM, images read and decoded ahead
@@ -222,7 +222,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     if (List.of(schema.fieldNames()).contains($(outputCol))) {
       throw new IllegalArgumentException("output column '" + $(outputCol) + "' already exists");
     }
-    StructType out = schema.add($(outputCol), new ArrayType(Schemas.INSTANCE, false), true);
+    StructType out = schema.add($(outputCol), new ArrayType(InstancesTable.INSTANCE, false), true);
     if (!$(statusCol).isEmpty()) {
       out = out.add($(statusCol), DataTypes.StringType, false);
     }

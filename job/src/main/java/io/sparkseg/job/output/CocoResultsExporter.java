@@ -3,6 +3,15 @@ package io.sparkseg.job.output;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import static io.sparkseg.tables.InstancesTable.BBOX;
+import static io.sparkseg.tables.InstancesTable.CATEGORY_ID;
+import static io.sparkseg.tables.InstancesTable.IMAGE_ID;
+import static io.sparkseg.tables.InstancesTable.KEYPOINTS;
+import static io.sparkseg.tables.InstancesTable.MASK;
+import static io.sparkseg.tables.InstancesTable.MASK_SCORE;
+import static io.sparkseg.tables.InstancesTable.SCORE;
+
+import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Iterator;
@@ -25,10 +34,10 @@ import org.apache.spark.sql.Row;
 public final class CocoResultsExporter {
   private CocoResultsExporter() {}
 
-  /** Writes the instances (columns of {@link Schemas#INSTANCES_TABLE}) to {@code file}; returns the count. */
+  /** Writes the instances (columns of {@link InstancesTable#SCHEMA}) to {@code file}; returns the count. */
   public static long export(Dataset<Row> instances, String file, Configuration conf) throws IOException {
-    Dataset<Row> rows = instances.select("image_id", "category_id", "score", "bbox", "mask", "keypoints", "mask_score")
-        .orderBy("image_id", "score");
+    Dataset<Row> rows = instances.select(IMAGE_ID, CATEGORY_ID, SCORE, BBOX, MASK, KEYPOINTS, MASK_SCORE)
+        .orderBy(IMAGE_ID, SCORE);
     Path p = new Path(file);
     FileSystem fs = p.getFileSystem(conf);
     long n = 0;

@@ -1,15 +1,19 @@
 package io.sparkseg.job.output;
 
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,31 +29,29 @@ public final class RunWriter {
 
   private RunWriter() {}
 
-  /** The instances table rows of {@code results} (schema {@link Schemas#IMAGE_RESULT}). */
+  /** The instances table rows of {@code results} (schema {@link ImagesTable#WITH_INSTANCES}). */
   public static Dataset<Row> instancesOf(Dataset<Row> results, String modelName, String modelVersion, String runId) {
-    Dataset<Row> exploded = results.select(functions.col("image_id"), functions.explode(functions.col("instances")).as("i"));
-    return exploded.select(
-        functions.col("image_id"),
-        functions.col("i.instance_index"),
-        functions.col("i.category_id"),
-        functions.col("i.category_name"),
-        functions.col("i.score"),
-        functions.col("i.bbox"),
-        functions.col("i.mask"),
-        functions.col("i.mask_area"),
-        functions.col("i.mask_score"),
-        functions.col("i.keypoints"),
-        functions.lit(modelName).as("model_name"),
-        functions.lit(modelVersion).as("model_version"),
-        functions.lit(runId).as("run_id"));
+    Dataset<Row> exploded = results.select(functions.col(ImagesTable.IMAGE_ID),
+        functions.explode(functions.col(ImagesTable.INSTANCES)).as("i"));
+    List<Column> columns = new ArrayList<>();
+    columns.add(functions.col(InstancesTable.IMAGE_ID));
+    for (String field : InstancesTable.INSTANCE.fieldNames()) {
+      columns.add(functions.col("i." + field));
+    }
+    columns.add(functions.lit(modelName).as(InstancesTable.MODEL_NAME));
+    columns.add(functions.lit(modelVersion).as(InstancesTable.MODEL_VERSION));
+    columns.add(functions.lit(runId).as(InstancesTable.RUN_ID));
+    return exploded.select(columns.toArray(new Column[0]));
   }
 
-  /** The images table rows of {@code results}. */
+  /** The images table rows of {@code results}: its columns in table order, and the run. */
   public static Dataset<Row> imagesOf(Dataset<Row> results, String runId) {
-    return results.select(
-        functions.col("image_id"), functions.col("path"), functions.col("width"), functions.col("height"),
-        functions.col("status"), functions.col("error"), functions.col("num_instances"),
-        functions.col("inference_ms"), functions.lit(runId).as("run_id"));
+    List<Column> columns = new ArrayList<>();
+    for (String name : Tables.without(ImagesTable.SCHEMA, Tables.RUN_ID).fieldNames()) {
+      columns.add(functions.col(name));
+    }
+    columns.add(functions.lit(runId).as(ImagesTable.RUN_ID));
+    return results.select(columns.toArray(new Column[0]));
   }
 
   /**
@@ -76,7 +78,7 @@ public final class RunWriter {
       if (instanceCount > 0) {
         writeTable(instancesOf(results, modelName, modelVersion, runId).coalesce(files), layout.instances(), cloud);
       } else {
-        writeEmptyPartition(spark, layout.instances() + "/run_id=" + runId, Schemas.INSTANCES_TABLE, cloud);
+        writeEmptyPartition(spark, layout.instances() + "/" + Tables.RUN_ID + "=" + runId, InstancesTable.SCHEMA, cloud);
       }
       writeTable(imagesOf(results, runId).coalesce(files), layout.images(), cloud);
     } finally {
@@ -91,9 +93,7 @@ public final class RunWriter {
   }
 
   private static void writeEmptyPartition(SparkSession spark, String partitionPath, StructType tableSchema, boolean cloud) {
-    StructType schema = new StructType(java.util.Arrays.stream(tableSchema.fields())
-        .filter(f -> !f.name().equals("run_id")).toArray(StructField[]::new));
-    DataFrameWriter<Row> w = spark.createDataFrame(List.<Row>of(), schema).coalesce(1).write().mode(SaveMode.Overwrite);
+    DataFrameWriter<Row> w = spark.createDataFrame(List.<Row>of(), Tables.without(tableSchema, Tables.RUN_ID)).coalesce(1).write().mode(SaveMode.Overwrite);
     if (cloud) {
       w = w.option("fs.s3a.committer.name", "directory").option("fs.s3a.committer.staging.conflict-mode", "replace");
     }
@@ -101,7 +101,7 @@ public final class RunWriter {
   }
 
   private static void writeTable(Dataset<Row> df, String path, boolean cloud) {
-    DataFrameWriter<Row> w = df.write().partitionBy("run_id");
+    DataFrameWriter<Row> w = df.write().partitionBy(Tables.RUN_ID);
     if (cloud) {
       w = w.mode(SaveMode.Append).options(CloudCommitters.writeOptions());
     } else {

@@ -1,5 +1,8 @@
 package io.sparkseg.job.output;
 
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -24,8 +27,8 @@ public final class TableRegistrar {
     }
     spark.sql("CREATE DATABASE IF NOT EXISTS `" + database + "`");
     List<String> names = new ArrayList<>();
-    names.add(registerOne(spark, database, "instances", Schemas.INSTANCES_TABLE, layout.instances(), runId));
-    names.add(registerOne(spark, database, "images", Schemas.IMAGES_TABLE, layout.images(), runId));
+    names.add(registerOne(spark, database, InstancesTable.NAME, InstancesTable.SCHEMA, layout.instances(), runId));
+    names.add(registerOne(spark, database, ImagesTable.NAME, ImagesTable.SCHEMA, layout.images(), runId));
     return names;
   }
 
@@ -40,10 +43,10 @@ public final class TableRegistrar {
       }
       addMissingColumns(spark, name, schema, spark.table(name).schema());
     } else {
-      spark.sql("CREATE TABLE " + name + " (" + nullableDdl(schema) + ") USING parquet PARTITIONED BY (run_id) "
+      spark.sql("CREATE TABLE " + name + " (" + nullableDdl(schema) + ") USING parquet PARTITIONED BY (" + Tables.RUN_ID + ") "
           + "LOCATION '" + location.replace("'", "\\'") + "'");
     }
-    spark.sql("ALTER TABLE " + name + " ADD IF NOT EXISTS PARTITION (run_id='" + runId + "')");
+    spark.sql("ALTER TABLE " + name + " ADD IF NOT EXISTS PARTITION (" + Tables.RUN_ID + "='" + runId + "')");
     spark.sql("REFRESH TABLE " + name);
     return db + "." + table;
   }

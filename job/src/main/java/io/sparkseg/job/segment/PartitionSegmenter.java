@@ -8,7 +8,7 @@ import org.apache.spark.sql.Row;
 
 /**
  * The per-partition work of a run: takes {@code (image_id, path)} rows and emits one
- * {@link io.sparkseg.job.output.Schemas#IMAGE_RESULT} row per input row, in input order. The
+ * {@link io.sparkseg.tables.ImagesTable#WITH_INSTANCES} row per input row, in input order. The
  * executor's model is loaded once per JVM ({@link ModelHolder}); images go through the executor's
  * shared pipeline ({@link ExecutorPipeline}) via a bounded {@link SegmentingWindow}, so reading,
  * decoding, pasting and the Parquet writing that consumes these rows overlap the forward passes.

@@ -8,11 +8,11 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
-/** Converts model results to Spark rows shaped like {@link io.sparkseg.job.output.Schemas}. */
+/** Converts model results to Spark rows shaped like {@link io.sparkseg.tables.InstancesTable}. */
 public final class ResultRows {
   private ResultRows() {}
 
-  /** A row of {@link io.sparkseg.job.output.Schemas#INSTANCE}; index is the rank within its image. */
+  /** A row of {@link io.sparkseg.tables.InstancesTable#INSTANCE}; index is the rank within its image. */
   public static Row instance(int index, Instance in) {
     BoundingBox b = in.box();
     Row bbox = RowFactory.create(b.x(), b.y(), b.width(), b.height());
@@ -38,7 +38,7 @@ public final class ResultRows {
     return rows;
   }
 
-  /** A row of {@link io.sparkseg.job.output.Schemas#IMAGE_RESULT}. */
+  /** A row of {@link io.sparkseg.tables.ImagesTable#WITH_INSTANCES}. */
   public static Row imageResult(long imageId, String path, ImageOutcome o) {
     return RowFactory.create(imageId, path, o.width(), o.height(), o.status(), o.error(),
         o.instances().size(), o.inferenceMs(), seq(instances(o.instances())));

@@ -8,8 +8,8 @@ import io.sparkseg.job.output.CocoResultsExporter;
 import io.sparkseg.job.output.OutputLayout;
 import io.sparkseg.job.output.RunSummary;
 import io.sparkseg.job.output.RunWriter;
-import io.sparkseg.job.output.Schemas;
 import io.sparkseg.job.output.TableRegistrar;
+import io.sparkseg.tables.ImagesTable;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ public final class SegmentJob {
         o.pipeline(),
         o.scoreThreshold(), o.maskThreshold(), o.maxImagePixels(), new HadoopConf(hconf));
     JavaRDD<Row> rows = input.partitioned(partitions).mapPartitions(new PartitionSegmenter(settings, metrics));
-    Dataset<Row> results = spark.createDataFrame(rows, Schemas.IMAGE_RESULT).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> results = spark.createDataFrame(rows, ImagesTable.WITH_INSTANCES).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long done;
       spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": segment " + total + " images");

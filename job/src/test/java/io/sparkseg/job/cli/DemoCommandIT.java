@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.job.TestSpark;
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,8 +104,8 @@ class DemoCommandIT {
   @Test
   void tablesHaveExactlyTheReadmeColumns() throws IOException {
     Map<String, List<String>> readme = readmeTableColumns(Files.readString(root.resolve("README.md")));
-    assertEquals(columns(Schemas.INSTANCES_TABLE), readme.get("instances"), "README vs Schemas: instances");
-    assertEquals(columns(Schemas.IMAGES_TABLE), readme.get("images"), "README vs Schemas: images");
+    assertEquals(columns(InstancesTable.SCHEMA), readme.get("instances"), "README vs InstancesTable");
+    assertEquals(columns(ImagesTable.SCHEMA), readme.get("images"), "README vs ImagesTable");
     // run_id is the partition column: Spark reads it back from the folder names, last
     assertEquals(readme.get("instances"), columns(table("instances").schema()), "instances as written");
     assertEquals(readme.get("images"), columns(table("images").schema()), "images as written");

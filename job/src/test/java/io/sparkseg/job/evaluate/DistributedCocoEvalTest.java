@@ -20,6 +20,9 @@ import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import io.sparkseg.job.cli.EvaluateCommand;
+import io.sparkseg.tables.EvalTables;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +35,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,36 +126,7 @@ class DistributedCocoEvalTest {
    * {@code mask_score} column and {@code score} ranks the other way round (1 - score).
    */
   static Dataset<Row> instancesTable(List<CocoDetection> dts, String runId, boolean maskScored) {
-    StructType bbox = DataTypes.createStructType(List.of(
-        DataTypes.createStructField("x", DataTypes.DoubleType, false),
-        DataTypes.createStructField("y", DataTypes.DoubleType, false),
-        DataTypes.createStructField("width", DataTypes.DoubleType, false),
-        DataTypes.createStructField("height", DataTypes.DoubleType, false)));
-    StructType mask = DataTypes.createStructType(List.of(
-        DataTypes.createStructField("height", DataTypes.IntegerType, false),
-        DataTypes.createStructField("width", DataTypes.IntegerType, false),
-        DataTypes.createStructField("counts", DataTypes.StringType, false)));
-    StructType kp = DataTypes.createStructType(List.of(
-        DataTypes.createStructField("x", DataTypes.FloatType, false),
-        DataTypes.createStructField("y", DataTypes.FloatType, false),
-        DataTypes.createStructField("score", DataTypes.FloatType, false)));
-    List<StructField> fields = new ArrayList<>(List.of(
-        DataTypes.createStructField("image_id", DataTypes.LongType, false),
-        DataTypes.createStructField("instance_index", DataTypes.IntegerType, false),
-        DataTypes.createStructField("category_id", DataTypes.IntegerType, false),
-        DataTypes.createStructField("category_name", DataTypes.StringType, false),
-        DataTypes.createStructField("score", DataTypes.FloatType, false),
-        DataTypes.createStructField("bbox", bbox, false),
-        DataTypes.createStructField("mask", mask, false),
-        DataTypes.createStructField("mask_area", DataTypes.LongType, false),
-        DataTypes.createStructField("keypoints", DataTypes.createArrayType(kp, false), true),
-        DataTypes.createStructField("model_name", DataTypes.StringType, false),
-        DataTypes.createStructField("model_version", DataTypes.StringType, false),
-        DataTypes.createStructField("run_id", DataTypes.StringType, false)));
-    if (maskScored) {
-      fields.add(8, DataTypes.createStructField("mask_score", DataTypes.FloatType, false));
-    }
-    StructType schema = DataTypes.createStructType(fields);
+    StructType schema = maskScored ? InstancesTable.SCHEMA : Tables.without(InstancesTable.SCHEMA, InstancesTable.MASK_SCORE);
     Map<Long, Integer> next = new HashMap<>();
     List<Row> rows = new ArrayList<>();
     for (CocoDetection d : dts) {
@@ -208,13 +180,14 @@ class DistributedCocoEvalTest {
           written.get(t.cocoName()).get("per_category").get(e.getKey()).get("AP").asDouble(), 1e-9));
     }
     assertEquals(10, written.get("keypoints").get("stats").size());
-    Dataset<Row> stats = spark.read().parquet(tmp.resolve("eval/eval_summary").toUri().toString());
+    String eval = tmp.resolve("eval").toUri().toString();
+    Dataset<Row> stats = spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.SUMMARY));
     assertEquals(12 + 12 + 10, stats.filter("run_id = 'run-a'").count());
     double ap = stats.filter("run_id = 'run-a' and iou_type = 'segm' and stat_name = 'AP'").first().getDouble(3);
     assertEquals(exp.get("segm").get("stats").get(0).asDouble(), ap, 1e-9);
-    Dataset<Row> curves = spark.read().parquet(tmp.resolve("eval/eval_pr_curves").toUri().toString());
+    Dataset<Row> curves = spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.PR_CURVES));
     assertEquals(4L * 4 * 10 * 101 * 2 + 1L * 3 * 10 * 101, curves.count());
-    assertTrue(spark.read().parquet(tmp.resolve("eval/eval_per_category").toUri().toString()).count() > 0);
+    assertTrue(spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.PER_CATEGORY)).count() > 0);
   }
 
   @Test

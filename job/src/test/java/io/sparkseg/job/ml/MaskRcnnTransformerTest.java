@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.InstancesTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +44,7 @@ class MaskRcnnTransformerTest {
         .setScoreThreshold(0.05).setBatchSize(2);
     PipelineModel model = new Pipeline().setStages(new PipelineStage[] {t}).fit(files);
     Dataset<Row> out = model.transform(files);
-    assertEquals(new ArrayType(Schemas.INSTANCE, false), out.schema().apply("instances").dataType());
+    assertEquals(new ArrayType(InstancesTable.INSTANCE, false), out.schema().apply("instances").dataType());
     assertEquals(DataTypes.StringType, out.schema().apply("status").dataType());
     List<Row> rows = out.select("path", "status", "instances").collectAsList();
     assertEquals(3, rows.size());

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +23,7 @@ class TableRegistrarTest {
   void aTableFromAnOlderSchemaGetsTheNewColumnsAndKeepsItsRuns(@TempDir Path tmp) {
     SparkSession spark = TestSpark.session();
     OutputLayout layout = new OutputLayout(tmp.resolve("out").toUri().toString());
-    StructType old = new StructType(Arrays.stream(Schemas.INSTANCES_TABLE.fields())
-        .filter(f -> !f.name().equals("mask_score")).toArray(StructField[]::new));
+    StructType old = Tables.without(InstancesTable.SCHEMA, InstancesTable.MASK_SCORE);
     Row bbox = org.apache.spark.sql.RowFactory.create(1.0, 2.0, 3.0, 4.0);
     Row mask = org.apache.spark.sql.RowFactory.create(2, 2, "04");
     spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(7L, 0, 3, "car", 0.9f, bbox, mask, 4L,
@@ -36,9 +37,9 @@ class TableRegistrarTest {
     spark.sql("ALTER TABLE evolve.instances ADD PARTITION (run_id='old-run')");
 
     spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(8L, 0, 3, "car", 0.8f, bbox, mask, 4L, 0.6f,
-            null, "m", "2", "new-run")), Schemas.INSTANCES_TABLE)
+            null, "m", "2", "new-run")), InstancesTable.SCHEMA)
         .write().mode("append").partitionBy("run_id").parquet(layout.instances());
-    spark.createDataFrame(List.<Row>of(), Schemas.IMAGES_TABLE).write().partitionBy("run_id").parquet(layout.images());
+    spark.createDataFrame(List.<Row>of(), ImagesTable.SCHEMA).write().partitionBy("run_id").parquet(layout.images());
     TableRegistrar.register(spark, "evolve", layout, "new-run");
 
     assertTrue(Arrays.asList(spark.table("evolve.instances").columns()).contains("mask_score"));

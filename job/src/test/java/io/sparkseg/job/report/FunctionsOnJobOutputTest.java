@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.tables.Tables;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.List;
@@ -29,8 +31,8 @@ class FunctionsOnJobOutputTest {
     Assumptions.assumeTrue(fx.jobRuns, "samples/model is missing, so the job could not run");
     Assumptions.assumeTrue(fx.jobInstances > 0, "the segment job found no instances on the sample images with the"
         + " current samples/model bundle, so there is nothing to check the functions on");
-    spark.read().parquet(fx.output.resolve("instances").toString())
-        .where("run_id = '" + ResultFixture.JOB_A + "'").createOrReplaceTempView("job_instances");
+    spark.read().parquet(new OutputLayout(fx.output.toString()).instances())
+        .where(Tables.RUN_ID + " = '" + ResultFixture.JOB_A + "'").createOrReplaceTempView("job_instances");
   }
 
   private static Row one(String sql) {

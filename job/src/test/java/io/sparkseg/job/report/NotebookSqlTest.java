@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.job.evaluate.EvalOutputs;
+import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.tables.EvalTables;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,12 +52,12 @@ class NotebookSqlTest {
   static void setUp() {
     spark = Fixtures.spark();
     fx = Fixtures.results();
-    // what the notebooks' setup cells do
-    for (String t : List.of("instances", "images")) {
-      spark.read().option("mergeSchema", "true").parquet(fx.output.resolve(t).toString()).createOrReplaceTempView(t);
-    }
-    for (String t : List.of("eval_summary", "eval_per_category", "eval_pr_curves")) {
-      spark.read().parquet(fx.evalOutput.resolve(t).toString()).createOrReplaceTempView(t);
+    // what the notebooks' setup cells do: each table as a view of its name
+    OutputLayout layout = new OutputLayout(fx.output.toString());
+    spark.read().option("mergeSchema", "true").parquet(layout.instances()).createOrReplaceTempView(InstancesTable.NAME);
+    spark.read().option("mergeSchema", "true").parquet(layout.images()).createOrReplaceTempView(ImagesTable.NAME);
+    for (String t : List.of(EvalTables.SUMMARY, EvalTables.PER_CATEGORY, EvalTables.PR_CURVES)) {
+      spark.read().parquet(EvalOutputs.tablePath(fx.evalOutput.toString(), t)).createOrReplaceTempView(t);
     }
   }
 

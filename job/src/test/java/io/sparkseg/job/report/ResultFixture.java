@@ -18,7 +18,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.evaluate.EvalOutputs;
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.tables.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,7 +40,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.FileStatusCache$;
 
 /**
- * Result tables shaped exactly like the segment job's output ({@link Schemas}) and the evaluate
+ * Result tables shaped exactly like the segment job's output ({@link InstancesTable}, {@link ImagesTable}) and the evaluate
  * job's tables ({@link EvalOutputs}), built from the committed samples: two runs ("model
  * versions") whose instances are the sample ground-truth masks (real COCO RLEs from
  * samples/annotations.json, parsed by core's {@link Rle}) with deterministic scores, dropped
@@ -111,8 +114,8 @@ final class ResultFixture {
         throw new IllegalStateException("segment " + run[0] + " failed (" + seg.exitCode() + "):\n" + seg.err());
       }
       refresh();
-      jobInstances = TestSpark.session().read().parquet(output.resolve("instances").toString())
-          .where("run_id = '" + run[0] + "'").count();
+      jobInstances = TestSpark.session().read().parquet(new OutputLayout(output.toString()).instances())
+          .where(Tables.RUN_ID + " = '" + run[0] + "'").count();
       if (jobInstances == 0) {
         System.err.println("ResultFixture: the segment job found no instances on the samples (" + TestSpark.modelDir()
             + "); its run is checked without instances and without evaluation");
@@ -230,10 +233,11 @@ final class ResultFixture {
           "decode_error", "javax.imageio.IIOException: Unsupported JPEG process: SOF type 0xcb", 0, null, run));
       dets.put(run, runDets);
     }
-    spark.createDataFrame(instances, Schemas.INSTANCES_TABLE).coalesce(2).write().mode(SaveMode.Overwrite)
-        .partitionBy("run_id").parquet(out.resolve("instances").toString());
-    spark.createDataFrame(images, Schemas.IMAGES_TABLE).coalesce(1).write().mode(SaveMode.Overwrite)
-        .partitionBy("run_id").parquet(out.resolve("images").toString());
+    OutputLayout layout = new OutputLayout(out.toString());
+    spark.createDataFrame(instances, InstancesTable.SCHEMA).coalesce(2).write().mode(SaveMode.Overwrite)
+        .partitionBy(Tables.RUN_ID).parquet(layout.instances());
+    spark.createDataFrame(images, ImagesTable.SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
+        .partitionBy(Tables.RUN_ID).parquet(layout.images());
     for (String run : List.of(RUN_A, RUN_B)) {
       Map<IouType, EvalSummary> results = new EnumMap<>(IouType.class);
       for (IouType t : IouType.values()) {

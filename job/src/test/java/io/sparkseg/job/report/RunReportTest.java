@@ -117,6 +117,26 @@ class RunReportTest {
   }
 
   @Test
+  void styleAndScriptsFromTheResourcesAreInlined() throws IOException {
+    String css = resource("report.css");
+    String trap = resource("error-trap.js");
+    String js = resource("report.js");
+    assertTrue(css.contains("figure.big") && trap.contains("data-report-errors") && js.contains("data-report-ready"));
+    assertTrue(html.contains("<style>" + css + "</style>"), "the stylesheet inlined in the head");
+    int at = html.indexOf("<script>" + trap + "</script>");
+    assertTrue(at > 0 && at < html.indexOf("<style>"), "the error trap first, in the head");
+    assertTrue(html.endsWith("<script>" + js + "</script></body></html>\n"), "the page's script last");
+  }
+
+  /** A resource of the report as the build packs it, without its last line break. */
+  private static String resource(String name) throws IOException {
+    try (var in = RunReport.class.getResourceAsStream(name)) {
+      assertTrue(in != null, name + " is not on the classpath");
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
+    }
+  }
+
+  @Test
   void reportWithoutEvaluationAndOnAMissingRun() throws IOException {
     String plain = RunReport.html(Fixtures.spark(), new RunReport.Options(fx.output.toString(), ResultFixture.RUN_A, null,
         2, 0.5, 200));

@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.input.ImageIds;
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -60,8 +61,8 @@ class SegmentEndToEndTest {
     assertEquals(0, first.exitCode(), first.err());
     Dataset<Row> inst = spark().read().parquet(output.resolve("instances").toString());
     Dataset<Row> imgs = spark().read().parquet(output.resolve("images").toString());
-    assertSchema(Schemas.INSTANCES_TABLE, inst.schema());
-    assertSchema(Schemas.IMAGES_TABLE, imgs.schema());
+    assertSchema(InstancesTable.SCHEMA, inst.schema());
+    assertSchema(ImagesTable.SCHEMA, imgs.schema());
     assertTrue(Files.isDirectory(output.resolve("instances/run_id=r1")));
     assertTrue(Files.isDirectory(output.resolve("images/run_id=r1")));
   }
