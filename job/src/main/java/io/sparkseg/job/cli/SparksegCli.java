@@ -1,5 +1,6 @@
 package io.sparkseg.job.cli;
 
+import io.sparkseg.job.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
