@@ -6,15 +6,4 @@ package io.sparkseg.core.coco;
  * loadRes} derives the detection's area (see {@code io.sparkseg.core.coco.eval.LoadRes}).
  */
 public record CocoDetection(
-    long imageId, int categoryId, double score, double[] bbox, Segmentation segmentation, double[] keypoints) {
-
-  /** This detection without its box (as if the results file had no {@code bbox}). */
-  public CocoDetection withoutBbox() {
-    return new CocoDetection(imageId, categoryId, score, null, segmentation, keypoints);
-  }
-
-  /** This detection without its segmentation. */
-  public CocoDetection withoutSegmentation() {
-    return new CocoDetection(imageId, categoryId, score, bbox, null, keypoints);
-  }
-}
+    long imageId, int categoryId, double score, double[] bbox, Segmentation segmentation, double[] keypoints) {}

@@ -63,10 +63,6 @@ public final class ImageDecoder {
     this(DEFAULT_MAX_PIXELS);
   }
 
-  public long maxPixels() {
-    return maxPixels;
-  }
-
   /** Decodes {@code data}; the status says whether it worked. */
   public DecodeResult decode(byte[] data) {
     if (data == null || data.length == 0) {

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One model, many callers: images submitted from any number of threads (e.g. all Spark tasks of
@@ -41,19 +40,10 @@ public final class InferenceBatcher implements AutoCloseable {
   private final ExecutorService postprocess;
   private volatile boolean closed;
 
-  private final AtomicLong images = new AtomicLong();
-  private final AtomicLong batches = new AtomicLong();
-  private final AtomicLong inferenceNanos = new AtomicLong();
-  private final AtomicLong waitNanos = new AtomicLong();
-
-  public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads) {
-    this(model, maxBatch, maxWait, queueCapacity, postprocessThreads, 1, BatchListener.NONE);
-  }
-
   /**
-   * As above with {@code inferenceThreads} threads taking batches from the one queue (1 for a GPU;
-   * on a CPU, several threads with fewer libtorch threads each can use the cores better than one),
-   * reporting every batch and post-processing step to {@code listener} (e.g. a metrics source).
+   * {@code inferenceThreads} threads take batches from the one queue (1 for a GPU; on a CPU,
+   * several threads with fewer libtorch threads each can use the cores better than one), reporting
+   * every batch and post-processing step to {@code listener} (e.g. a metrics source).
    */
   public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads,
       int inferenceThreads, BatchListener listener) {
@@ -134,7 +124,6 @@ public final class InferenceBatcher implements AutoCloseable {
   private void run(List<Job> batch) {
     long start = System.nanoTime();
     long batchWait = batch.stream().mapToLong(j -> start - j.enqueuedNanos()).sum();
-    waitNanos.addAndGet(batchWait);
     List<ResizedImage> imgs = new ArrayList<>(batch.size());
     batch.forEach(j -> imgs.add(j.image()));
     RawDetections raw;
@@ -147,9 +136,6 @@ public final class InferenceBatcher implements AutoCloseable {
       return;
     }
     long forward = System.nanoTime() - start;
-    inferenceNanos.addAndGet(forward);
-    batches.incrementAndGet();
-    images.addAndGet(batch.size());
     notify(() -> listener.onBatch(batch.size(), forward, batchWait, jobs.queued()));
     double msPerImage = forward / 1e6 / batch.size();
     postprocess.execute(() -> {
@@ -183,31 +169,6 @@ public final class InferenceBatcher implements AutoCloseable {
     } catch (RuntimeException ignored) {
       // a broken metrics listener must not fail inference
     }
-  }
-
-  /** Images run through the model so far. */
-  public long imagesProcessed() {
-    return images.get();
-  }
-
-  /** Batches run so far; {@code imagesProcessed() / batchesRun()} is the mean batch size. */
-  public long batchesRun() {
-    return batches.get();
-  }
-
-  /** Total time spent in the forward pass (incl. resize and batching). */
-  public Duration inferenceTime() {
-    return Duration.ofNanos(inferenceNanos.get());
-  }
-
-  /** Total time images spent queued before their batch started. */
-  public Duration queueWaitTime() {
-    return Duration.ofNanos(waitNanos.get());
-  }
-
-  /** Images waiting for the model right now. */
-  public int queueDepth() {
-    return jobs.queued();
   }
 
   /** Runs what is queued, then stops the threads. The model stays open (its owner closes it). */

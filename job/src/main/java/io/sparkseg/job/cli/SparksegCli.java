@@ -1,12 +1,13 @@
 package io.sparkseg.job.cli;
 
+import io.sparkseg.job.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code sparkseg} command line: {@code sparkseg segment ...} runs Mask R-CNN over images on
  * Spark; {@code sparkseg evaluate ...} scores results against COCO ground truth; {@code sparkseg report}
- * (when built in) summarizes runs. Option defaults
+ * summarizes runs; {@code sparkseg bench} measures throughput. Option defaults
  * come from {@code sparkseg-defaults.properties} ({@link Defaults}). This is the main class of
  * the job jar, for spark-submit and bin/sparkseg alike.
  */
@@ -28,7 +29,6 @@ public final class SparksegCli implements Runnable {
   /** Builds the command line with the config-file defaults. */
   public static CommandLine commandLine(Defaults defaults) {
     CommandLine cl = new CommandLine(new SparksegCli());
-    addIfPresent(cl, "report", "io.sparkseg.job.cli.ReportCommand");
     cl.setDefaultValueProvider(defaults);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
@@ -41,17 +41,5 @@ public final class SparksegCli implements Runnable {
 
   public static void main(String[] args) {
     System.exit(run(args));
-  }
-
-  private static void addIfPresent(CommandLine cl, String name, String className) {
-    // commands developed alongside register here once they are built into the jar
-    try {
-      Class<?> c = Class.forName(className, true, SparksegCli.class.getClassLoader());
-      if (!cl.getSubcommands().containsKey(name)) {
-        cl.addSubcommand(c.getDeclaredConstructor().newInstance());
-      }
-    } catch (ReflectiveOperationException | LinkageError e) {
-      // not built into this jar
-    }
   }
 }

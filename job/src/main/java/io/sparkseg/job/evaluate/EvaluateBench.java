@@ -10,6 +10,7 @@ import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import io.sparkseg.tables.InstancesTable;
 import io.sparkseg.tables.Tables;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,31 +20,48 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Benchmark (not a test): times COCO evaluate+accumulate for segm and bbox on a synthetic case
  * ({@link SyntheticEvalCase}), single-threaded in core and on Spark, and checks both give the same
- * stats. Usage: {@code EvaluateBench [images] [gtObjects] [detections] [master] [partitions] [all|core|spark]},
- * default {@code 5000 36000 500000 local[2] 8 all}. Needs Spark's {@code --add-opens} JVM flags.
+ * stats. Run by {@code sparkseg bench eval}. Needs Spark's {@code --add-opens} JVM flags.
  */
 public final class EvaluateBench {
+  /** Which evaluations to time: core's single-threaded one, the Spark one, or both. */
+  public enum Which { ALL, CORE, SPARK }
+
+  /**
+   * The synthetic case's size ({@code images}, {@code gtObjects}, {@code detections}), the Spark
+   * master and partitions, and which evaluations to time.
+   */
+  public record Settings(int images, int gtObjects, int detections, String master, int partitions, Which which) {}
+
   private EvaluateBench() {}
 
-  public static void main(String[] args) {
-    int images = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
-    int gts = args.length > 1 ? Integer.parseInt(args[1]) : 36_000;
-    int dets = args.length > 2 ? Integer.parseInt(args[2]) : 500_000;
-    String master = args.length > 3 ? args[3] : "local[2]";
-    int partitions = args.length > 4 ? Integer.parseInt(args[4]) : 8;
-    String which = args.length > 5 ? args[5] : "all";
+  /** Generates the case, then prints each evaluation's timings and stats to {@code out}. */
+  public static void run(Settings settings, PrintWriter out) {
+    try {
+      time(settings, out);
+    } finally {
+      out.flush();
+    }
+  }
+
+  private static void time(Settings settings, PrintWriter out) {
+    int images = settings.images();
+    int gts = settings.gtObjects();
+    int dets = settings.detections();
+    String master = settings.master();
+    int partitions = settings.partitions();
+    Which which = settings.which();
     long t0 = System.nanoTime();
     SyntheticEvalCase.Case c = SyntheticEvalCase.generate(images, gts, dets, 20240601L);
-    System.out.printf("generated %d images, %d GT, %d detections in %.1f s%n", c.groundTruth().images().size(),
+    out.printf("generated %d images, %d GT, %d detections in %.1f s%n", c.groundTruth().images().size(),
         c.groundTruth().annotations().size(), c.detections().size(), secs(t0));
     List<LoadedDetection> loaded = LoadRes.apply(c.groundTruth(), c.detections(), LoadRes.AreaSource.AUTO);
-    System.out.printf("machine: %d cores available to the JVM, max heap %d MiB, %s %s%n",
+    out.printf("machine: %d cores available to the JVM, max heap %d MiB, %s %s%n",
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("os.arch"), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
 
     double[][] coreStats = new double[2][];
     IouType[] types = {IouType.SEGM, IouType.BBOX};
-    for (int i = 0; i < types.length && !which.equals("spark"); i++) {
+    for (int i = 0; i < types.length && which != Which.SPARK; i++) {
       EvalParams p = CocoEvaluator.defaultParams(c.groundTruth(), types[i]);
       long a = System.nanoTime();
       List<ImageEval> evals = CocoEvaluator.evaluateImages(c.groundTruth(), loaded, p);
@@ -52,11 +70,11 @@ public final class EvaluateBench {
       EvalResult r = CocoEvaluator.accumulate(p, evals);
       double accS = secs(b);
       coreStats[i] = EvalSummary.of(r).stats();
-      System.out.printf("core 1 thread  %-4s evaluate %6.1f s  accumulate %5.1f s  total %6.1f s  AP=%.4f%n",
+      out.printf("core 1 thread  %-4s evaluate %6.1f s  accumulate %5.1f s  total %6.1f s  AP=%.4f%n",
           types[i].cocoName(), evalS, accS, evalS + accS, coreStats[i][0]);
     }
 
-    if (which.equals("core")) {
+    if (which == Which.CORE) {
       return;
     }
     SparkSession spark = SparkSession.builder().master(master).appName("EvaluateBench")
@@ -68,7 +86,7 @@ public final class EvaluateBench {
       if (!new java.io.File(table).isDirectory()) {
         long w = System.nanoTime();
         writeInstances(spark, c, table, partitions);
-        System.out.printf("wrote the detections as an instances table (%s) in %.1f s%n", table, secs(w));
+        out.printf("wrote the detections as an instances table (%s) in %.1f s%n", table, secs(w));
       }
       for (int i = 0; i < types.length; i++) {
         EvalParams p = CocoEvaluator.defaultParams(c.groundTruth(), types[i]);
@@ -78,9 +96,9 @@ public final class EvaluateBench {
         EvalResult r = DistributedCocoEval.evaluate(jsc, c.groundTruth(), rdd, p, partitions);
         double s = secs(a);
         double[] st = EvalSummary.of(r).stats();
-        System.out.printf("spark %-8s %-4s read+evaluate+accumulate %6.1f s  AP=%.4f  same stats as core: %s%n",
+        out.printf("spark %-8s %-4s read+evaluate+accumulate %6.1f s  AP=%.4f  same stats as core: %s%n",
             master, types[i].cocoName(), s, st[0], coreStats[i] == null ? "(not run)" : Arrays.equals(st, coreStats[i]));
-        System.out.print(EvalSummary.of(r).text());
+        out.print(EvalSummary.of(r).text());
       }
     } finally {
       spark.stop();

@@ -41,11 +41,6 @@ public final class ResolvedInput {
     return count;
   }
 
-  /** True when the rows were listed on the driver (no Spark job reads them). */
-  public boolean listedOnDriver() {
-    return listed != null;
-  }
-
   /** The rows in {@code partitions} partitions (at most one per row). */
   public JavaRDD<Row> partitioned(int partitions) {
     if (listed != null) {

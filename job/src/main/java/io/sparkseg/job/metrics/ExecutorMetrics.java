@@ -40,11 +40,6 @@ public final class ExecutorMetrics {
         registry.timer("prepareTime"), registry.counter("imagesOk"), registry.counter("imagesFailed"));
   }
 
-  /** Whether the plugin installed the metrics in this JVM. */
-  public static boolean installed() {
-    return installed != null;
-  }
-
   /** A listener for the executor's inference batcher that records into the installed metrics. */
   public static BatchListener listener() {
     return new BatchListener() {

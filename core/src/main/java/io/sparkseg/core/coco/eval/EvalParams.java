@@ -70,16 +70,6 @@ public final class EvalParams implements Serializable {
     return y;
   }
 
-  /** These parameters with other category ids. */
-  public EvalParams withCatIds(int[] ids) {
-    return new EvalParams(iouType, ids, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
-  }
-
-  /** These parameters with other maxDets (sorted, as {@code evaluate()} does). */
-  public EvalParams withMaxDets(int... dets) {
-    return new EvalParams(iouType, catIds, iouThrs, recThrs, dets, areaRng, areaRngLbl, keypointSigmas);
-  }
-
   /** These parameters with per-category OKS sigmas (categories not listed use the COCO sigmas). */
   public EvalParams withKeypointSigmas(Map<Integer, double[]> sigmas) {
     Map<Integer, double[]> m = new HashMap<>(keypointSigmas);

@@ -1,4 +1,4 @@
-package io.sparkseg.job.cli;
+package io.sparkseg.job.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.cli.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bench model} on the bundled model, with libtorch's profiler. */
+/** {@code bench model} on the bundled model, with libtorch's profiler; {@code bench eval} on a small case. */
 class BenchCommandTest {
   @TempDir
   Path tmp;
@@ -48,5 +49,23 @@ class BenchCommandTest {
     assertEquals(ExitCodes.USAGE, r.exitCode());
     assertTrue(r.err().contains("--inference-threads 1"), r.err());
     assertFalse(Files.exists(tmp.resolve("t.json")));
+  }
+
+  @Test
+  void evalBenchTimesCoreEvaluationOnASmallCase() {
+    TestSpark.CliResult r = TestSpark.cli("bench", "eval", "--images", "20", "--gts", "100", "--dets", "500",
+        "--which", "core");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("generated 20 images, 100 GT, 500 detections"), r.out());
+    assertTrue(r.out().contains("core 1 thread  segm evaluate"), r.out());
+    assertTrue(r.out().contains("core 1 thread  bbox evaluate"), r.out());
+    assertFalse(r.out().contains("spark "), "--which core runs no Spark evaluation: " + r.out());
+  }
+
+  @Test
+  void evalBenchRejectsAnUnknownWhich() {
+    TestSpark.CliResult r = TestSpark.cli("bench", "eval", "--which", "both");
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("--which"), r.err());
   }
 }

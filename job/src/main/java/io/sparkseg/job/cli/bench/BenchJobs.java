@@ -1,0 +1,53 @@
+package io.sparkseg.job.cli.bench;
+
+import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.job.cli.SparkSessions;
+import io.sparkseg.job.input.InputSpec;
+import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.segment.SegmentJob;
+import io.sparkseg.job.segment.SegmentOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Runs the segment job in this JVM on lists of sample files (local mode: the driver is the executor). */
+final class BenchJobs {
+  private final SparkSessions.Handle session;
+  private final Path workDir;
+  private final Path model;
+  private final int batchSize;
+  private final PipelineSettings threads;
+  private final FlipTest flip;
+  private long nextId = 1;
+
+  BenchJobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, PipelineSettings threads,
+      FlipTest flip) throws Exception {
+    this.flip = flip;
+    this.session = session;
+    this.workDir = workDir;
+    this.model = model;
+    this.batchSize = batchSize;
+    this.threads = threads;
+    Files.createDirectories(workDir);
+  }
+
+  /** One run over {@code files} (ids continue across runs, so every image is a new one). */
+  RunSummary run(String runId, List<Path> files, int partitions) throws Exception {
+    Path manifest = workDir.resolve(runId + "-manifest.csv");
+    StringBuilder csv = new StringBuilder("path,image_id\n");
+    for (Path f : files) {
+      csv.append(f.toAbsolutePath()).append(',').append(nextId++).append('\n');
+    }
+    Files.writeString(manifest, csv.toString());
+    return SegmentJob.run(session.spark(), options(manifest, runId, partitions));
+  }
+
+  /** The segment job's options for one run: the manifest in, the scratch folder out, the rest as segment's defaults. */
+  private SegmentOptions options(Path manifest, String runId, int partitions) {
+    return new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
+        workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
+        PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu", flip,
+        workDir.resolve("cache").toAbsolutePath().toString(), 0);
+  }
+}
