@@ -32,7 +32,9 @@ final class FormatSession {
       b.withExtensions(extension(name));
     }
     conf.forEach(b::config);
-    b.config("spark.sql.shuffle.partitions", "2"); // tiny tables: fewer tasks per write
+    // tiny tables: fewer tasks per write, and per Delta log replay (50 by default)
+    b.config("spark.sql.shuffle.partitions", "2");
+    b.config("spark.databricks.delta.snapshotPartitions", "2");
     SparkSession s = b.create();
     SparkSession.setDefaultSession(shared);
     SparkSession.setActiveSession(shared);

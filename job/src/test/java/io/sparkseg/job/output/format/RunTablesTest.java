@@ -2,6 +2,7 @@ package io.sparkseg.job.output.format;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,12 +51,18 @@ class RunTablesTest {
 
   @ParameterizedTest
   @EnumSource(TableFormat.class)
-  void twoCommitsAppendAndReadBackExactly(TableFormat format) {
-    RunTables t = RunTables.open(spark, format, newOutput(format));
+  void twoCommitsAppendAndReadBackExactlyAndAppendingOneAgainAddsNothing(TableFormat format) {
+    String out = newOutput(format);
+    RunTables t = RunTables.open(spark, format, out);
     assertEquals(-1, t.lastCommit("r1"));
     t.appendCommit("r1", "a1", 0, instances("r1", 1, 2), images("r1", 1, 2));
     t.appendCommit("r1", "a1", 1, instances("r1", 3), images("r1", 3, 4));
     t.appendCommit("r2", "b1", 0, instances("r2", 9), images("r2", 9));
+    long versions = transactions(format, out, TableSchemas.INSTANCES) + transactions(format, out, TableSchemas.IMAGES);
+    // the same attempt retries commit 1 (its first try did commit)
+    t.appendCommit("r1", "a1", 1, instances("r1", 3), images("r1", 3, 4));
+    assertEquals(versions, transactions(format, out, TableSchemas.INSTANCES) + transactions(format, out, TableSchemas.IMAGES),
+        "no transaction for a repeated commit");
 
     assertEquals(List.of("1 0 r1", "2 0 r1", "3 1 r1", "4 1 r1"), imageKeys(t.images("r1")));
     assertEquals(List.of("1/0 0 r1 person 1.0 04 kp=1", "1/1 0 r1 person 1.0 04 kp=0", "2/0 0 r1 person 1.0 04 kp=1",
@@ -66,19 +73,6 @@ class RunTablesTest {
     assertEquals(0, t.lastCommit("r2"));
     assertEquals(Arrays.asList(TableSchemas.IMAGES_TABLE.fieldNames()), Arrays.asList(t.images("r1").columns()));
     assertEquals(Arrays.asList(TableSchemas.INSTANCES_TABLE.fieldNames()), Arrays.asList(t.instances("r1").columns()));
-  }
-
-  @ParameterizedTest
-  @EnumSource(TableFormat.class)
-  void appendingACommitAgainInTheSameAttemptAddsNothing(TableFormat format) {
-    String out = newOutput(format);
-    RunTables t = RunTables.open(spark, format, out);
-    t.appendCommit("r1", "a1", 0, instances("r1", 1), images("r1", 1));
-    long versions = transactions(format, out, TableSchemas.IMAGES);
-    t.appendCommit("r1", "a1", 0, instances("r1", 1), images("r1", 1));
-    assertEquals(List.of("1 0 r1"), imageKeys(t.images("r1")));
-    assertEquals(2, t.instances("r1").count());
-    assertEquals(versions, transactions(format, out, TableSchemas.IMAGES), "no transaction for a repeated commit");
   }
 
   // ---- orphans ----
@@ -127,7 +121,12 @@ class RunTablesTest {
     t.appendCommit("r1", "a1", 1, instances("r1", 3), images("r1", 3));
     t.appendCommit("r2", "b1", 0, instances("r2", 9), images("r2", 9));
 
-    Staging s = t.stage("r1", "a2");
+    Staging dead = t.stage("r1", "a2");
+    dead.appendCommit(0, instances("r1", 7), images("r1", 7));
+    dead.discard();
+    assertStagingGone(format, out, "r1", "a2");
+
+    Staging s = t.stage("r1", "a3");
     s.appendCommit(0, instances("r1", 10), images("r1", 10, 11));
     s.appendCommit(1, instances("r1", 12), images("r1", 12));
     assertEquals(List.of("1 0 r1", "2 0 r1", "3 1 r1"), imageKeys(t.images("r1")));
@@ -135,28 +134,20 @@ class RunTablesTest {
     assertEquals(List.of(1L, 1L, 2L, 2L, 3L, 3L, 9L, 9L), imageIds(rawRows(format, out, TableSchemas.INSTANCES)));
 
     s.publish();
+    assertStagingGone(format, out, "r1", "a3");
     assertEquals(List.of("10 0 r1", "11 0 r1", "12 1 r1"), imageKeys(t.images("r1")));
     assertEquals(List.of(10L, 10L, 12L, 12L), imageIds(t.instances("r1")));
     assertEquals(List.of("9 0 r2"), imageKeys(t.images("r2")));
     assertEquals(2, t.instances("r2").count());
     assertEquals(List.of(9L, 10L, 11L, 12L), imageIds(rawRows(format, out, TableSchemas.IMAGES)));
     assertEquals(1, t.lastCommit("r1"));
-  }
 
-  @ParameterizedTest
-  @EnumSource(TableFormat.class)
-  void aDiscardedStagingLeavesTheRunAsItWas(TableFormat format) {
-    RunTables t = RunTables.open(spark, format, newOutput(format));
-    t.appendCommit("r1", "a1", 0, instances("r1", 1), images("r1", 1));
-    Staging s = t.stage("r1", "a2");
-    s.appendCommit(0, instances("r1", 7), images("r1", 7));
-    s.discard();
-    assertEquals(List.of("1 0 r1"), imageKeys(t.images("r1")));
-    // a later replace with no commits at all empties the run
-    t.stage("r1", "a3").publish();
+    // a replace that committed nothing leaves the run empty, not as it was
+    t.stage("r1", "a4").publish();
     assertEquals(0, t.images("r1").count());
     assertEquals(0, t.instances("r1").count());
     assertEquals(-1, t.lastCommit("r1"));
+    assertEquals(List.of(9L, 9L), imageIds(rawRows(format, out, TableSchemas.INSTANCES)));
   }
 
   // ---- runs ----
@@ -183,11 +174,7 @@ class RunTablesTest {
 
   @Test
   void deltaHistoryHasOneTransactionPerCommitPerTableAndTravelsBackACommit() {
-    String out = newOutput(TableFormat.DELTA);
-    RunTables t = RunTables.open(spark, TableFormat.DELTA, out);
-    for (int k = 0; k < 3; k++) {
-      t.appendCommit("r1", "a1", k, instances("r1", 10 * k + 1), images("r1", 10 * k + 1, 10 * k + 2));
-    }
+    String out = threeCommits(TableFormat.DELTA);
     for (String table : List.of(TableSchemas.INSTANCES, TableSchemas.IMAGES)) {
       List<Row> writes = spark.sql("DESCRIBE HISTORY delta.`" + out + "/" + table + "`")
           .where(col("operation").equalTo("WRITE")).orderBy("version").collectAsList();
@@ -200,11 +187,7 @@ class RunTablesTest {
 
   @Test
   void icebergSnapshotsCarryTheRunAndCommitAndTravelBackACommit() {
-    String out = newOutput(TableFormat.ICEBERG);
-    RunTables t = RunTables.open(spark, TableFormat.ICEBERG, out);
-    for (int k = 0; k < 3; k++) {
-      t.appendCommit("r1", "a1", k, instances("r1", 10 * k + 1), images("r1", 10 * k + 1, 10 * k + 2));
-    }
+    String out = threeCommits(TableFormat.ICEBERG);
     for (String table : List.of(TableSchemas.INSTANCES, TableSchemas.IMAGES)) {
       List<Row> snaps = spark.sql("SELECT operation, summary['sparkseg.run-id'], summary['sparkseg.commit'] FROM "
           + out + "." + table + ".snapshots ORDER BY committed_at").collectAsList();
@@ -213,6 +196,16 @@ class RunTablesTest {
     long commit1 = spark.sql("SELECT snapshot_id FROM " + out + ".images.snapshots WHERE summary['sparkseg.commit'] = '1'")
         .first().getLong(0);
     assertEquals(List.of(1L, 2L, 11L, 12L), imageIds(spark.sql("SELECT * FROM " + out + ".images VERSION AS OF " + commit1)));
+  }
+
+  /** A new output with commits 0, 1, 2 of run r1: images 1 2, 11 12, 21 22. */
+  private static String threeCommits(TableFormat format) {
+    String out = newOutput(format);
+    RunTables t = RunTables.open(spark, format, out);
+    for (int k = 0; k < 3; k++) {
+      t.appendCommit("r1", "a1", k, instances("r1", 10 * k + 1), images("r1", 10 * k + 1, 10 * k + 2));
+    }
+    return out;
   }
 
   // ---- bad outputs ----
@@ -285,6 +278,14 @@ class RunTablesTest {
 
   static List<Long> imageIds(Dataset<Row> rows) {
     return rows.select("image_id").collectAsList().stream().map(r -> r.getLong(0)).sorted().toList();
+  }
+
+  /** The staging folder of Parquet and Delta outputs (Iceberg's is under the images table). */
+  static void assertStagingGone(TableFormat format, String out, String runId, String attempt) {
+    if (format != TableFormat.ICEBERG) {
+      Path staged = Path.of(java.net.URI.create(out)).resolve("_staging").resolve(runId).resolve(attempt);
+      assertFalse(Files.exists(staged), staged + " is left");
+    }
   }
 
   // ---- the formats' own readers and writers ----
