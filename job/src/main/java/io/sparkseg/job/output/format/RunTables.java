@@ -32,8 +32,8 @@ public interface RunTables {
 
   /**
    * Adds commit {@code commit} of {@code runId}: {@code instances} rows (columns of
-   * {@link io.sparkseg.job.output.Schemas#INSTANCES_TABLE}) in one transaction, then {@code images}
-   * rows ({@link io.sparkseg.job.output.Schemas#IMAGES_TABLE}) in another; run_id is set to
+   * {@link io.sparkseg.tables.InstancesTable#SCHEMA}) in one transaction, then {@code images}
+   * rows ({@link io.sparkseg.tables.ImagesTable#SCHEMA}) in another; run_id is set to
    * {@code runId} and the commit column to {@code commit}. {@code attempt} identifies this invocation
    * and must differ between attempts (a resumed attempt reuses the index of a commit a dead attempt
    * left half-written). Re-adding a commit this attempt already added is a no-op (Delta: txnAppId

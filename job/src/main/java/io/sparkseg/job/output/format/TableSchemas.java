@@ -5,7 +5,8 @@ import static org.apache.spark.sql.types.DataTypes.LongType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.TimestampType;
 
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructType;
 
@@ -23,11 +24,11 @@ public final class TableSchemas {
   public static final String RUN_ID = "run_id";
   public static final String COMMIT = "commit";
 
-  /** {@link Schemas#INSTANCES_TABLE} and the commit index. */
-  public static final StructType INSTANCES_TABLE = Schemas.INSTANCES_TABLE.add(COMMIT, IntegerType, false);
+  /** {@link InstancesTable#SCHEMA} and the commit index. */
+  public static final StructType INSTANCES_TABLE = InstancesTable.SCHEMA.add(COMMIT, IntegerType, false);
 
-  /** {@link Schemas#IMAGES_TABLE} and the commit index. */
-  public static final StructType IMAGES_TABLE = Schemas.IMAGES_TABLE.add(COMMIT, IntegerType, false);
+  /** {@link ImagesTable#SCHEMA} and the commit index. */
+  public static final StructType IMAGES_TABLE = ImagesTable.SCHEMA.add(COMMIT, IntegerType, false);
 
   /** One element of {@code runs.commits}: what one commit added. */
   public static final StructType COMMIT_ENTRY = new StructType()

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkseg.job.output.Schemas;
+import io.sparkseg.tables.ImagesTable;
+import io.sparkseg.tables.InstancesTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -71,8 +72,8 @@ class RunTablesTest {
     assertEquals(List.of("1 0 r1", "2 0 r1", "3 1 r1", "4 1 r1", "9 0 r2"), imageKeys(t.allImages()));
     assertEquals(1, t.lastCommit("r1"));
     assertEquals(0, t.lastCommit("r2"));
-    assertEquals(Arrays.asList(TableSchemas.IMAGES_TABLE.fieldNames()), Arrays.asList(t.images("r1").columns()));
-    assertEquals(Arrays.asList(TableSchemas.INSTANCES_TABLE.fieldNames()), Arrays.asList(t.instances("r1").columns()));
+    assertEquals(Arrays.asList(TableImagesTable.SCHEMA.fieldNames()), Arrays.asList(t.images("r1").columns()));
+    assertEquals(Arrays.asList(TableInstancesTable.SCHEMA.fieldNames()), Arrays.asList(t.instances("r1").columns()));
   }
 
   // ---- orphans ----
@@ -240,7 +241,7 @@ class RunTablesTest {
             RowFactory.create(4, 4, "04"), 4L, 0.8f, kps, "m", "1", runId));
       }
     }
-    return spark.createDataFrame(rows, Schemas.INSTANCES_TABLE).coalesce(1);
+    return spark.createDataFrame(rows, InstancesTable.SCHEMA).coalesce(1);
   }
 
   static Dataset<Row> images(String runId, long... imageIds) {
@@ -248,7 +249,7 @@ class RunTablesTest {
     for (long id : imageIds) {
       rows.add(RowFactory.create(id, "s3a://b/" + id + ".jpg", 640, 480, "ok", null, 2, 12.5, runId));
     }
-    return spark.createDataFrame(rows, Schemas.IMAGES_TABLE).coalesce(1);
+    return spark.createDataFrame(rows, ImagesTable.SCHEMA).coalesce(1);
   }
 
   static Row runRow(String runId, String status, int commits, String summary) {
