@@ -72,8 +72,8 @@ class RunTablesTest {
     assertEquals(List.of("1 0 r1", "2 0 r1", "3 1 r1", "4 1 r1", "9 0 r2"), imageKeys(t.allImages()));
     assertEquals(1, t.lastCommit("r1"));
     assertEquals(0, t.lastCommit("r2"));
-    assertEquals(Arrays.asList(TableImagesTable.SCHEMA.fieldNames()), Arrays.asList(t.images("r1").columns()));
-    assertEquals(Arrays.asList(TableInstancesTable.SCHEMA.fieldNames()), Arrays.asList(t.instances("r1").columns()));
+    assertEquals(Arrays.asList(TableSchemas.IMAGES_TABLE.fieldNames()), Arrays.asList(t.images("r1").columns()));
+    assertEquals(Arrays.asList(TableSchemas.INSTANCES_TABLE.fieldNames()), Arrays.asList(t.instances("r1").columns()));
   }
 
   // ---- orphans ----
