@@ -2,7 +2,8 @@
 
 A bundle is a folder with ``model.pt`` (TorchScript, scripted -- not traced -- with pure-aten nms and
 roi_align, so no ``torchvision::`` op is needed at run time) and ``model.json`` (format
-``sparkseg-bundle/1``: categories, input/output contract, thresholds, sha256 of model.pt).
+``sparkseg-bundle/1``: categories, input/output contract, thresholds, sha256 of model.pt), whose fields
+``models/bundle.schema.json`` describes (written and read bundles are checked against it).
 
 Scripted forward contract::
 
@@ -39,6 +40,7 @@ from torch import Tensor, nn
 from torchvision.models.detection.image_list import ImageList
 
 from . import ops
+from .bundle_schema import check_bundle_json
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON, mirror_index
 from .config import DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, head_box_scales, with_test_settings
 from .model import build_model
@@ -334,6 +336,7 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
                       "keypoint_box_scales": ([keypoint_box_scale_of(model)] + keypoint_test_box_scales_of(model)
                                               if has_kp else [])},
     }
+    check_bundle_json(meta, os.path.join(out_dir, "model.json"))
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
@@ -401,6 +404,7 @@ def load_bundle_model(bundle_dir: str, test_settings: Optional[dict] = None):
         return _load_zipped_bundle_model(bundle_dir, test_settings)
     with open(os.path.join(bundle_dir, "model.json")) as f:
         meta = json.load(f)
+    check_bundle_json(meta, os.path.join(bundle_dir, "model.json"))
     cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
     if not cfg:
         raise ValueError(f"{bundle_dir}/model.json has no training.model_config: the architecture is unknown")
