@@ -35,9 +35,9 @@ import torch
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import roi_align
 
+from .boxes import scale_boxes
 from .coco import FLIP_INDEX, KEYPOINT_NAMES, SIGMAS, ann_to_mask
 from .evaluate import add_data_arguments, box_iou, run_on_data
-from .model import scale_boxes
 
 
 def resampled_mask_iou(gt_mask: np.ndarray, box_xyxy, resolution: int = 28) -> float:

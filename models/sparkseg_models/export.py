@@ -2,7 +2,8 @@
 
 A bundle is a folder with ``model.pt`` (TorchScript, scripted -- not traced -- with pure-aten nms and
 roi_align, so no ``torchvision::`` op is needed at run time) and ``model.json`` (format
-``sparkseg-bundle/1``: categories, input/output contract, thresholds, sha256 of model.pt).
+``sparkseg-bundle/1``: categories, input/output contract, thresholds, sha256 of model.pt), whose fields
+``models/bundle.schema.json`` describes (written and read bundles are checked against it).
 
 Scripted forward contract::
 
@@ -37,52 +38,53 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection.image_list import ImageList
-from torchvision.models.detection.roi_heads import keypointrcnn_inference
 
 from . import ops
+from .bundle_schema import check_bundle_json
 from .coco import CATEGORIES, KEYPOINT_NAMES, SIGMAS, SKELETON, mirror_index
-from .model import (DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, MASK_TEST_UPSAMPLING, FlipTestMaskRCNN, average_box_scales,
-                    build_model, head_box_scales, make_stateless, mask_probs_at_scales, mirror_boxes, scale_boxes,
-                    with_test_settings)
+from .config import DEFAULT_CONFIG, IMAGE_MEAN, IMAGE_STD, head_box_scales, with_test_settings
+from .model import build_model
+from .stateless import make_stateless
+from .tta import MASK_TEST_UPSAMPLING, FlipTestMaskRCNN, TestTimeRoIHeads, use_test_time_heads
 
 FORMAT = "sparkseg-bundle/1"
 
 
 class BundleModule(nn.Module):
-    """Backbone + RPN + RoIHeads of a torchvision GeneralizedRCNN behind the bundle's tensor contract.
+    """The eager model's backbone, RPN and RoI heads behind the bundle's tensor contract.
 
-    Inference follows torchvision's ``RoIHeads.forward`` except that the keypoint branch only runs on
-    detections whose label has keypoints (``keypoint_labels``; empty = every detection, as torchvision):
-    the other rows get zero keypoints, which no consumer reads. With ``head_box_scale`` (a ``MarginRoIHeads``
-    model) the mask head works in the enlarged boxes (the keypoint head in boxes enlarged by
-    ``keypoint_box_scale``), as in training; the masks then belong to the enlarged box, which model.json declares
-    as ``output.mask_box_scale``. Keypoints leave the model in image coordinates, so their scale stays inside.
-    With flip test-time augmentation the mask and keypoint heads also run on the mirrored batch and their logits
-    are averaged with the mirrored-back ones, as the eager ``FlipTestMaskRCNN`` does. ``flip_test`` is the default
-    (the exported model's); an optional third input, a one-element bool tensor, switches it per call, so one file
-    serves both the accurate and the fast setting. ``keypoint_mirror`` (from the keypoint names) is empty where the
-    keypoints cannot be mirrored: then the flip cannot be switched on. ``keypoint_test_box_scales`` are further
-    box scales the keypoint head also runs in (each both ways with the flip), its heat maps averaged in the
-    keypoint box, as ``model.MarginRoIHeads`` and ``FlipTestMaskRCNN`` do; they do not depend on the switch.
-    ``mask_box_scales`` (largest first; default ``[head_box_scale]``) are the boxes the mask head runs in; with more
-    than one, the masks are their probabilities averaged on a finer grid over the first box
-    (``model.mask_probs_at_scales``), and ``mask_resolution`` is that grid's.
+    The heads' inference is the eager one, ``tta.TestTimeRoIHeads.detect`` of the model's own ``roi_heads``
+    (scripted with it): the mask head in the box scales ``roi_heads.mask_test_box_scales``, the keypoint head in
+    ``roi_heads.keypoint_box_scale`` and ``keypoint_test_box_scales``, the flip as ``FlipTestMaskRCNN`` does it.
+    The masks belong to the first (largest) mask box, which model.json declares as ``output.mask_box_scale``;
+    keypoints leave the model in image coordinates. Beyond the eager model, the keypoint branch only runs on
+    detections whose label has keypoints (``keypoint_labels``; empty = every detection, as torchvision): the other
+    rows get zero keypoints, which no consumer reads.
+
+    What stays here, and why it cannot be the eager ``model.transform``: the tensor contract itself. The caller
+    hands a batch already resized and zero-padded with its true sizes (torchvision's transform takes a list of
+    images and resizes them again), and the outputs are flat tensors over the batch with ``image_index``, not
+    torchvision's list of dicts pasted into the original image. So normalization, the padding to a multiple of 32
+    and the flattening are this module's; the mirrored backbone pass is one line, as in ``FlipTestMaskRCNN``.
+
+    ``flip_test`` is the default (the exported model's); an optional third input, a one-element bool tensor,
+    switches it per call, so one file serves both the accurate and the fast setting. ``keypoint_mirror`` (from the
+    keypoint names) is empty where the keypoints cannot be mirrored: then the flip cannot be switched on.
+    ``mask_resolution`` is the side of the mask maps, for the zero masks of a model without a mask head.
     """
 
     # a real type, not a string (this module uses postponed annotations): TorchScript reads it
-    __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int],
-                       "keypoint_test_box_scales": List[float], "mask_box_scales": List[float]}
+    __annotations__ = {"keypoint_labels": List[int], "keypoint_mirror": List[int]}
 
     def __init__(self, model, mean, std, has_masks: bool, has_keypoints: bool, num_keypoints: int,
                  keypoint_labels: Optional[List[int]] = None, mask_resolution: int = 28,
-                 head_box_scale: float = 1.0, keypoint_box_scale: Optional[float] = None,
-                 flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None,
-                 keypoint_test_box_scales: Optional[List[float]] = None,
-                 mask_box_scales: Optional[List[float]] = None):
+                 flip_test: bool = False, keypoint_mirror: Optional[List[int]] = None):
         super().__init__()
         self.backbone = model.backbone
         self.rpn = model.rpn
-        self.roi_heads = model.roi_heads
+        # torchvision's RoIHeads (a converted checkpoint) gain detect() in place; its forward stays torchvision's
+        self.roi_heads = model.roi_heads if isinstance(model.roi_heads, TestTimeRoIHeads) \
+            else use_test_time_heads(model.roi_heads)
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
         self.has_masks = has_masks
@@ -90,14 +92,10 @@ class BundleModule(nn.Module):
         self.num_keypoints = num_keypoints
         self.keypoint_labels = list(keypoint_labels or [])
         self.mask_resolution = mask_resolution
-        self.head_box_scale = float(head_box_scale)
-        self.keypoint_box_scale = float(head_box_scale if keypoint_box_scale is None else keypoint_box_scale)
         self.size_divisible = 32
         self.flip_test = flip_test
         self.keypoint_mirror = list(keypoint_mirror) if keypoint_mirror is not None else []
         self.flip_available = not has_keypoints or len(self.keypoint_mirror) > 0
-        self.keypoint_test_box_scales = [float(x) for x in (keypoint_test_box_scales or [])]
-        self.mask_box_scales = [float(x) for x in (mask_box_scales or [self.head_box_scale])]
         if self.flip_available and has_keypoints and sorted(self.keypoint_mirror) != list(range(num_keypoints)):
             raise ValueError(f"keypoint_mirror {self.keypoint_mirror} is not a permutation of {num_keypoints} keypoints")
         if flip_test and not self.flip_available:
@@ -139,7 +137,8 @@ class BundleModule(nn.Module):
         mirrored: Optional[Dict[str, Tensor]] = None
         if use_flip:
             mirrored = self.backbone(x.flip(-1))
-        dets = self._detect(features, proposals, il.image_sizes, mirrored, wp, floor)
+        dets = self.roi_heads.detect(features, proposals, il.image_sizes, mirrored, wp, self.keypoint_mirror,
+                                     floor, self.keypoint_labels)
         boxes: List[Tensor] = []
         scores: List[Tensor] = []
         labels: List[Tensor] = []
@@ -172,75 +171,6 @@ class BundleModule(nn.Module):
         return (torch.cat(boxes), torch.cat(scores), torch.cat(labels), torch.cat(masks), torch.cat(kps),
                 torch.cat(kpscores), torch.cat(index))
 
-    def _detect(self, features: Dict[str, Tensor], proposals: List[Tensor], image_sizes: List[Tuple[int, int]],
-                mirrored: Optional[Dict[str, Tensor]], width: int, floor: float) -> List[Dict[str, Tensor]]:
-        # torchvision's RoIHeads.forward at inference, with the keypoint branch restricted; optional heads are
-        # tested as self.roi_heads.<head> (not through a local) so TorchScript drops the absent ones
-        rh = self.roi_heads
-        box_features = rh.box_head(rh.box_roi_pool(features, proposals, image_sizes))
-        class_logits, box_regression = rh.box_predictor(box_features)
-        boxes, scores, labels = rh.postprocess_detections(class_logits, box_regression, proposals, image_sizes)
-        if floor > 0.0:
-            for i in range(len(boxes)):
-                keep = scores[i] >= floor
-                boxes[i] = boxes[i][keep]
-                scores[i] = scores[i][keep]
-                labels[i] = labels[i][keep]
-        result: List[Dict[str, Tensor]] = []
-        for i in range(len(boxes)):
-            result.append({"boxes": boxes[i], "labels": labels[i], "scores": scores[i]})
-        if self.roi_heads.mask_roi_pool is not None and self.roi_heads.mask_head is not None \
-                and self.roi_heads.mask_predictor is not None:
-            mask_logits: List[Tensor] = []
-            for scale in self.mask_box_scales:
-                head_boxes = [scale_boxes(b, scale) for b in boxes]
-                logits = self.roi_heads.mask_predictor(self.roi_heads.mask_head(
-                    self.roi_heads.mask_roi_pool(features, head_boxes, image_sizes)))
-                if mirrored is not None:
-                    back = self.roi_heads.mask_predictor(self.roi_heads.mask_head(self.roi_heads.mask_roi_pool(
-                        mirrored, [mirror_boxes(b, width) for b in head_boxes], image_sizes))).flip(-1)
-                    logits = (logits + back) * 0.5
-                mask_logits.append(logits)
-            for mask_prob, r in zip(mask_probs_at_scales(mask_logits, self.mask_box_scales, labels), result):
-                r["masks"] = mask_prob
-        if self.roi_heads.keypoint_roi_pool is not None and self.roi_heads.keypoint_head is not None \
-                and self.roi_heads.keypoint_predictor is not None:
-            picked: List[Tensor] = []
-            kp_boxes: List[Tensor] = []
-            for i in range(len(boxes)):
-                if len(self.keypoint_labels) == 0:
-                    sel = torch.arange(labels[i].shape[0], device=labels[i].device)
-                else:
-                    hit = torch.zeros_like(labels[i], dtype=torch.bool)
-                    for lab in self.keypoint_labels:
-                        hit = hit | (labels[i] == lab)
-                    sel = hit.nonzero().reshape(-1)
-                picked.append(sel)
-                kp_boxes.append(scale_boxes(boxes[i][sel], self.keypoint_box_scale))
-            scales = [self.keypoint_box_scale] + self.keypoint_test_box_scales
-            maps: List[Tensor] = []
-            for scale in scales:
-                scaled = [scale_boxes(boxes[i][picked[i]], scale) for i in range(len(boxes))]
-                kp_logits = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(
-                    self.roi_heads.keypoint_roi_pool(features, scaled, image_sizes)))
-                if mirrored is not None:
-                    back = self.roi_heads.keypoint_predictor(self.roi_heads.keypoint_head(
-                        self.roi_heads.keypoint_roi_pool(mirrored, [mirror_boxes(b, width) for b in scaled],
-                                                         image_sizes))).flip(-1)
-                    kp_logits = (kp_logits + back[:, self.keypoint_mirror]) * 0.5
-                maps.append(kp_logits)
-            kp_xy, kp_scores = keypointrcnn_inference(average_box_scales(maps, scales), kp_boxes)
-            for i in range(len(boxes)):
-                n = boxes[i].shape[0]
-                k = self.num_keypoints
-                full = torch.zeros((n, k, 3), dtype=boxes[i].dtype, device=boxes[i].device)
-                full_scores = torch.zeros((n, k), dtype=boxes[i].dtype, device=boxes[i].device)
-                full[picked[i]] = kp_xy[i]
-                full_scores[picked[i]] = kp_scores[i]
-                result[i]["keypoints"] = full
-                result[i]["keypoints_scores"] = full_scores
-        return result
-
 
 def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels: Optional[List[int]] = None,
                          keypoint_names: Optional[List[str]] = None):
@@ -262,13 +192,8 @@ def script_bundle_module(model, mean=IMAGE_MEAN, std=IMAGE_STD, keypoint_labels:
         mirror = None  # a left_* keypoint without its right_*: the flip cannot be offered
     if flip and mirror != model.keypoint_mirror:
         raise ValueError(f"keypoint names {keypoint_names} do not mirror as the model's flip does")
-    mask_scales = mask_box_scales_of(model)
     mod = BundleModule(model, mean, std, has_masks, has_kp, k, keypoint_labels,
-                       mask_resolution=mask_resolution_of(model), mask_box_scales=mask_scales,
-                       head_box_scale=head_box_scale_of(model),
-                       keypoint_box_scale=keypoint_box_scale_of(model),
-                       flip_test=flip, keypoint_mirror=mirror,
-                       keypoint_test_box_scales=keypoint_test_box_scales_of(model)).eval()
+                       mask_resolution=mask_resolution_of(model), flip_test=flip, keypoint_mirror=mirror).eval()
     scripted = torch.jit.script(mod)
     writes = module_attribute_writes(scripted)
     if writes:
@@ -411,6 +336,7 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
                       "keypoint_box_scales": ([keypoint_box_scale_of(model)] + keypoint_test_box_scales_of(model)
                                               if has_kp else [])},
     }
+    check_bundle_json(meta, os.path.join(out_dir, "model.json"))
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
@@ -478,6 +404,7 @@ def load_bundle_model(bundle_dir: str, test_settings: Optional[dict] = None):
         return _load_zipped_bundle_model(bundle_dir, test_settings)
     with open(os.path.join(bundle_dir, "model.json")) as f:
         meta = json.load(f)
+    check_bundle_json(meta, os.path.join(bundle_dir, "model.json"))
     cfg = meta.get("model_config") or meta.get("training", {}).get("model_config")
     if not cfg:
         raise ValueError(f"{bundle_dir}/model.json has no training.model_config: the architecture is unknown")
@@ -518,7 +445,7 @@ def _load_zipped_bundle_model(archive: str, test_settings: Optional[dict] = None
 def rebundle(bundle_dir: str, out_dir: str, version: str, test_settings: Optional[dict] = None) -> dict:
     """Writes ``bundle_dir``'s weights again with this exporter (e.g. after faster pure-aten ops), keeping
     its name, categories, thresholds and training record; the record notes the re-export, and
-    ``test_settings`` (``model.TEST_TIME_KEYS``) change the recorded model_config."""
+    ``test_settings`` (``config.TEST_TIME_KEYS``) change the recorded model_config."""
     model, meta = load_bundle_model(bundle_dir, test_settings)
     resize = meta["input"]["resize"]
     training = dict(meta.get("training") or {})
@@ -609,7 +536,7 @@ def main(argv=None):
     a1.add_argument("--name", default="sparkseg-synthetic-maskrcnn")
     a1.add_argument("--version", default="1.0.0")
     a1.add_argument("--training-json", default=None, help="extra JSON merged into the 'training' field")
-    a1.add_argument("--test-settings", default=None, help="JSON of test-time settings to export with (model.TEST_TIME_KEYS, "
+    a1.add_argument("--test-settings", default=None, help="JSON of test-time settings to export with (config.TEST_TIME_KEYS, "
                     "e.g. '{\"rpn_pre_nms_top_n_test\": 300}')")
     a3 = sub.add_parser("rebundle", help="re-export a sparkseg bundle's weights with this exporter")
     a3.add_argument("--bundle", required=True)

@@ -5,8 +5,8 @@ model (native torchvision ops, no patching), and the standard ``model([image])``
 normalizes, resizes with the torchvision rule (min_size/max_size of the bundle), pads, and
 ``postprocess`` maps boxes/keypoints back to the original size and pastes the 28x28 masks
 (``paste_masks_in_image``; into the boxes enlarged by the model's ``head_box_scale``, see
-``model.MarginTransform``); a bundle exported with ``flip_test`` runs its mask and keypoint heads on the mirrored
-image too (``model.FlipTestMaskRCNN``).  Each image gets ``<stem>.json``::
+``heads.MarginTransform``); a bundle exported with ``flip_test`` runs its mask and keypoint heads on the mirrored
+image too (``tta.FlipTestMaskRCNN``).  Each image gets ``<stem>.json``::
 
   {"file_name", "width", "height", "resized": [h, w], "model_sha256", "score_threshold",
    "mask_threshold": 0.5, "detections": [{"label", "category_id", "score", "box": [x1,y1,x2,y2],
@@ -27,7 +27,7 @@ import torch
 from PIL import Image
 
 from .coco import mask_score, rle_encode
-from .model import FlipTestMaskRCNN
+from .tta import FlipTestMaskRCNN
 
 
 def golden_for_image(model, path, label_to_cat, score_threshold=0.05, mask_threshold=0.5):

@@ -24,7 +24,9 @@ import torch
 from PIL import Image
 
 from .coco import CAT_ID_TO_LABEL, FLIP_INDEX, rle_decode
-from .model import GROWABLE, build_model, grow_state_dict, growable_values
+from .config import GROWABLE, growable_values
+from .model import build_model
+from .surgery import grow_state_dict
 from .synthetic import generate_image
 
 
@@ -106,7 +108,7 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=150)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--config", default="{}", help="JSON overrides of model.DEFAULT_CONFIG")
+    ap.add_argument("--config", default="{}", help="JSON overrides of config.DEFAULT_CONFIG")
     ap.add_argument("--train-min-sizes", default="288,304,320,336,352")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", default=None, help="training checkpoint: weights, optimizer, iteration and clock")

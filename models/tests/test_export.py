@@ -13,7 +13,8 @@ from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from sparkseg_models import export, ops
-from sparkseg_models.model import build_model, scale_boxes
+from sparkseg_models.boxes import scale_boxes
+from sparkseg_models.model import build_model
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -207,7 +208,6 @@ def test_torchvision_checkpoint_conversion(tmp_path):
 def test_a_zipped_bundle_loads_like_its_folder(tmp_path):
     import zipfile
     import pytest
-    from sparkseg_models.model import build_model
     torch.manual_seed(11)
     tiny = build_model({"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32,
                         "keypoint_layers": 2, "mask_layers": 2}).eval()

@@ -7,12 +7,16 @@ from torchvision.models.detection.image_list import ImageList
 from sparkseg_models import export
 from sparkseg_models.coco import KEYPOINT_NAMES, mirror_index
 
-from sparkseg_models.model import (FINE_DETAIL_CHANNELS, GROWABLE, IMAGE_KEY, CoarseLevelRPN, FineDetailPool, FlipTestMaskRCNN,
-                                   ImageTapBackbone, MarginRoIHeads, PassThroughKeypointHeads,
-                                   RefiningKeypointPredictor, RefiningMaskPredictor, TappedBody, build_model,
-                                   average_box_scales, depth_to_space, grow_state_dict, growable_values,
-                                   maps_to_box_scale, mask_probs_at_scales, mirror_boxes, scale_boxes, space_to_depth,
-                                   use_head_box_scale, widen_to_fine_level, with_test_settings)
+from sparkseg_models.backbone import IMAGE_KEY, CoarseLevelRPN, ImageTapBackbone, TappedBody
+from sparkseg_models.boxes import mirror_boxes, scale_boxes
+from sparkseg_models.config import GROWABLE, growable_values, with_test_settings
+from sparkseg_models.heads import MarginRoIHeads, use_head_box_scale
+from sparkseg_models.model import build_model
+from sparkseg_models.refinement import (FINE_DETAIL_CHANNELS, FineDetailPool, PassThroughKeypointHeads,
+                                        RefiningKeypointPredictor, RefiningMaskPredictor, depth_to_space,
+                                        space_to_depth)
+from sparkseg_models.surgery import grow_state_dict, widen_to_fine_level
+from sparkseg_models.tta import FlipTestMaskRCNN, average_box_scales, maps_to_box_scale, mask_probs_at_scales
 
 TINY = {"fpn_channels": 32, "box_repr": 64, "mask_channels": 32, "keypoint_channels": 32, "keypoint_layers": 2,
         "mask_layers": 2, "box_score_thresh": 0.0, "box_detections_per_img": 20}
@@ -129,7 +133,7 @@ def test_stateless_anchor_generator_and_roi_pool_match_torchvision_exactly():
     from torchvision.models.detection.anchor_utils import AnchorGenerator
     from torchvision.models.detection.image_list import ImageList
     from torchvision.ops import MultiScaleRoIAlign
-    from sparkseg_models.model import StatelessAnchorGenerator, StatelessMultiScaleRoIAlign, make_stateless
+    from sparkseg_models.stateless import StatelessAnchorGenerator, StatelessMultiScaleRoIAlign, make_stateless
 
     model = build_model({"fine_level": True})
     assert type(model.rpn.anchor_generator) is StatelessAnchorGenerator

@@ -12,7 +12,7 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from sparkseg_models.coco import rle_decode
 from sparkseg_models.export import sha256_of
-from sparkseg_models.model import scale_boxes
+from sparkseg_models.boxes import scale_boxes
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
 

@@ -18,7 +18,9 @@ import java.util.Set;
  * A validated model bundle on local disk: a folder holding the TorchScript file and
  * {@code model.json}, which declares the categories, the input contract (resize rule,
  * normalization) and the output contract. Loading checks everything that can be checked
- * without running the model, so a bad bundle fails on the driver before any task starts.
+ * without running the model, so a bad bundle fails on the driver before any task starts: the
+ * fields' presence and types against {@code models/bundle.schema.json} ({@link BundleSchema}, the
+ * file the Python exporter validates against too), then their values and how they agree here.
  */
 public final class ModelBundle {
   public static final String FORMAT = "sparkseg-bundle/1";
@@ -51,73 +53,64 @@ public final class ModelBundle {
   private ModelBundle(Path directory, JsonNode root) {
     this.directory = directory;
     String where = "model bundle " + directory;
-    String format = text(root, "format", where);
+    // presence and types of the fields: the schema; what follows checks values and how fields agree
+    BundleSchema.check(root, where);
+    String format = root.get("format").asText();
     if (!FORMAT.equals(format)) {
       throw new InvalidBundleException(where + ": format is '" + format + "', expected '" + FORMAT + "'");
     }
-    this.name = text(root, "name", where);
-    this.version = text(root, "version", where);
+    this.name = root.get("name").asText();
+    this.version = root.get("version").asText();
     String file = root.path("model_file").asText("model.pt");
     this.modelFile = directory.resolve(file);
-    this.sha256 = text(root, "sha256", where).toLowerCase();
-    this.categories = parseCategories(require(root, "categories", where), where);
+    this.sha256 = root.get("sha256").asText().toLowerCase();
+    this.categories = parseCategories(root.get("categories"), where);
 
-    JsonNode input = require(root, "input", where);
+    JsonNode input = root.get("input");
     expect(input, "channel_order", "RGB", where);
     expect(input, "layout", "NCHW", where);
     expect(input, "dtype", "float32", where);
-    JsonNode range = require(input, "value_range", where);
+    JsonNode range = input.get("value_range");
     if (range.size() != 2 || range.get(0).asDouble() != 0.0 || range.get(1).asDouble() != 1.0) {
       throw new InvalidBundleException(where + ": input.value_range must be [0.0, 1.0], got " + range);
     }
-    JsonNode norm = require(input, "normalization", where);
-    if (!norm.path("inside_model").asBoolean(false)) {
+    if (!input.get("normalization").get("inside_model").asBoolean()) {
       throw new InvalidBundleException(
           where + ": input.normalization.inside_model must be true (sparkseg feeds 0..1 RGB)");
     }
-    JsonNode resizeNode = require(input, "resize", where);
+    JsonNode resizeNode = input.get("resize");
     expect(resizeNode, "rule", "torchvision", where);
     try {
       this.resize = new ResizeRule(
-          requireInt(resizeNode, "min_size", where), requireInt(resizeNode, "max_size", where));
+          integer(resizeNode, "min_size", where), integer(resizeNode, "max_size", where));
     } catch (IllegalArgumentException e) {
       throw new InvalidBundleException(where + ": input.resize: " + e.getMessage());
     }
     JsonNode optional = input.path("optional_inputs");
-    if (!optional.isMissingNode() && !optional.isObject()) {
-      throw new InvalidBundleException(where + ": input.optional_inputs must be an object, got " + optional);
-    }
     this.flipSwitchable = optional.has("flip");
     this.minScoreInput = optional.has("min_score");
-    JsonNode flip = root.path("test_time").path("flip");
-    if (!flip.isMissingNode() && !flip.isBoolean()) {
-      throw new InvalidBundleException(where + ": test_time.flip must be true or false, got " + flip);
-    }
-    this.flipByDefault = flip.asBoolean(false);
+    this.flipByDefault = root.path("test_time").path("flip").asBoolean(false);
     this.sizeDivisibility = input.path("size_divisibility").asInt(32);
     if (sizeDivisibility <= 0) {
       throw new InvalidBundleException(where + ": input.size_divisibility must be positive");
     }
 
-    JsonNode output = require(root, "output", where);
+    JsonNode output = root.get("output");
     List<String> names = new ArrayList<>();
-    require(output, "names", where).forEach(n -> names.add(n.asText()));
+    output.get("names").forEach(n -> names.add(n.asText()));
     if (!names.equals(OUTPUT_NAMES)) {
       throw new InvalidBundleException(
           where + ": output.names must be " + OUTPUT_NAMES + ", got " + names);
     }
     expect(output, "box_format", "xyxy", where);
     expect(output, "coordinates", "resized_input", where);
-    this.maskResolution = requireInt(output, "mask_resolution", where);
-    this.numKeypoints = requireInt(output, "num_keypoints", where);
+    this.maskResolution = integer(output, "mask_resolution", where);
+    this.numKeypoints = integer(output, "num_keypoints", where);
     if (maskResolution <= 0 || numKeypoints < 0) {
       throw new InvalidBundleException(where + ": output.mask_resolution must be > 0 and num_keypoints >= 0");
     }
     // masks of a model whose mask head works in enlarged boxes cover the box enlarged by this factor
     JsonNode boxScale = output.path("mask_box_scale");
-    if (!boxScale.isMissingNode() && !boxScale.isNumber()) {
-      throw new InvalidBundleException(where + ": output.mask_box_scale must be a number, got " + boxScale);
-    }
     this.maskBoxScale = (float) boxScale.asDouble(1.0);
     if (!(maskBoxScale >= 1.0f && maskBoxScale <= MAX_MASK_BOX_SCALE)) {
       throw new InvalidBundleException(where + ": output.mask_box_scale must be between 1 and "
@@ -194,20 +187,17 @@ public final class ModelBundle {
   }
 
   private static List<Category> parseCategories(JsonNode node, String where) {
-    if (!node.isArray() || node.isEmpty()) {
-      throw new InvalidBundleException(where + ": categories must be a non-empty list");
-    }
     List<Category> result = new ArrayList<>();
     Set<Integer> ids = new HashSet<>();
     for (int i = 0; i < node.size(); i++) {
       JsonNode c = node.get(i);
       String at = where + ": categories[" + i + "]";
-      int label = requireInt(c, "label", at);
+      int label = integer(c, "label", at);
       if (label != i + 1) {
         throw new InvalidBundleException(at + ": label is " + label + ", expected " + (i + 1)
             + " (labels are the model's contiguous outputs 1..C, in list order)");
       }
-      int id = requireInt(c, "id", at);
+      int id = integer(c, "id", at);
       if (!ids.add(id)) {
         throw new InvalidBundleException(at + ": duplicate category id " + id);
       }
@@ -229,38 +219,23 @@ public final class ModelBundle {
       if (!kpNames.isEmpty() && sigmas.length != kpNames.size()) {
         throw new InvalidBundleException(at + ": " + kpNames.size() + " keypoints but " + sigmas.length + " sigmas");
       }
-      result.add(new Category(label, id, text(c, "name", at),
+      result.add(new Category(label, id, c.get("name").asText(),
           c.path("supercategory").asText(""), kpNames, skeleton, sigmas));
     }
     return List.copyOf(result);
   }
 
-  private static JsonNode require(JsonNode node, String field, String where) {
+  /** An integer field the schema has typed: only its range is left to check (it must fit an int). */
+  private static int integer(JsonNode node, String field, String where) {
     JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      throw new InvalidBundleException(where + ": field '" + field + "' is missing");
-    }
-    return v;
-  }
-
-  private static String text(JsonNode node, String field, String where) {
-    JsonNode v = require(node, field, where);
-    if (!v.isTextual() || v.asText().isBlank()) {
-      throw new InvalidBundleException(where + ": field '" + field + "' must be a non-empty string");
-    }
-    return v.asText();
-  }
-
-  private static int requireInt(JsonNode node, String field, String where) {
-    JsonNode v = require(node, field, where);
-    if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-      throw new InvalidBundleException(where + ": field '" + field + "' must be an integer, got " + v);
+    if (!v.canConvertToInt()) {
+      throw new InvalidBundleException(where + ": field '" + field + "' is out of range, got " + v);
     }
     return v.asInt();
   }
 
   private static void expect(JsonNode node, String field, String expected, String where) {
-    String actual = text(node, field, where);
+    String actual = node.get(field).asText();
     if (!expected.equals(actual)) {
       throw new InvalidBundleException(
           where + ": field '" + field + "' is '" + actual + "', sparkseg supports only '" + expected + "'");

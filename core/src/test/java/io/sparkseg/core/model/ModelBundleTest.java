@@ -43,8 +43,8 @@ class ModelBundleTest {
         .contains("output.mask_box_scale must be between 1 and 4.0, got 0.8"));
     assertTrue(failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", 12))
         .contains("output.mask_box_scale must be between 1 and 4.0, got 12"));
-    assertTrue(failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", "1.2"))
-        .contains("output.mask_box_scale must be a number"));
+    String msg = failure(d -> ((ObjectNode) d.get("output")).put("mask_box_scale", "1.2"));
+    assertTrue(msg.contains("$.output.mask_box_scale") && msg.contains("number"), msg);
   }
 
   @Test
@@ -85,8 +85,28 @@ class ModelBundleTest {
   }
 
   @Test
+  void theSchemaNamesAMissingFieldOrAWrongType() throws Exception {
+    String msg = failure(d -> d.remove("categories"));
+    assertTrue(msg.contains("model.json does not fit the bundle schema") && msg.contains("'categories'"), msg);
+    msg = failure(d -> ((ObjectNode) d.get("output")).remove("num_keypoints"));
+    assertTrue(msg.contains("$.output") && msg.contains("'num_keypoints'"), msg);
+    msg = failure(d -> ((ObjectNode) d.get("categories").get(1)).put("id", "3"));
+    assertTrue(msg.contains("$.categories[1].id") && msg.contains("integer"), msg);
+    msg = failure(d -> ((ObjectNode) d.get("input").get("resize")).put("max_size", 512.5));
+    assertTrue(msg.contains("$.input.resize.max_size") && msg.contains("integer"), msg);
+    msg = failure(d -> d.put("name", " "));
+    assertTrue(msg.contains("$.name"), msg);
+  }
+
+  @Test
+  void everyBundleInTheRepositoryFitsTheSchema() {
+    // the embedded model; the schema itself is the file the Python exporter validates against
+    assertEquals("sparkseg-synthetic-maskrcnn", ModelBundle.load(TestBundles.repoRoot().resolve("samples/model")).name());
+    assertTrue(Files.isRegularFile(TestBundles.repoRoot().resolve("models/" + BundleSchema.RESOURCE)));
+  }
+
+  @Test
   void missingAndWrongFields() throws Exception {
-    assertTrue(failure(d -> d.remove("categories")).contains("field 'categories' is missing"));
     assertTrue(failure(d -> d.put("format", "other/2")).contains("format is 'other/2'"));
     assertTrue(failure(d -> ((ObjectNode) d.get("input")).put("channel_order", "BGR")).contains("'BGR'"));
     assertTrue(failure(d -> ((ObjectNode) d.get("input").get("resize")).put("min_size", 0)).contains("min_size"));
