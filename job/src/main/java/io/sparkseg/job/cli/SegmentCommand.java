@@ -2,15 +2,15 @@ package io.sparkseg.job.cli;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.InvalidBundleException;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.job.input.InputException;
 import io.sparkseg.job.input.InputSpec;
 import io.sparkseg.job.output.OutputLayout;
 import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.Devices;
-import io.sparkseg.job.segment.ModelUris;
-import io.sparkseg.job.segment.PipelineSettings;
-import io.sparkseg.job.segment.SegmentJob;
-import io.sparkseg.job.segment.SegmentOptions;
+import io.sparkseg.job.run.SegmentJob;
+import io.sparkseg.job.run.SegmentOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code sparkseg segment}: reads images (folder/glob, manifest, or COCO image list), runs the
@@ -187,7 +187,7 @@ public final class SegmentCommand implements Callable<Integer> {
           new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads,
               inferenceThreads, torchThreads),
           scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
-          summaryJson, registerTables, cocoResults, device, FlipTest.parse(flipTest), cacheDir, progressInterval);
+          summaryJson, registerTables, cocoResults, Device.parse(device), FlipTest.parse(flipTest), cacheDir, progressInterval);
       RunSummary summary;
       try {
         summary = SegmentJob.run(h.spark(), o);
@@ -273,9 +273,10 @@ public final class SegmentCommand implements Callable<Integer> {
     if (progressInterval < 0) {
       p.add("--progress-interval must not be negative");
     }
-    String dev = Devices.validate(device);
-    if (dev != null) {
-      p.add(dev);
+    try {
+      Device.parse(device);
+    } catch (IllegalArgumentException e) {
+      p.add(e.getMessage());
     }
     try {
       FlipTest.parse(flipTest);

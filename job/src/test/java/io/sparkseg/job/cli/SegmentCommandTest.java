@@ -150,7 +150,7 @@ class SegmentCommandTest {
     assertTrue(d.source().endsWith("conf/sparkseg-defaults.properties") || d.source().startsWith("classpath:"), d.source());
     assertEquals("samples/model", d.get("segment", "model"));
     // bench e2e/soak and the ML transformer build their pipeline from the same default
-    assertEquals(String.valueOf(io.sparkseg.job.segment.PipelineSettings.DEFAULT_PREFETCH), d.get("segment", "prefetch"));
+    assertEquals(String.valueOf(io.sparkseg.job.executor.PipelineSettings.DEFAULT_PREFETCH), d.get("segment", "prefetch"));
     String uri = SegmentCommand.resolveModel("samples/model", new org.apache.hadoop.conf.Configuration());
     assertEquals("file:" + TestSpark.modelDir().toAbsolutePath().normalize(), uri);
   }

@@ -2,11 +2,12 @@ package io.sparkseg.job.cli.bench;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.input.InputSpec;
 import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.PipelineSettings;
-import io.sparkseg.job.segment.SegmentJob;
-import io.sparkseg.job.segment.SegmentOptions;
+import io.sparkseg.job.run.SegmentJob;
+import io.sparkseg.job.run.SegmentOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,7 @@ final class BenchJobs {
   private SegmentOptions options(Path manifest, String runId, int partitions) {
     return new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
         workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-        PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu", flip,
+        PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, Device.parse("cpu"), flip,
         workDir.resolve("cache").toAbsolutePath().toString(), 0);
   }
 }

@@ -2,8 +2,8 @@ package io.sparkseg.job.cli.bench;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
+import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.PipelineSettings;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

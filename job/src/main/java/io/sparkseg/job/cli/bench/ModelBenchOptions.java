@@ -4,7 +4,7 @@ import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.LibtorchThreads;
-import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.executor.PipelineSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
