@@ -9,11 +9,16 @@ import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * Which model executors run and how: the bundle's fully qualified URI
- * ({@link io.sparkseg.job.fs.ModelUris}), the local folder remote bundles are cached in, flip
- * test-time augmentation and the device.
+ * Which model executors run and how: the bundle's URI (fully qualified once a Hadoop configuration
+ * is known: {@link io.sparkseg.job.fs.ModelUris}), the local folder remote bundles are cached in,
+ * the flip test-time augmentation setting as given ({@code auto}, {@code on}, {@code off}) and the device.
  */
-public record ModelRef(String uri, String cacheDir, FlipTest flipTest, Device device) implements Serializable {
+public record ModelRef(String uri, String cacheDir, String flipTest, Device device) implements Serializable {
+
+  /** The flip setting (checked by the configuration's validation before a run). */
+  public FlipTest flip() {
+    return FlipTest.parse(flipTest);
+  }
 
   /**
    * Fetches and checks the bundle on the driver, so a bad bundle (or a flip setting it cannot
@@ -21,7 +26,7 @@ public record ModelRef(String uri, String cacheDir, FlipTest flipTest, Device de
    */
   public ModelBundle validateOnDriver(Configuration conf) {
     ModelBundle bundle = BundleFetcher.fetch(URI.create(uri), conf, Path.of(cacheDir));
-    flipTest.input(bundle);
+    flip().input(bundle);
     return bundle;
   }
 }

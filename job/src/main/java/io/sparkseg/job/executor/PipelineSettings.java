@@ -10,41 +10,13 @@ import org.apache.spark.SparkEnv;
  * decode, {@code postprocessThreads} paste masks and encode RLE; {@code inferenceThreads} run
  * forward passes, each spread over {@code torchThreads} libtorch threads. 0 means "auto" for every
  * thread count: prepare = the executor's cores, postprocess = half of them; on a CPU one inference
- * thread per core with one libtorch thread each (measured 1.7x the images/s of one pass over both
+ * thread per core with one libtorch thread each (more images/s than one pass over all
  * cores: README "Figures"), on a GPU one inference thread (one forward pass at a time) and
- * libtorch's own thread count.
+ * libtorch's own thread count. Defaults and checks: {@link io.sparkseg.job.config.SegmentKeys},
+ * {@link io.sparkseg.job.config.SegmentConfig#validate()}.
  */
 public record PipelineSettings(int maxBatch, long maxBatchWaitMs, int prefetch, int prepareThreads,
     int postprocessThreads, int inferenceThreads, int torchThreads) implements Serializable {
-
-  public PipelineSettings {
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("batch size must be at least 1, got " + maxBatch);
-    }
-    if (maxBatchWaitMs < 0 || prefetch < 1 || prepareThreads < 0 || postprocessThreads < 0 || inferenceThreads < 0
-        || torchThreads < 0) {
-      throw new IllegalArgumentException("need max batch wait >= 0, prefetch >= 1 and thread counts >= 0 (0 = auto), got "
-          + maxBatchWaitMs + ", " + prefetch + ", " + prepareThreads + ", " + postprocessThreads + ", "
-          + inferenceThreads + ", " + torchThreads);
-    }
-  }
-
-  /** Images each task keeps ahead of the model by default (as {@code segment.prefetch} in the defaults file). */
-  public static final int DEFAULT_PREFETCH = 8;
-
-  /**
-   * The defaults for a batch size, as {@code segment} uses them: a 50 ms wait, {@link #DEFAULT_PREFETCH}
-   * images ahead (at least two batches), every thread count auto.
-   */
-  public static PipelineSettings forBatch(int maxBatch) {
-    return forBatch(maxBatch, 0, 0);
-  }
-
-  /** As {@link #forBatch(int)} with these inference and libtorch thread counts (0 = auto). */
-  public static PipelineSettings forBatch(int maxBatch, int inferenceThreads, int torchThreads) {
-    return new PipelineSettings(maxBatch, 50, Math.max(DEFAULT_PREFETCH, 2 * maxBatch), 0, 0, inferenceThreads,
-        torchThreads);
-  }
 
   /**
    * These settings with every 0 ("auto") thread count replaced for an executor with {@code cores}

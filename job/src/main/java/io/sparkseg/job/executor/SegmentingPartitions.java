@@ -37,13 +37,13 @@ public abstract class SegmentingPartitions implements FlatMapFunction<Iterator<R
     Configuration conf = settings.hadoopConf().get();
     ModelRef m = settings.model();
     String device = m.device().forTask();
-    ModelHolder.Lease lease = ModelHolder.get(m.uri(), device, m.flipTest(), conf, Path.of(m.cacheDir()));
+    ModelHolder.Lease lease = ModelHolder.get(m.uri(), device, m.flip(), conf, Path.of(m.cacheDir()));
     if (lease.loadedNow()) {
       metrics.modelLoads.add(1);
       metrics.modelLoadMs.add(lease.loadMs());
     }
     ExecutorPipeline pipeline =
-        ExecutorPipeline.get(ModelHolder.key(m.uri(), device, m.flipTest()), lease.model(), settings.pipeline());
+        ExecutorPipeline.get(ModelHolder.key(m.uri(), device, m.flip()), lease.model(), settings.pipeline());
     Thresholds t = settings.thresholds();
     SegmentingWindow<Row> window = new SegmentingWindow<>(input, r -> read(r, conf), lease.model(), pipeline,
         SegmentingWindow.options(lease.model(), t.score(), t.mask()), t.maxImagePixels(),

@@ -1,7 +1,8 @@
 package io.sparkseg.job.ml;
 
-import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.result.ImageStatus;
+import io.sparkseg.job.config.SegmentConfig;
+import io.sparkseg.job.config.SegmentKeys;
 import io.sparkseg.job.executor.Device;
 import io.sparkseg.job.executor.ExecutorSettings;
 import io.sparkseg.job.executor.ImageBytes;
@@ -15,7 +16,6 @@ import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.fs.HadoopConf;
 import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.tables.InstancesTable;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Transformer;
@@ -109,19 +109,19 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(inputCol, "content");
     setDefault(outputCol, "instances");
     setDefault(statusCol, "");
-    setDefault(batchSize, 1);
+    setDefault(batchSize, SegmentKeys.BATCH_SIZE_DEFAULT);
     setDefault(scoreThreshold, -1.0);
     setDefault(maskThreshold, -1.0);
-    setDefault(maxImagePixels, io.sparkseg.core.image.ImageDecoder.DEFAULT_MAX_PIXELS);
-    setDefault(device, "auto");
-    setDefault(flipTest, "auto");
-    setDefault(maxBatchWaitMs, 50L);
-    setDefault(prefetch, 8);
-    setDefault(prepareThreads, 0);
-    setDefault(postprocessThreads, 0);
-    setDefault(inferenceThreads, 0);
-    setDefault(torchThreads, 0);
-    setDefault(modelCacheDir, Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString());
+    setDefault(maxImagePixels, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT);
+    setDefault(device, SegmentKeys.DEVICE_DEFAULT);
+    setDefault(flipTest, SegmentKeys.FLIP_TEST_DEFAULT);
+    setDefault(maxBatchWaitMs, SegmentKeys.MAX_BATCH_WAIT_MS_DEFAULT);
+    setDefault(prefetch, SegmentKeys.PREFETCH_DEFAULT);
+    setDefault(prepareThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(postprocessThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(inferenceThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(torchThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(modelCacheDir, SegmentKeys.defaultModelCacheDir());
   }
 
   @Override
@@ -288,8 +288,12 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     if (!isDefined(modelUri)) {
       throw new IllegalArgumentException("MaskRcnnTransformer: set modelUri");
     }
-    FlipTest.parse($(flipTest)); // names a bad value before any task
-    Device.parse($(device));
+    // the same checks as segment's options, before any task
+    List<String> problems = SegmentConfig.executorProblems(modelRef($(modelUri)), thresholds(), pipelineSettings(),
+        MaskRcnnTransformer::paramName);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
     String in = $(inputCol);
     if (!List.of(schema.fieldNames()).contains(in)) {
       throw new IllegalArgumentException("input column '" + in + "' does not exist; columns: " + List.of(schema.fieldNames()));
@@ -314,18 +318,36 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     SparkSession spark = dataset.sparkSession();
     Dataset<Row> df = dataset.toDF();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
-    double st = ((Number) $(scoreThreshold)).doubleValue();
-    double mt = ((Number) $(maskThreshold)).doubleValue();
-    ModelRef model = new ModelRef(ModelUris.qualify($(modelUri), hconf), $(modelCacheDir), FlipTest.parse($(flipTest)),
-        Device.parse($(device)));
+    ModelRef model = modelRef(ModelUris.qualify($(modelUri), hconf));
     model.validateOnDriver(hconf);
-    ExecutorSettings settings = new ExecutorSettings(model,
-        new Thresholds(st < 0 ? null : (float) st, mt < 0 ? null : (float) mt, ((Number) $(maxImagePixels)).longValue()),
-        pipelineSettings(), new HadoopConf(hconf));
+    ExecutorSettings settings = new ExecutorSettings(model, thresholds(), pipelineSettings(), new HadoopConf(hconf));
     metrics = new RunMetrics(spark.sparkContext());
     ColumnPartitions fn = new ColumnPartitions(settings, metrics, List.of(df.schema().fieldNames()).indexOf($(inputCol)),
         df.schema().apply($(inputCol)).dataType() instanceof StringType, !$(statusCol).isEmpty());
     return spark.createDataFrame(df.javaRDD().mapPartitions(fn), outSchema);
+  }
+
+  private ModelRef modelRef(String uri) {
+    return new ModelRef(uri, $(modelCacheDir), $(flipTest), new Device($(device)));
+  }
+
+  private Thresholds thresholds() {
+    double st = ((Number) $(scoreThreshold)).doubleValue();
+    double mt = ((Number) $(maskThreshold)).doubleValue();
+    return new Thresholds(st < 0 ? null : (float) st, mt < 0 ? null : (float) mt,
+        ((Number) $(maxImagePixels)).longValue());
+  }
+
+  /** A segment setting's param name: its key in camel case ({@code batch-size}: {@code batchSize}). */
+  private static String paramName(String key) {
+    if (key.equals(SegmentKeys.MODEL)) {
+      return "modelUri";
+    }
+    StringBuilder b = new StringBuilder();
+    for (String part : key.split("-")) {
+      b.append(b.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+    }
+    return b.toString();
   }
 
   /** The executor pipeline these params ask for. */

@@ -2,10 +2,10 @@ package io.sparkseg.job.run;
 
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.result.ImageStatus;
+import io.sparkseg.job.config.Outputs;
+import io.sparkseg.job.config.SegmentConfig;
 import io.sparkseg.job.executor.ExecutorSettings;
-import io.sparkseg.job.executor.ModelRef;
 import io.sparkseg.job.executor.RunMetrics;
-import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.fs.HadoopConf;
 import io.sparkseg.job.input.InputResolver;
 import io.sparkseg.job.input.ResolvedInput;
@@ -48,34 +48,33 @@ public final class SegmentJob {
 
   private SegmentJob() {}
 
-  public static RunSummary run(SparkSession spark, SegmentOptions o) throws IOException {
+  public static RunSummary run(SparkSession spark, SegmentConfig c) throws IOException {
     long t0 = System.nanoTime();
     Instant started = Instant.now();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    Outputs o = c.outputs();
     OutputLayout layout = new OutputLayout(o.output());
 
-    ModelRef modelRef = new ModelRef(o.modelUri(), o.modelCacheDir(), o.flipTest(), o.device());
-    ModelBundle bundle = modelRef.validateOnDriver(hconf);
+    ModelBundle bundle = c.model().validateOnDriver(hconf);
     long tModel = System.nanoTime();
-    LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), RunSummary.redact(o.modelUri()));
+    LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), RunSummary.redact(c.model().uri()));
 
-    ResolvedInput input = InputResolver.resolve(spark, o.input());
+    ResolvedInput input = InputResolver.resolve(spark, c.input());
     long total = input.count();
     long tInput = System.nanoTime();
-    int partitions = o.partitions() > 0 ? o.partitions() : autoPartitions(total, spark.sparkContext().defaultParallelism());
-    LOG.info("run {}: {} images from {}, {} partitions, batch size {}", o.runId(), total, o.input().describe(),
-        partitions, o.batchSize());
+    int partitions = c.limits().partitions() > 0 ? c.limits().partitions() : autoPartitions(total, spark.sparkContext().defaultParallelism());
+    LOG.info("run {}: {} images from {}, {} partitions, batch size {}", o.runId(), total, c.input().describe(),
+        partitions, c.pipeline().maxBatch());
 
     RunMetrics metrics = new RunMetrics(spark.sparkContext());
-    ExecutorSettings settings = new ExecutorSettings(modelRef,
-        new Thresholds(o.scoreThreshold(), o.maskThreshold(), o.maxImagePixels()), o.pipeline(), new HadoopConf(hconf));
+    ExecutorSettings settings = new ExecutorSettings(c.model(), c.thresholds(), c.pipeline(), new HadoopConf(hconf));
     JavaRDD<Row> rows = input.partitioned(partitions).mapPartitions(new ImageResultPartitions(settings, metrics));
     Dataset<Row> results = spark.createDataFrame(rows, ImagesTable.WITH_INSTANCES).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long done;
       spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": segment " + total + " images");
       try (ProgressReporter progress =
-          new ProgressReporter(spark.sparkContext(), metrics, total, o.progressIntervalSeconds())) {
+          new ProgressReporter(spark.sparkContext(), metrics, total, c.limits().progressIntervalSeconds())) {
         done = results.count();
         LOG.info(progress.line());
       }
@@ -110,32 +109,32 @@ public final class SegmentJob {
       long ok = byStatus.getOrDefault(ImageStatus.OK.code(), 0L);
       long failed = total - ok;
       double failedFraction = total == 0 ? 0 : (double) failed / total;
-      boolean tooManyFailed = failedFraction > o.maxFailedFraction();
+      boolean tooManyFailed = failedFraction > c.limits().maxFailedFraction();
       double segmentS = secs(tSegment - tInput);
       RunSummary s = new RunSummary();
       s.put("run_id", o.runId());
       s.put("status", tooManyFailed ? "failed_fraction_exceeded" : "succeeded");
       s.put("started_at", started.toString());
       s.put("finished_at", Instant.now().toString());
-      s.put("input", RunSummary.redact(o.input().describe()));
+      s.put("input", RunSummary.redact(c.input().describe()));
       s.put("output", RunSummary.redact(layout.root()));
       Map<String, Object> model = new LinkedHashMap<>();
-      model.put("uri", RunSummary.redact(o.modelUri()));
+      model.put("uri", RunSummary.redact(c.model().uri()));
       model.put("name", bundle.name());
       model.put("version", bundle.version());
       model.put("sha256", bundle.sha256());
-      model.put("flip_test", o.flipTest().flips(bundle));
+      model.put("flip_test", c.model().flip().flips(bundle));
       s.put("model", model);
       s.put("images_total", total);
       s.put("images_by_status", byStatus);
       s.put("images_ok", ok);
       s.put("images_failed", failed);
       s.put("failed_fraction", round(failedFraction, 4));
-      s.put("max_failed_fraction", o.maxFailedFraction());
+      s.put("max_failed_fraction", c.limits().maxFailedFraction());
       s.put("instances_total", instances);
       s.put("images_per_second", round(segmentS > 0 ? total / segmentS : 0, 3));
       s.put("partitions", partitions);
-      s.put("batch_size", o.batchSize());
+      s.put("batch_size", c.pipeline().maxBatch());
       Map<String, Object> timings = new LinkedHashMap<>();
       timings.put("wall_s", round(secs(tEnd - t0), 3));
       timings.put("model_validate_s", round(secs(tModel - t0), 3));

@@ -91,7 +91,7 @@ class MaskRcnnTransformerTest {
     assertEquals("off", back.getOrDefault(back.flipTest));
     String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setFlipTest("maybe").transformSchema(schema)).getMessage();
-    assertEquals("flip test must be auto, on or off, got 'maybe'", msg);
+    assertEquals("flipTest must be auto, on or off, got 'maybe'", msg);
     // a missing bundle fails in transform() on the driver, before any task
     msg = assertThrows(io.sparkseg.core.model.InvalidBundleException.class, () -> new MaskRcnnTransformer()
         .setModelUri(tmp.resolve("no-bundle").toString()).setInputCol("p").transform(df)).getMessage();

@@ -1,4 +1,4 @@
-package io.sparkseg.job.cli;
+package io.sparkseg.job.config;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,11 @@ import picocli.CommandLine.Model.OptionSpec;
  * Option defaults from {@code sparkseg-defaults.properties}, the one config file every launcher
  * reads (bin/sparkseg, spark-submit, Kubernetes, Airflow). Keys are an option's long name without
  * dashes, optionally prefixed by the command: {@code segment.batch-size=8} beats
- * {@code batch-size=8}. Empty values mean "no default". Command-line flags override both.
+ * {@code batch-size=8}. Empty values mean "no default".
+ *
+ * <p>Precedence, for every option of every command: the command-line flag, else this file's
+ * value, else the built-in default ({@link SegmentKeys} for {@code segment}, the option's
+ * annotation for the other commands).
  *
  * <p>The file is looked up in this order, first hit wins: the {@code sparkseg.defaults} system
  * property; {@code $SPARKSEG_CONF_DIR/sparkseg-defaults.properties};
@@ -107,6 +111,8 @@ public final class Defaults implements CommandLine.IDefaultValueProvider {
       return null;
     }
     String key = opt.longestName().replaceFirst("^-+", "");
-    return get(opt.command().name(), key);
+    String command = opt.command().name();
+    String v = get(command, key);
+    return v == null && SegmentKeys.COMMAND.equals(command) ? SegmentKeys.BUILT_IN.get(key) : v;
   }
 }
