@@ -12,7 +12,8 @@ import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.job.input.InputException;
 import io.sparkseg.job.input.InputSpec;
-import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.run.RunStatus;
+import io.sparkseg.job.run.RunSummary;
 import io.sparkseg.job.run.SegmentJob;
 import java.io.PrintWriter;
 import java.time.ZoneOffset;
@@ -165,12 +166,7 @@ public final class SegmentCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     SegmentConfig config = config();
-    List<String> problems = new ArrayList<>(config.validate());
-    for (Map.Entry<String, String> e : spark.values().entrySet()) {
-      if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isEmpty()) {
-        problems.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
-      }
-    }
+    List<String> problems = validateOptions(config);
     if (!problems.isEmpty()) {
       for (String p : problems) {
         err.println("sparkseg segment: " + p);
@@ -196,9 +192,9 @@ public final class SegmentCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       out.println(summary.toJson());
       out.flush();
-      if ("failed_fraction_exceeded".equals(summary.get("status"))) {
-        err.println("sparkseg segment: " + summary.get("images_failed") + " of " + summary.get("images_total")
-            + " images failed (fraction " + summary.get("failed_fraction") + " > --max-failed-fraction "
+      if (summary.status() == RunStatus.FAILED_FRACTION_EXCEEDED) {
+        err.println("sparkseg segment: " + summary.imagesFailed() + " of " + summary.imagesTotal()
+            + " images failed (fraction " + summary.failedFraction() + " > --max-failed-fraction "
             + maxFailedFraction + "); output was written for run " + id);
         err.flush();
         return ExitCodes.TOO_MANY_FAILED;
@@ -216,6 +212,22 @@ public final class SegmentCommand implements Callable<Integer> {
     err.println("sparkseg segment: " + message);
     err.flush();
     return ExitCodes.USAGE;
+  }
+
+  /** Every problem of the options: the configuration's and the --conf pairs'. */
+  List<String> validateOptions(SegmentConfig config) {
+    List<String> problems = new ArrayList<>(config.validate());
+    for (Map.Entry<String, String> e : spark.values().entrySet()) {
+      if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isEmpty()) {
+        problems.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
+      }
+    }
+    return problems;
+  }
+
+  /** {@link #validateOptions(SegmentConfig)} of these options (deploy tests check launchers' arguments with it). */
+  List<String> validateOptions() {
+    return validateOptions(config());
   }
 
   /** The parsed options as a typed configuration, not yet validated; the run id defaults to the UTC time. */

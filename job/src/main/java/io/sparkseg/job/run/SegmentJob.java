@@ -11,17 +11,16 @@ import io.sparkseg.job.input.InputResolver;
 import io.sparkseg.job.input.ResolvedInput;
 import io.sparkseg.job.output.CocoResultsExporter;
 import io.sparkseg.job.output.OutputLayout;
-import io.sparkseg.job.output.RunSummary;
 import io.sparkseg.job.output.RunWriter;
 import io.sparkseg.job.output.TableRegistrar;
 import io.sparkseg.tables.ImagesTable;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -32,11 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One segment run, driver side: validates the model bundle (fetch + model.json + sha256) and the
- * input before any task runs, segments the images in partitions ({@link ImageResultPartitions}),
- * writes the {@code instances} and {@code images} tables for the run ({@link RunWriter}),
- * optionally exports COCO results and registers catalog tables, and returns the
- * {@link RunSummary}. Validation failures throw {@link io.sparkseg.core.model.InvalidBundleException}
+ * One segment run, driver side: validates the model bundle (fetch + model.json + sha256) and
+ * resolves the input before any task runs, segments the images in partitions
+ * ({@link ImageResultPartitions}), writes the {@code instances} and {@code images} tables for the
+ * run ({@link RunWriter}), optionally exports COCO results and registers catalog tables, and returns
+ * the {@link RunSummary}. Validation failures throw {@link io.sparkseg.core.model.InvalidBundleException}
  * or {@link io.sparkseg.job.input.InputException}.
  */
 public final class SegmentJob {
@@ -48,10 +47,14 @@ public final class SegmentJob {
 
   private SegmentJob() {}
 
+  /** The segmented images: how many per status and how many instances in all. */
+  private record Counts(Map<String, Long> byStatus, long instances) {}
+
   public static RunSummary run(SparkSession spark, SegmentConfig c) throws IOException {
-    long t0 = System.nanoTime();
     Instant started = Instant.now();
-    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    long t0 = System.nanoTime();
+    SparkContext sc = spark.sparkContext();
+    Configuration hconf = sc.hadoopConfiguration();
     Outputs o = c.outputs();
     OutputLayout layout = new OutputLayout(o.output());
 
@@ -62,105 +65,55 @@ public final class SegmentJob {
     ResolvedInput input = InputResolver.resolve(spark, c.input());
     long total = input.count();
     long tInput = System.nanoTime();
-    int partitions = c.limits().partitions() > 0 ? c.limits().partitions() : autoPartitions(total, spark.sparkContext().defaultParallelism());
+    int partitions = c.limits().partitions() > 0 ? c.limits().partitions() : autoPartitions(total, sc.defaultParallelism());
     LOG.info("run {}: {} images from {}, {} partitions, batch size {}", o.runId(), total, c.input().describe(),
         partitions, c.pipeline().maxBatch());
 
-    RunMetrics metrics = new RunMetrics(spark.sparkContext());
+    RunMetrics metrics = new RunMetrics(sc);
     ExecutorSettings settings = new ExecutorSettings(c.model(), c.thresholds(), c.pipeline(), new HadoopConf(hconf));
     JavaRDD<Row> rows = input.partitioned(partitions).mapPartitions(new ImageResultPartitions(settings, metrics));
     Dataset<Row> results = spark.createDataFrame(rows, ImagesTable.WITH_INSTANCES).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      long done;
-      spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": segment " + total + " images");
-      try (ProgressReporter progress =
-          new ProgressReporter(spark.sparkContext(), metrics, total, c.limits().progressIntervalSeconds())) {
-        done = results.count();
-        LOG.info(progress.line());
-      }
+      sc.setJobDescription("sparkseg " + o.runId() + ": segment " + total + " images");
+      Counts counts = segment(results, total, metrics, c.limits().progressIntervalSeconds(), sc);
       long tSegment = System.nanoTime();
-      if (done != total) {
-        throw new IllegalStateException("internal error: " + total + " input images but " + done + " results");
-      }
-      Map<String, Long> byStatus = new TreeMap<>();
-      for (Row r : results.groupBy("status").count().collectAsList()) {
-        byStatus.put(r.getString(0), r.getLong(1));
-      }
-      Row sums = results.agg(functions.coalesce(functions.sum("num_instances"), functions.lit(0L))).first();
-      long instances = ((Number) sums.get(0)).longValue();
 
-      spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": write tables");
+      sc.setJobDescription("sparkseg " + o.runId() + ": write tables");
       int files = (int) Math.max(1, Math.min(partitions, (total + IMAGES_PER_FILE - 1) / IMAGES_PER_FILE));
-      RunWriter.write(spark, results, layout, bundle.name(), bundle.version(), o.runId(), files, instances);
+      RunWriter.write(spark, results, layout, bundle.name(), bundle.version(), o.runId(), files, counts.instances());
       long tWrite = System.nanoTime();
 
       Long cocoCount = null;
       if (o.cocoResults() != null) {
-        spark.sparkContext().setJobDescription("sparkseg " + o.runId() + ": COCO results export");
+        sc.setJobDescription("sparkseg " + o.runId() + ": COCO results export");
         cocoCount = CocoResultsExporter.export(
             RunWriter.instancesOf(results, bundle.name(), bundle.version(), o.runId()), o.cocoResults(), hconf);
       }
-      List<String> tables = null;
-      if (o.registerTables() != null) {
-        tables = TableRegistrar.register(spark, o.registerTables(), layout, o.runId());
-      }
+      List<String> tables = o.registerTables() == null ? null
+          : TableRegistrar.register(spark, o.registerTables(), layout, o.runId());
       long tEnd = System.nanoTime();
 
-      long ok = byStatus.getOrDefault(ImageStatus.OK.code(), 0L);
+      long ok = counts.byStatus().getOrDefault(ImageStatus.OK.code(), 0L);
       long failed = total - ok;
       double failedFraction = total == 0 ? 0 : (double) failed / total;
-      boolean tooManyFailed = failedFraction > c.limits().maxFailedFraction();
       double segmentS = secs(tSegment - tInput);
-      RunSummary s = new RunSummary();
-      s.put("run_id", o.runId());
-      s.put("status", tooManyFailed ? "failed_fraction_exceeded" : "succeeded");
-      s.put("started_at", started.toString());
-      s.put("finished_at", Instant.now().toString());
-      s.put("input", RunSummary.redact(c.input().describe()));
-      s.put("output", RunSummary.redact(layout.root()));
-      Map<String, Object> model = new LinkedHashMap<>();
-      model.put("uri", RunSummary.redact(c.model().uri()));
-      model.put("name", bundle.name());
-      model.put("version", bundle.version());
-      model.put("sha256", bundle.sha256());
-      model.put("flip_test", c.model().flip().flips(bundle));
-      s.put("model", model);
-      s.put("images_total", total);
-      s.put("images_by_status", byStatus);
-      s.put("images_ok", ok);
-      s.put("images_failed", failed);
-      s.put("failed_fraction", round(failedFraction, 4));
-      s.put("max_failed_fraction", c.limits().maxFailedFraction());
-      s.put("instances_total", instances);
-      s.put("images_per_second", round(segmentS > 0 ? total / segmentS : 0, 3));
-      s.put("partitions", partitions);
-      s.put("batch_size", c.pipeline().maxBatch());
-      Map<String, Object> timings = new LinkedHashMap<>();
-      timings.put("wall_s", round(secs(tEnd - t0), 3));
-      timings.put("model_validate_s", round(secs(tModel - t0), 3));
-      timings.put("input_resolve_s", round(secs(tInput - tModel), 3));
-      timings.put("segment_s", round(segmentS, 3));
-      timings.put("write_s", round(secs(tWrite - tSegment), 3));
-      timings.put("export_register_s", round(secs(tEnd - tWrite), 3));
-      timings.put("model_loads", metrics.modelLoads.value());
-      timings.put("model_load_ms_total", metrics.modelLoadMs.value());
-      timings.put("read_ms_total", round(metrics.readMs.value(), 1));
-      timings.put("decode_ms_total", round(metrics.decodeMs.value(), 1));
-      timings.put("inference_ms_total", round(metrics.inferenceMs.value(), 1));
-      s.put("timings", timings);
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("instances", RunSummary.redact(layout.instances() + "/run_id=" + o.runId()));
-      out.put("images", RunSummary.redact(layout.images() + "/run_id=" + o.runId()));
-      out.put("summary", RunSummary.redact(layout.summary(o.runId())));
-      if (o.cocoResults() != null) {
-        out.put("coco_results", RunSummary.redact(o.cocoResults()));
-        out.put("coco_results_count", cocoCount);
-      }
-      if (tables != null) {
-        out.put("tables", tables);
-      }
-      s.put("outputs", out);
-      s.put("spark", Map.of("app_id", spark.sparkContext().applicationId(), "master", spark.sparkContext().master()));
+      RunSummary s = new RunSummary(
+          o.runId(),
+          failedFraction > c.limits().maxFailedFraction() ? RunStatus.FAILED_FRACTION_EXCEEDED : RunStatus.SUCCEEDED,
+          started.toString(), Instant.now().toString(),
+          RunSummary.redact(c.input().describe()), RunSummary.redact(layout.root()),
+          new RunSummary.Model(RunSummary.redact(c.model().uri()), bundle.name(), bundle.version(), bundle.sha256(),
+              c.model().flip().flips(bundle)),
+          total, counts.byStatus(), ok, failed, round(failedFraction, 4), c.limits().maxFailedFraction(),
+          counts.instances(), round(segmentS > 0 ? total / segmentS : 0, 3), partitions, c.pipeline().maxBatch(),
+          new RunSummary.Timings(round(secs(tEnd - t0), 3), round(secs(tModel - t0), 3), round(secs(tInput - tModel), 3),
+              round(segmentS, 3), round(secs(tWrite - tSegment), 3), round(secs(tEnd - tWrite), 3),
+              metrics.modelLoads.value(), metrics.modelLoadMs.value(), round(metrics.readMs.value(), 1),
+              round(metrics.decodeMs.value(), 1), round(metrics.inferenceMs.value(), 1)),
+          new RunSummary.Outputs(RunSummary.redact(layout.instances() + "/run_id=" + o.runId()),
+              RunSummary.redact(layout.images() + "/run_id=" + o.runId()), RunSummary.redact(layout.summary(o.runId())),
+              RunSummary.redact(o.cocoResults()), cocoCount, tables),
+          new RunSummary.Spark(sc.applicationId(), sc.master()));
       s.writeTo(layout.summary(o.runId()), hconf);
       if (o.summaryJson() != null) {
         s.writeTo(o.summaryJson(), hconf);
@@ -169,8 +122,27 @@ public final class SegmentJob {
     } finally {
       results.unpersist(false);
       input.release();
-      spark.sparkContext().setJobDescription(null);
+      sc.setJobDescription(null);
     }
+  }
+
+  /** Runs the segmenting tasks (logging progress) and counts their results. */
+  private static Counts segment(Dataset<Row> results, long total, RunMetrics metrics, double progressIntervalSeconds,
+      SparkContext sc) {
+    long done;
+    try (ProgressReporter progress = new ProgressReporter(sc, metrics, total, progressIntervalSeconds)) {
+      done = results.count();
+      LOG.info(progress.line());
+    }
+    if (done != total) {
+      throw new IllegalStateException("internal error: " + total + " input images but " + done + " results");
+    }
+    Map<String, Long> byStatus = new TreeMap<>();
+    for (Row r : results.groupBy("status").count().collectAsList()) {
+      byStatus.put(r.getString(0), r.getLong(1));
+    }
+    Row sums = results.agg(functions.coalesce(functions.sum("num_instances"), functions.lit(0L))).first();
+    return new Counts(byStatus, ((Number) sums.get(0)).longValue());
   }
 
   static int autoPartitions(long total, int defaultParallelism) {

@@ -11,7 +11,7 @@ import io.sparkseg.job.executor.ModelRef;
 import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.input.InputSpec;
-import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.run.RunSummary;
 import io.sparkseg.job.run.SegmentJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
