@@ -138,10 +138,10 @@ public final class SegmentJob {
       throw new IllegalStateException("internal error: " + total + " input images but " + done + " results");
     }
     Map<String, Long> byStatus = new TreeMap<>();
-    for (Row r : results.groupBy("status").count().collectAsList()) {
+    for (Row r : results.groupBy(ImagesTable.STATUS).count().collectAsList()) {
       byStatus.put(r.getString(0), r.getLong(1));
     }
-    Row sums = results.agg(functions.coalesce(functions.sum("num_instances"), functions.lit(0L))).first();
+    Row sums = results.agg(functions.coalesce(functions.sum(ImagesTable.NUM_INSTANCES), functions.lit(0L))).first();
     return new Counts(byStatus, ((Number) sums.get(0)).longValue());
   }
 
