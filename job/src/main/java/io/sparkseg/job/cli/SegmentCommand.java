@@ -145,7 +145,7 @@ public final class SegmentCommand implements Callable<Integer> {
 
   @Option(names = "--" + SegmentKeys.FLIP_TEST, paramLabel = "auto|on|off",
       description = "Flip test-time augmentation: the mask and keypoint heads also run on the mirrored image "
-          + "(better masks and keypoints, same boxes, about 1.6x the inference time with the embedded bundle). "
+          + "(better masks and keypoints, same boxes, more inference time: README \"Figures\"). "
           + "auto: as the bundle does by default (test_time.flip); on/off need a bundle that can switch it. "
           + "Default: ${DEFAULT-VALUE}")
   String flipTest;
