@@ -1,6 +1,6 @@
 package io.sparkseg.job;
 
-import io.sparkseg.job.cli.Defaults;
+import io.sparkseg.job.config.Defaults;
 import io.sparkseg.job.cli.SparksegCli;
 import java.io.IOException;
 import java.io.PrintWriter;

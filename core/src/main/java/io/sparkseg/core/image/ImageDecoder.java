@@ -1,5 +1,6 @@
 package io.sparkseg.core.image;
 
+import io.sparkseg.core.result.ImageStatus;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -28,10 +29,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <ul>
  *   <li>the header is read first and images over {@code maxPixels} are refused before any pixel
- *       data is decoded ({@link DecodeStatus#TOO_LARGE}), which defuses decompression bombs;
- *   <li>zero-byte, non-image, corrupt and truncated data give {@link DecodeStatus#DECODE_ERROR};
+ *       data is decoded ({@link ImageStatus#TOO_LARGE}), which defuses decompression bombs;
+ *   <li>zero-byte, non-image, corrupt and truncated data give {@link ImageStatus#DECODE_ERROR};
  *   <li>recognised formats no reader can decode (HEIC/AVIF, JPEG 2000, PSD, JPEG XL, ...) give
- *       {@link DecodeStatus#UNSUPPORTED};
+ *       {@link ImageStatus#UNSUPPORTED};
  *   <li>grayscale is replicated to three channels, 16-bit samples are scaled to 8 bits, alpha is
  *       dropped (as PIL's {@code convert("RGB")} does), palettes and CMYK/YCCK JPEGs are converted
  *       to RGB, and the EXIF orientation tag is applied.
@@ -66,7 +67,7 @@ public final class ImageDecoder {
   /** Decodes {@code data}; the status says whether it worked. */
   public DecodeResult decode(byte[] data) {
     if (data == null || data.length == 0) {
-      return DecodeResult.failed(DecodeStatus.DECODE_ERROR, "empty file (0 bytes)", -1, -1, null);
+      return DecodeResult.failed(ImageStatus.DECODE_ERROR, "empty file (0 bytes)", -1, -1, null);
     }
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -74,10 +75,10 @@ public final class ImageDecoder {
         String known = ImageFormats.sniffUndecodable(data);
         if (known != null) {
           return DecodeResult.failed(
-              DecodeStatus.UNSUPPORTED, "unsupported image format: " + known, -1, -1, known);
+              ImageStatus.UNSUPPORTED, "unsupported image format: " + known, -1, -1, known);
         }
         return DecodeResult.failed(
-            DecodeStatus.DECODE_ERROR, "not a recognised image (" + ImageFormats.describe(data) + ")",
+            ImageStatus.DECODE_ERROR, "not a recognised image (" + ImageFormats.describe(data) + ")",
             -1, -1, null);
       }
       ImageReader reader = readers.next();
@@ -87,7 +88,7 @@ public final class ImageDecoder {
         reader.dispose();
       }
     } catch (IOException | RuntimeException | OutOfMemoryError e) {
-      return DecodeResult.failed(DecodeStatus.DECODE_ERROR, describe(e), -1, -1, null);
+      return DecodeResult.failed(ImageStatus.DECODE_ERROR, describe(e), -1, -1, null);
     }
   }
 
@@ -100,19 +101,19 @@ public final class ImageDecoder {
       width = reader.getWidth(0);
       height = reader.getHeight(0);
     } catch (IOException | RuntimeException e) {
-      return DecodeResult.failed(DecodeStatus.DECODE_ERROR, "unreadable header: " + describe(e), -1, -1, format);
+      return DecodeResult.failed(ImageStatus.DECODE_ERROR, "unreadable header: " + describe(e), -1, -1, format);
     }
     int orientation = ExifOrientation.read(data);
     int shownW = ExifOrientation.swapsDimensions(orientation) ? height : width;
     int shownH = ExifOrientation.swapsDimensions(orientation) ? width : height;
     if (width <= 0 || height <= 0) {
       return DecodeResult.failed(
-          DecodeStatus.DECODE_ERROR, "invalid dimensions " + width + "x" + height, -1, -1, format);
+          ImageStatus.DECODE_ERROR, "invalid dimensions " + width + "x" + height, -1, -1, format);
     }
     long pixels = (long) width * height;
     if (pixels > maxPixels) {
       return DecodeResult.failed(
-          DecodeStatus.TOO_LARGE,
+          ImageStatus.TOO_LARGE,
           width + "x" + height + " = " + pixels + " pixels exceeds the limit of " + maxPixels,
           shownW, shownH, format);
     }
@@ -128,13 +129,13 @@ public final class ImageDecoder {
       ImageReadParam param = reader.getDefaultReadParam();
       img = reader.read(0, param);
     } catch (IOException | RuntimeException e) {
-      DecodeStatus status = looksUnsupported(e) ? DecodeStatus.UNSUPPORTED : DecodeStatus.DECODE_ERROR;
+      ImageStatus status = looksUnsupported(e) ? ImageStatus.UNSUPPORTED : ImageStatus.DECODE_ERROR;
       return DecodeResult.failed(status, describe(e), shownW, shownH, format);
     }
     for (String w : warnings) {
       String lw = w.toLowerCase(Locale.ROOT);
       if (lw.contains("premature end") || lw.contains("truncated")) {
-        return DecodeResult.failed(DecodeStatus.DECODE_ERROR, "truncated image: " + w, shownW, shownH, format);
+        return DecodeResult.failed(ImageStatus.DECODE_ERROR, "truncated image: " + w, shownW, shownH, format);
       }
     }
     RgbImage rgb = toRgb(img);

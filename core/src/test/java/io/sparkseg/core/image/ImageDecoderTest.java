@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.core.result.ImageStatus;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class ImageDecoderTest {
   void decodesRgbJpegAndPng() {
     for (byte[] data : new byte[][] {TestImages.jpeg(64, 48), TestImages.png(64, 48)}) {
       DecodeResult r = decoder.decode(data);
-      assertEquals(DecodeStatus.OK, r.status(), r.message());
+      assertEquals(ImageStatus.OK, r.status(), r.message());
       assertEquals(64, r.image().width());
       assertEquals(48, r.image().height());
       assertNear(new int[] {255, 0, 0}, px(r.image(), 5, 5), 12);
@@ -65,27 +66,27 @@ class ImageDecoderTest {
   @Test
   void grayscaleIsReplicatedWithoutGammaShift() {
     DecodeResult png = decoder.decode(TestImages.grayPng(10, 10, 77));
-    assertEquals(DecodeStatus.OK, png.status());
+    assertEquals(ImageStatus.OK, png.status());
     assertNear(new int[] {77, 77, 77}, px(png.image(), 3, 3), 0);
     DecodeResult jpg = decoder.decode(TestImages.grayJpeg(16, 16, 128));
-    assertEquals(DecodeStatus.OK, jpg.status(), jpg.message());
+    assertEquals(ImageStatus.OK, jpg.status(), jpg.message());
     assertNear(new int[] {128, 128, 128}, px(jpg.image(), 3, 3), 2);
   }
 
   @Test
   void alphaIsDropped() {
     DecodeResult r = decoder.decode(TestImages.alphaPng(8, 8, 10, 200, 30, 0));
-    assertEquals(DecodeStatus.OK, r.status());
+    assertEquals(ImageStatus.OK, r.status());
     assertNear(new int[] {10, 200, 30}, px(r.image(), 1, 1), 0);
   }
 
   @Test
   void sixteenBitIsScaledTo8Bit() {
     DecodeResult rgb = decoder.decode(TestImages.rgb16Png(8, 8, 0xFFFF, 0x8080, 0));
-    assertEquals(DecodeStatus.OK, rgb.status(), rgb.message());
+    assertEquals(ImageStatus.OK, rgb.status(), rgb.message());
     assertNear(new int[] {255, 128, 0}, px(rgb.image(), 2, 2), 0);
     DecodeResult gray = decoder.decode(TestImages.gray16Png(8, 8, 0x4000));
-    assertEquals(DecodeStatus.OK, gray.status(), gray.message());
+    assertEquals(ImageStatus.OK, gray.status(), gray.message());
     assertNear(new int[] {64, 64, 64}, px(gray.image(), 2, 2), 0);
   }
 
@@ -93,7 +94,7 @@ class ImageDecoderTest {
   void cmykJpegIsConvertedToRgb() {
     // magenta + yellow ink, no cyan, no black: red
     DecodeResult r = decoder.decode(TestImages.cmykJpeg(16, 16, 0, 255, 255, 0));
-    assertEquals(DecodeStatus.OK, r.status(), r.message());
+    assertEquals(ImageStatus.OK, r.status(), r.message());
     int[] p = px(r.image(), 8, 8);
     assertTrue(p[0] > 180 && p[1] < 100 && p[2] < 100, "expected red, got " + p[0] + "," + p[1] + "," + p[2]);
   }
@@ -103,7 +104,7 @@ class ImageDecoderTest {
     // stored 60x20: left half red, right half blue. Orientation 6 = rotate 90 clockwise:
     // shown 20x60 with the red half on top.
     DecodeResult r = decoder.decode(TestImages.exifJpeg(60, 20, 6));
-    assertEquals(DecodeStatus.OK, r.status(), r.message());
+    assertEquals(ImageStatus.OK, r.status(), r.message());
     assertEquals(20, r.width());
     assertEquals(60, r.height());
     assertNear(new int[] {255, 0, 0}, px(r.image(), 10, 5), 12);
@@ -154,23 +155,23 @@ class ImageDecoderTest {
   @Test
   void refusesHugeImagesFromTheHeaderAlone() {
     DecodeResult r = decoder.decode(TestImages.pngHeaderOnly(50_000, 50_000));
-    assertEquals(DecodeStatus.TOO_LARGE, r.status());
+    assertEquals(ImageStatus.TOO_LARGE, r.status());
     assertEquals(50_000, r.width());
     assertTrue(r.message().contains("2500000000"), r.message());
     DecodeResult small = new ImageDecoder(100).decode(TestImages.jpeg(20, 20));
-    assertEquals(DecodeStatus.TOO_LARGE, small.status());
+    assertEquals(ImageStatus.TOO_LARGE, small.status());
   }
 
   @Test
   void badInputsAreReportedNotThrown() {
-    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode(new byte[0]).status());
-    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode(null).status());
-    assertEquals(DecodeStatus.DECODE_ERROR, decoder.decode("hello world".getBytes()).status());
+    assertEquals(ImageStatus.DECODE_ERROR, decoder.decode(new byte[0]).status());
+    assertEquals(ImageStatus.DECODE_ERROR, decoder.decode(null).status());
+    assertEquals(ImageStatus.DECODE_ERROR, decoder.decode("hello world".getBytes()).status());
     DecodeResult corrupt = decoder.decode(TestImages.corruptJpeg(64, 48));
-    assertEquals(DecodeStatus.DECODE_ERROR, corrupt.status(), String.valueOf(corrupt.message()));
+    assertEquals(ImageStatus.DECODE_ERROR, corrupt.status(), String.valueOf(corrupt.message()));
     DecodeResult truncated = decoder.decode(TestImages.truncatedJpeg(64, 48));
-    assertEquals(DecodeStatus.DECODE_ERROR, truncated.status(), String.valueOf(truncated.message()));
-    assertEquals(DecodeStatus.UNSUPPORTED, decoder.decode(TestImages.heicHeader()).status());
+    assertEquals(ImageStatus.DECODE_ERROR, truncated.status(), String.valueOf(truncated.message()));
+    assertEquals(ImageStatus.UNSUPPORTED, decoder.decode(TestImages.heicHeader()).status());
   }
 
   @Test

@@ -1,18 +1,21 @@
 package io.sparkseg.job.cli;
 
-import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.InvalidBundleException;
+import io.sparkseg.job.config.Outputs;
+import io.sparkseg.job.config.RunLimits;
+import io.sparkseg.job.config.SegmentConfig;
+import io.sparkseg.job.config.SegmentKeys;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.ModelRef;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.executor.Thresholds;
+import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.job.input.InputException;
 import io.sparkseg.job.input.InputSpec;
-import io.sparkseg.job.output.OutputLayout;
-import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.Devices;
-import io.sparkseg.job.segment.ModelUris;
-import io.sparkseg.job.segment.PipelineSettings;
-import io.sparkseg.job.segment.SegmentJob;
-import io.sparkseg.job.segment.SegmentOptions;
+import io.sparkseg.job.run.RunStatus;
+import io.sparkseg.job.run.RunSummary;
+import io.sparkseg.job.run.SegmentJob;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -64,7 +67,7 @@ public final class SegmentCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "DIR", description = "Output root (file://, hdfs://, s3a://).")
   String output;
 
-  @Option(names = "--model", paramLabel = "URI",
+  @Option(names = "--" + SegmentKeys.MODEL, paramLabel = "URI",
       description = "Model bundle (model.json + TorchScript): a folder or a zip of one, on any Hadoop file system. "
           + "Default: ${DEFAULT-VALUE}")
   String model;
@@ -73,55 +76,55 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Run id, the output partition value; re-running an id replaces it. Default: UTC timestamp yyyyMMdd-HHmmss.")
   String runId;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1",
+  @Option(names = "--" + SegmentKeys.BATCH_SIZE, paramLabel = "N",
       description = "Images per forward pass at most; batches form across all tasks of an executor (1 suits CPU "
           + "executors, which run a pass per core instead; raise it for GPUs). Default: ${DEFAULT-VALUE}")
   int batchSize;
 
-  @Option(names = "--max-batch-wait-ms", paramLabel = "MS", defaultValue = "50",
+  @Option(names = "--" + SegmentKeys.MAX_BATCH_WAIT_MS, paramLabel = "MS",
       description = "How long the model waits for a batch to fill before running a smaller one. Default: ${DEFAULT-VALUE}")
   long maxBatchWaitMs;
 
-  @Option(names = "--prefetch", paramLabel = "N", defaultValue = "8",
+  @Option(names = "--" + SegmentKeys.PREFETCH, paramLabel = "N",
       description = "Images each task keeps read and decoded ahead of the model (bounds memory). Default: ${DEFAULT-VALUE}")
   int prefetch;
 
-  @Option(names = "--prepare-threads", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--" + SegmentKeys.PREPARE_THREADS, paramLabel = "N",
       description = "Threads per executor that read and decode images (0 = one per executor core). Default: ${DEFAULT-VALUE}")
   int prepareThreads;
 
-  @Option(names = "--inference-threads", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--" + SegmentKeys.INFERENCE_THREADS, paramLabel = "N",
       description = "Threads per executor running forward passes of the one model (0 = auto: one per executor "
           + "core on a CPU, 1 on a GPU). Default: ${DEFAULT-VALUE}")
   int inferenceThreads;
 
-  @Option(names = "--torch-threads", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--" + SegmentKeys.TORCH_THREADS, paramLabel = "N",
       description = "libtorch intra-op threads per forward pass (0 = auto: executor cores / inference threads "
           + "on a CPU, libtorch's own count on a GPU or when -Dai.djl.pytorch.num_threads is set). "
           + "Default: ${DEFAULT-VALUE}")
   int torchThreads;
 
-  @Option(names = "--postprocess-threads", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--" + SegmentKeys.POSTPROCESS_THREADS, paramLabel = "N",
       description = "Threads per executor that paste masks and encode RLE (0 = half the executor cores, at least 1). Default: ${DEFAULT-VALUE}")
   int postprocessThreads;
 
-  @Option(names = "--score-threshold", paramLabel = "P",
+  @Option(names = "--" + SegmentKeys.SCORE_THRESHOLD, paramLabel = "P",
       description = "Minimum instance score in [0,1]. Default: the bundle's.")
   Float scoreThreshold;
 
-  @Option(names = "--mask-threshold", paramLabel = "P",
+  @Option(names = "--" + SegmentKeys.MASK_THRESHOLD, paramLabel = "P",
       description = "Mask probability threshold in [0,1]. Default: the bundle's.")
   Float maskThreshold;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+  @Option(names = "--" + SegmentKeys.PARTITIONS, paramLabel = "N",
       description = "Spark partitions for the images (0 = auto: about 256 images each, at least the default parallelism). Default: ${DEFAULT-VALUE}")
   int partitions;
 
-  @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "100000000",
+  @Option(names = "--" + SegmentKeys.MAX_IMAGE_PIXELS, paramLabel = "N",
       description = "Images whose header declares more pixels are refused before decoding (status too_large). Default: ${DEFAULT-VALUE}")
   long maxImagePixels;
 
-  @Option(names = "--max-failed-fraction", paramLabel = "F", defaultValue = "1.0",
+  @Option(names = "--" + SegmentKeys.MAX_FAILED_FRACTION, paramLabel = "F",
       description = "Exit with code 3 when more than this fraction of images did not get status ok. Default: ${DEFAULT-VALUE}")
   double maxFailedFraction;
 
@@ -136,23 +139,23 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Export the run's detections as a COCO results JSON (pycocotools loadRes format).")
   String cocoResults;
 
-  @Option(names = "--device", paramLabel = "DEV", defaultValue = "auto",
+  @Option(names = "--" + SegmentKeys.DEVICE, paramLabel = "DEV",
       description = "auto (the task's Spark-assigned GPU, else CPU), cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}")
   String device;
 
-  @Option(names = "--flip-test", paramLabel = "auto|on|off", defaultValue = "auto",
+  @Option(names = "--" + SegmentKeys.FLIP_TEST, paramLabel = "auto|on|off",
       description = "Flip test-time augmentation: the mask and keypoint heads also run on the mirrored image "
-          + "(better masks and keypoints, same boxes, about 1.6x the inference time with the embedded bundle). "
+          + "(better masks and keypoints, same boxes, more inference time: README \"Figures\"). "
           + "auto: as the bundle does by default (test_time.flip); on/off need a bundle that can switch it. "
           + "Default: ${DEFAULT-VALUE}")
   String flipTest;
 
-  @Option(names = "--model-cache-dir", paramLabel = "DIR",
+  @Option(names = "--" + SegmentKeys.MODEL_CACHE_DIR, paramLabel = "DIR",
       description = "Local folder that remote bundles and bundle archives are copied and unpacked into. "
           + "Default: <java.io.tmpdir>/sparkseg-model-cache")
   String modelCacheDir;
 
-  @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "30",
+  @Option(names = "--" + SegmentKeys.PROGRESS_INTERVAL, paramLabel = "SECONDS",
       description = "Seconds between progress log lines (0 = off). Default: ${DEFAULT-VALUE}")
   double progressInterval;
 
@@ -162,7 +165,8 @@ public final class SegmentCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    List<String> problems = validateOptions();
+    SegmentConfig config = config();
+    List<String> problems = validateOptions(config);
     if (!problems.isEmpty()) {
       for (String p : problems) {
         err.println("sparkseg segment: " + p);
@@ -171,35 +175,26 @@ public final class SegmentCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.USAGE;
     }
-    String id = runId != null ? runId : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    String id = config.outputs().runId();
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, spark.values(), registerTables != null)) {
       Configuration hconf = h.spark().sparkContext().hadoopConfiguration();
-      String modelUri;
       try {
-        modelUri = resolveModel(model, hconf);
+        config = config.withModelUri(resolveModel(model, hconf));
       } catch (RuntimeException e) {
         return usage(err, "model bundle " + model + ": " + e.getMessage());
       }
-      String cacheDir = modelCacheDir != null ? modelCacheDir
-          : Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString();
-      SegmentOptions o = new SegmentOptions(
-          new InputSpec(input, manifest, cocoImages, imageRoot), output, modelUri, id,
-          new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads,
-              inferenceThreads, torchThreads),
-          scoreThreshold, maskThreshold, partitions, maxImagePixels, maxFailedFraction,
-          summaryJson, registerTables, cocoResults, device, FlipTest.parse(flipTest), cacheDir, progressInterval);
       RunSummary summary;
       try {
-        summary = SegmentJob.run(h.spark(), o);
+        summary = SegmentJob.run(h.spark(), config);
       } catch (InvalidBundleException | InputException e) {
         return usage(err, e.getMessage());
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(summary.toJson());
       out.flush();
-      if ("failed_fraction_exceeded".equals(summary.get("status"))) {
-        err.println("sparkseg segment: " + summary.get("images_failed") + " of " + summary.get("images_total")
-            + " images failed (fraction " + summary.get("failed_fraction") + " > --max-failed-fraction "
+      if (summary.status() == RunStatus.FAILED_FRACTION_EXCEEDED) {
+        err.println("sparkseg segment: " + summary.imagesFailed() + " of " + summary.imagesTotal()
+            + " images failed (fraction " + summary.failedFraction() + " > --max-failed-fraction "
             + maxFailedFraction + "); output was written for run " + id);
         err.flush();
         return ExitCodes.TOO_MANY_FAILED;
@@ -219,75 +214,35 @@ public final class SegmentCommand implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
-  List<String> validateOptions() {
-    List<String> p = new ArrayList<>();
-    String inputProblem = new InputSpec(input, manifest, cocoImages, imageRoot).validate();
-    if (inputProblem != null) {
-      p.add(inputProblem);
-    }
-    if (output == null || output.isBlank()) {
-      p.add("--output is required");
-    }
-    if (model == null || model.isBlank()) {
-      p.add("--model is required (no default in the config file)");
-    }
-    if (runId != null && !OutputLayout.validRunId(runId)) {
-      p.add("--run-id must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters), got '" + runId + "'");
-    }
-    if (batchSize < 1) {
-      p.add("--batch-size must be at least 1, got " + batchSize);
-    }
-    if (maxBatchWaitMs < 0) {
-      p.add("--max-batch-wait-ms must be 0 or more, got " + maxBatchWaitMs);
-    }
-    if (prefetch < 1) {
-      p.add("--prefetch must be at least 1, got " + prefetch);
-    }
-    if (prepareThreads < 0) {
-      p.add("--prepare-threads must be 0 (auto) or positive, got " + prepareThreads);
-    }
-    if (inferenceThreads < 0) {
-      p.add("--inference-threads must be 0 (auto) or positive, got " + inferenceThreads);
-    }
-    if (torchThreads < 0) {
-      p.add("--torch-threads must be 0 (auto) or positive, got " + torchThreads);
-    }
-    if (postprocessThreads < 0) {
-      p.add("--postprocess-threads must be 0 (auto) or positive, got " + postprocessThreads);
-    }
-    if (scoreThreshold != null && !(scoreThreshold >= 0f && scoreThreshold <= 1f)) {
-      p.add("--score-threshold must be in [0,1], got " + scoreThreshold);
-    }
-    if (maskThreshold != null && !(maskThreshold >= 0f && maskThreshold <= 1f)) {
-      p.add("--mask-threshold must be in [0,1], got " + maskThreshold);
-    }
-    if (partitions < 0) {
-      p.add("--partitions must be 0 (auto) or positive, got " + partitions);
-    }
-    if (maxImagePixels < 1) {
-      p.add("--max-image-pixels must be positive, got " + maxImagePixels);
-    }
-    if (!(maxFailedFraction >= 0 && maxFailedFraction <= 1)) {
-      p.add("--max-failed-fraction must be in [0,1], got " + maxFailedFraction);
-    }
-    if (progressInterval < 0) {
-      p.add("--progress-interval must not be negative");
-    }
-    String dev = Devices.validate(device);
-    if (dev != null) {
-      p.add(dev);
-    }
-    try {
-      FlipTest.parse(flipTest);
-    } catch (IllegalArgumentException e) {
-      p.add("--flip-test must be auto, on or off, got '" + flipTest + "'");
-    }
+  /** Every problem of the options: the configuration's and the --conf pairs'. */
+  List<String> validateOptions(SegmentConfig config) {
+    List<String> problems = new ArrayList<>(config.validate());
     for (Map.Entry<String, String> e : spark.values().entrySet()) {
       if (e.getKey().isBlank() || e.getValue() == null || e.getValue().isEmpty()) {
-        p.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
+        problems.add("--conf needs KEY=VALUE, got '" + e.getKey() + "'");
       }
     }
-    return p;
+    return problems;
+  }
+
+  /** {@link #validateOptions(SegmentConfig)} of these options (deploy tests check launchers' arguments with it). */
+  List<String> validateOptions() {
+    return validateOptions(config());
+  }
+
+  /** The parsed options as a typed configuration, not yet validated; the run id defaults to the UTC time. */
+  SegmentConfig config() {
+    String id = runId != null ? runId
+        : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return new SegmentConfig(
+        new InputSpec(input, manifest, cocoImages, imageRoot),
+        new ModelRef(model, modelCacheDir != null ? modelCacheDir : SegmentKeys.defaultModelCacheDir(), flipTest,
+            new Device(device)),
+        new Thresholds(scoreThreshold, maskThreshold, maxImagePixels),
+        new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads, inferenceThreads,
+            torchThreads),
+        new Outputs(output, id, summaryJson, registerTables, cocoResults),
+        new RunLimits(partitions, maxFailedFraction, progressInterval));
   }
 
   /** The canonical bundle URI for a --model value (see {@link ModelUris}). */

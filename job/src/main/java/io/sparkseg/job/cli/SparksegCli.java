@@ -1,6 +1,7 @@
 package io.sparkseg.job.cli;
 
 import io.sparkseg.job.cli.bench.BenchCommand;
+import io.sparkseg.job.config.Defaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -9,6 +9,7 @@ import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
 import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.job.fs.HadoopFiles;
 import io.sparkseg.tables.EvalTables;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -11,6 +11,7 @@ import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.fs.HadoopFiles;
 import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.io.InputStream;

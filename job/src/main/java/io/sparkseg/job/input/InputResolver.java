@@ -3,7 +3,7 @@ package io.sparkseg.job.input;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.sparkseg.job.segment.HadoopConf;
+import io.sparkseg.job.fs.HadoopConf;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

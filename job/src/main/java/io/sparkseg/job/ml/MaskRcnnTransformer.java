@@ -1,25 +1,23 @@
 package io.sparkseg.job.ml;
 
-import io.sparkseg.core.model.BundleFetcher;
-import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.core.result.ImageStatus;
+import io.sparkseg.job.config.SegmentConfig;
+import io.sparkseg.job.config.SegmentKeys;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.ExecutorSettings;
+import io.sparkseg.job.executor.ImageBytes;
+import io.sparkseg.job.executor.ImageOutcome;
+import io.sparkseg.job.executor.ModelRef;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.executor.ResultRows;
+import io.sparkseg.job.executor.RunMetrics;
+import io.sparkseg.job.executor.SegmentingPartitions;
+import io.sparkseg.job.executor.Thresholds;
+import io.sparkseg.job.fs.HadoopConf;
+import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.tables.InstancesTable;
-import io.sparkseg.job.segment.Devices;
-import io.sparkseg.job.segment.ExecutorPipeline;
-import io.sparkseg.job.segment.HadoopConf;
-import io.sparkseg.job.segment.ImageBytes;
-import io.sparkseg.job.segment.ImageOutcome;
-import io.sparkseg.job.segment.ImageStatus;
-import io.sparkseg.job.segment.ModelHolder;
-import io.sparkseg.job.segment.ModelUris;
-import io.sparkseg.job.segment.PipelineSettings;
-import io.sparkseg.job.segment.ResultRows;
-import io.sparkseg.job.segment.SegmentingWindow;
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -48,8 +46,9 @@ import org.apache.spark.sql.types.StructType;
  * ({@link InstancesTable#INSTANCE}: instance_index, category_id, category_name, score, bbox, mask,
  * mask_area, mask_score, keypoints); it is null when the image could not be read, decoded or segmented, and
  * the optional status column says why ({@code ok}, {@code decode_error}, {@code missing}, ...).
- * It runs on the segment job's engine: one model per executor JVM, images read and decoded ahead
- * and batched across the executor's tasks ({@link ExecutorPipeline}, {@link SegmentingWindow}).
+ * It runs the segment job's executor path ({@link SegmentingPartitions}): one model per executor
+ * JVM, images read and decoded ahead and batched across the executor's tasks, the same pipeline
+ * settings as {@code sparkseg segment}, and the {@code sparkseg.*} accumulators ({@link #metrics()}).
  */
 public final class MaskRcnnTransformer extends Transformer implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
@@ -66,6 +65,13 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   public final Param<String> device;
   public final Param<String> flipTest;
   public final Param<String> modelCacheDir;
+  public final LongParam maxBatchWaitMs;
+  public final IntParam prefetch;
+  public final IntParam prepareThreads;
+  public final IntParam postprocessThreads;
+  public final IntParam inferenceThreads;
+  public final IntParam torchThreads;
+  private transient RunMetrics metrics;
 
   public MaskRcnnTransformer() {
     this(Identifiable$.MODULE$.randomUID("maskRcnn"));
@@ -88,16 +94,34 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     flipTest = new Param<>(this, "flipTest", "flip test-time augmentation of the mask and keypoint heads: auto (the "
       + "bundle's default), on or off");
     modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
+    maxBatchWaitMs = new LongParam(this, "maxBatchWaitMs", "how long the model waits for a batch to fill (ms)",
+      ParamValidators.gtEq(0));
+    prefetch = new IntParam(this, "prefetch", "images each task keeps read and decoded ahead of the model",
+      ParamValidators.gtEq(1));
+    prepareThreads = new IntParam(this, "prepareThreads", "threads per executor that read and decode images (0 = auto)",
+      ParamValidators.gtEq(0));
+    postprocessThreads = new IntParam(this, "postprocessThreads",
+      "threads per executor that paste masks and encode RLE (0 = auto)", ParamValidators.gtEq(0));
+    inferenceThreads = new IntParam(this, "inferenceThreads",
+      "threads per executor running forward passes of the one model (0 = auto)", ParamValidators.gtEq(0));
+    torchThreads = new IntParam(this, "torchThreads", "libtorch intra-op threads per forward pass (0 = auto)",
+      ParamValidators.gtEq(0));
     setDefault(inputCol, "content");
     setDefault(outputCol, "instances");
     setDefault(statusCol, "");
-    setDefault(batchSize, 1);
+    setDefault(batchSize, SegmentKeys.BATCH_SIZE_DEFAULT);
     setDefault(scoreThreshold, -1.0);
     setDefault(maskThreshold, -1.0);
-    setDefault(maxImagePixels, io.sparkseg.core.image.ImageDecoder.DEFAULT_MAX_PIXELS);
-    setDefault(device, "auto");
-    setDefault(flipTest, "auto");
-    setDefault(modelCacheDir, Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString());
+    setDefault(maxImagePixels, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT);
+    setDefault(device, SegmentKeys.DEVICE_DEFAULT);
+    setDefault(flipTest, SegmentKeys.FLIP_TEST_DEFAULT);
+    setDefault(maxBatchWaitMs, SegmentKeys.MAX_BATCH_WAIT_MS_DEFAULT);
+    setDefault(prefetch, SegmentKeys.PREFETCH_DEFAULT);
+    setDefault(prepareThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(postprocessThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(inferenceThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(torchThreads, SegmentKeys.AUTO_THREADS);
+    setDefault(modelCacheDir, SegmentKeys.defaultModelCacheDir());
   }
 
   @Override
@@ -148,6 +172,60 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
 
   public Param<String> flipTest() {
     return flipTest;
+  }
+
+  public LongParam maxBatchWaitMs() {
+    return maxBatchWaitMs;
+  }
+
+  public IntParam prefetch() {
+    return prefetch;
+  }
+
+  public IntParam prepareThreads() {
+    return prepareThreads;
+  }
+
+  public IntParam postprocessThreads() {
+    return postprocessThreads;
+  }
+
+  public IntParam inferenceThreads() {
+    return inferenceThreads;
+  }
+
+  public IntParam torchThreads() {
+    return torchThreads;
+  }
+
+  public MaskRcnnTransformer setMaxBatchWaitMs(long v) {
+    set(maxBatchWaitMs, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setPrefetch(int v) {
+    set(prefetch, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setPrepareThreads(int v) {
+    set(prepareThreads, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setPostprocessThreads(int v) {
+    set(postprocessThreads, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setInferenceThreads(int v) {
+    set(inferenceThreads, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setTorchThreads(int v) {
+    set(torchThreads, v);
+    return this;
   }
 
   public MaskRcnnTransformer setFlipTest(String v) {
@@ -210,7 +288,12 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     if (!isDefined(modelUri)) {
       throw new IllegalArgumentException("MaskRcnnTransformer: set modelUri");
     }
-    FlipTest.parse($(flipTest)); // names a bad value before any task
+    // the same checks as segment's options, before any task
+    List<String> problems = SegmentConfig.executorProblems(modelRef($(modelUri)), thresholds(), pipelineSettings(),
+        MaskRcnnTransformer::paramName);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
     String in = $(inputCol);
     if (!List.of(schema.fieldNames()).contains(in)) {
       throw new IllegalArgumentException("input column '" + in + "' does not exist; columns: " + List.of(schema.fieldNames()));
@@ -234,52 +317,89 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     StructType outSchema = transformSchema(dataset.schema(), true);
     SparkSession spark = dataset.sparkSession();
     Dataset<Row> df = dataset.toDF();
-    int inIdx = List.of(df.schema().fieldNames()).indexOf($(inputCol));
-    boolean isPath = df.schema().apply($(inputCol)).dataType() instanceof StringType;
-    boolean withStatus = !$(statusCol).isEmpty();
-    String uri = ModelUris.qualify($(modelUri), spark.sparkContext().hadoopConfiguration());
-    HadoopConf hc = new HadoopConf(spark.sparkContext().hadoopConfiguration());
-    int batch = ((Number) $(batchSize)).intValue();
+    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    ModelRef model = modelRef(ModelUris.qualify($(modelUri), hconf));
+    model.validateOnDriver(hconf);
+    ExecutorSettings settings = new ExecutorSettings(model, thresholds(), pipelineSettings(), new HadoopConf(hconf));
+    metrics = new RunMetrics(spark.sparkContext());
+    ColumnPartitions fn = new ColumnPartitions(settings, metrics, List.of(df.schema().fieldNames()).indexOf($(inputCol)),
+        df.schema().apply($(inputCol)).dataType() instanceof StringType, !$(statusCol).isEmpty());
+    return spark.createDataFrame(df.javaRDD().mapPartitions(fn), outSchema);
+  }
+
+  private ModelRef modelRef(String uri) {
+    return new ModelRef(uri, $(modelCacheDir), $(flipTest), new Device($(device)));
+  }
+
+  private Thresholds thresholds() {
     double st = ((Number) $(scoreThreshold)).doubleValue();
     double mt = ((Number) $(maskThreshold)).doubleValue();
-    Float score = st < 0 ? null : (float) st;
-    Float mask = mt < 0 ? null : (float) mt;
-    long maxPixels = ((Number) $(maxImagePixels)).longValue();
-    String dev = $(device);
-    FlipTest flip = FlipTest.parse($(flipTest));
-    String cache = $(modelCacheDir);
-    // the bundle is checked here, on the driver: a bad one (or a flip it cannot switch) fails before any task
-    flip.input(BundleFetcher.fetch(URI.create(uri), spark.sparkContext().hadoopConfiguration(), Path.of(cache)));
-    FlatMapFunction<Iterator<Row>, Row> fn = rows -> {
-      if (!rows.hasNext()) {
-        return rows;
+    return new Thresholds(st < 0 ? null : (float) st, mt < 0 ? null : (float) mt,
+        ((Number) $(maxImagePixels)).longValue());
+  }
+
+  /** A segment setting's param name: its key in camel case ({@code batch-size}: {@code batchSize}). */
+  private static String paramName(String key) {
+    if (key.equals(SegmentKeys.MODEL)) {
+      return "modelUri";
+    }
+    StringBuilder b = new StringBuilder();
+    for (String part : key.split("-")) {
+      b.append(b.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+    }
+    return b.toString();
+  }
+
+  /** The executor pipeline these params ask for. */
+  PipelineSettings pipelineSettings() {
+    return new PipelineSettings(((Number) $(batchSize)).intValue(), ((Number) $(maxBatchWaitMs)).longValue(),
+        ((Number) $(prefetch)).intValue(), ((Number) $(prepareThreads)).intValue(),
+        ((Number) $(postprocessThreads)).intValue(), ((Number) $(inferenceThreads)).intValue(),
+        ((Number) $(torchThreads)).intValue());
+  }
+
+  /**
+   * The accumulators of the last {@link #transform} (images, failures, instances, timings; also in
+   * the Spark UI under {@code sparkseg.*}), or null before the first.
+   */
+  public RunMetrics metrics() {
+    return metrics;
+  }
+
+  /** Input rows with an image column (bytes or path) in; the same rows plus instances (and status) out. */
+  private static final class ColumnPartitions extends SegmentingPartitions {
+    private static final long serialVersionUID = 1L;
+    private final int inIdx;
+    private final boolean isPath;
+    private final boolean withStatus;
+
+    ColumnPartitions(ExecutorSettings settings, RunMetrics metrics, int inIdx, boolean isPath, boolean withStatus) {
+      super(settings, metrics);
+      this.inIdx = inIdx;
+      this.isPath = isPath;
+      this.withStatus = withStatus;
+    }
+
+    @Override
+    protected ImageBytes.Read read(Row r, Configuration conf) {
+      if (r.isNullAt(inIdx)) {
+        return ImageBytes.Read.failed(ImageStatus.MISSING, "null input");
       }
-      Configuration conf = hc.get();
-      String device = Devices.forTask(dev);
-      ModelHolder.Lease lease = ModelHolder.get(uri, device, flip, conf, Path.of(cache));
-      PipelineSettings pipe = PipelineSettings.forBatch(batch);
-      ExecutorPipeline pipeline = ExecutorPipeline.get(ModelHolder.key(uri, device, flip), lease.model(), pipe);
-      SegmentingWindow<Row> window = new SegmentingWindow<>(rows, r -> {
-        if (r.isNullAt(inIdx)) {
-          return new ImageBytes.Read(null, ImageStatus.MISSING, "null input");
-        }
-        return isPath ? ImageBytes.read(r.getString(inIdx), conf) : new ImageBytes.Read((byte[]) r.get(inIdx), null, null);
-      }, lease.model(), pipeline, SegmentingWindow.options(lease.model(), score, mask), maxPixels, pipe.prefetch());
-      return window.map(seg -> {
-        Row r = seg.item();
-        ImageOutcome o = seg.outcome();
-        Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
-        for (int c = 0; c < r.size(); c++) {
-          vals[c] = r.get(c);
-        }
-        vals[r.size()] = o.ok() ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
-        if (withStatus) {
-          vals[r.size() + 1] = o.status();
-        }
-        return RowFactory.create(vals);
-      });
-    };
-    return spark.createDataFrame(df.javaRDD().mapPartitions(fn), outSchema);
+      return isPath ? ImageBytes.read(r.getString(inIdx), conf) : ImageBytes.Read.of((byte[]) r.get(inIdx));
+    }
+
+    @Override
+    protected Row output(Row r, ImageOutcome o) {
+      Object[] vals = new Object[r.size() + (withStatus ? 2 : 1)];
+      for (int c = 0; c < r.size(); c++) {
+        vals[c] = r.get(c);
+      }
+      vals[r.size()] = o.ok() ? ResultRows.seq(ResultRows.instances(o.instances())) : null;
+      if (withStatus) {
+        vals[r.size() + 1] = o.status().code();
+      }
+      return RowFactory.create(vals);
+    }
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.config.Defaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -138,7 +139,7 @@ class SegmentCommandTest {
     assertEquals(0.25, c.maxFailedFraction);
     assertNull(c.scoreThreshold, "empty value = no default");
     assertEquals("s3a://bucket/models/m1", c.model);
-    assertEquals(0, c.partitions, "annotation default when the file has none");
+    assertEquals(0, c.partitions, "built-in default when the file has none");
     cl = SparksegCli.commandLine(Defaults.of(p));
     pr = cl.parseArgs("segment", "--input", "x", "--output", "y", "--batch-size", "2");
     assertEquals(2, ((SegmentCommand) pr.subcommand().commandSpec().userObject()).batchSize);
@@ -150,7 +151,7 @@ class SegmentCommandTest {
     assertTrue(d.source().endsWith("conf/sparkseg-defaults.properties") || d.source().startsWith("classpath:"), d.source());
     assertEquals("samples/model", d.get("segment", "model"));
     // bench e2e/soak and the ML transformer build their pipeline from the same default
-    assertEquals(String.valueOf(io.sparkseg.job.segment.PipelineSettings.DEFAULT_PREFETCH), d.get("segment", "prefetch"));
+    assertEquals(String.valueOf(io.sparkseg.job.config.SegmentKeys.PREFETCH_DEFAULT), d.get("segment", "prefetch"));
     String uri = SegmentCommand.resolveModel("samples/model", new org.apache.hadoop.conf.Configuration());
     assertEquals("file:" + TestSpark.modelDir().toAbsolutePath().normalize(), uri);
   }

@@ -3,7 +3,7 @@ package io.sparkseg.job.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkseg.job.cli.Defaults;
+import io.sparkseg.job.config.Defaults;
 import io.sparkseg.job.cli.SparksegCli;
 import java.io.IOException;
 import java.io.Reader;

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.executor.ExecutorPipeline;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.executor.RunMetrics;
 import io.sparkseg.tables.InstancesTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +91,7 @@ class MaskRcnnTransformerTest {
     assertEquals("off", back.getOrDefault(back.flipTest));
     String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setFlipTest("maybe").transformSchema(schema)).getMessage();
-    assertEquals("flip test must be auto, on or off, got 'maybe'", msg);
+    assertEquals("flipTest must be auto, on or off, got 'maybe'", msg);
     // a missing bundle fails in transform() on the driver, before any task
     msg = assertThrows(io.sparkseg.core.model.InvalidBundleException.class, () -> new MaskRcnnTransformer()
         .setModelUri(tmp.resolve("no-bundle").toString()).setInputCol("p").transform(df)).getMessage();
@@ -96,5 +99,30 @@ class MaskRcnnTransformerTest {
 
     assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setInputCol("id").transformSchema(schema));
+  }
+
+  @Test
+  void runsWithTheJobsPipelineSettingsAndCountsInAccumulators() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    Path dir = tmp.resolve("imgs");
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("a.png"), TestImages.png(64, 48));
+    Files.write(dir.resolve("b.png"), TestImages.png(48, 64));
+    Files.write(dir.resolve("broken.jpg"), TestImages.truncatedJpeg(64, 48));
+    Dataset<Row> files = TestSpark.session().read().format("binaryFile").load(dir.toString());
+    // thread counts no "auto" resolves to, so finding them proves they reached the executor pipeline
+    MaskRcnnTransformer t = new MaskRcnnTransformer().setModelUri(TestSpark.modelDir().toString())
+        .setStatusCol("status").setBatchSize(2).setMaxBatchWaitMs(7).setPrefetch(3).setPrepareThreads(3)
+        .setPostprocessThreads(3).setInferenceThreads(5).setTorchThreads(1);
+    assertEquals(3, t.transform(files).collectAsList().size());
+    assertTrue(ExecutorPipeline.inUse().contains(new PipelineSettings(2, 7, 3, 3, 3, 5, 1)),
+        "pipelines in use: " + ExecutorPipeline.inUse());
+    RunMetrics m = t.metrics();
+    assertEquals(3, m.images.value());
+    assertEquals(1, m.failed.value());
+    assertTrue(m.inferenceMs.value() > 0);
+    // the defaults are segment's
+    MaskRcnnTransformer d = new MaskRcnnTransformer();
+    assertEquals(new PipelineSettings(1, 50, 8, 0, 0, 0, 0), d.pipelineSettings());
   }
 }

@@ -2,11 +2,17 @@ package io.sparkseg.job.cli.bench;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
+import io.sparkseg.job.config.Outputs;
+import io.sparkseg.job.config.RunLimits;
+import io.sparkseg.job.config.SegmentConfig;
+import io.sparkseg.job.config.SegmentKeys;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.ModelRef;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.input.InputSpec;
-import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.PipelineSettings;
-import io.sparkseg.job.segment.SegmentJob;
-import io.sparkseg.job.segment.SegmentOptions;
+import io.sparkseg.job.run.RunSummary;
+import io.sparkseg.job.run.SegmentJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,10 +50,13 @@ final class BenchJobs {
   }
 
   /** The segment job's options for one run: the manifest in, the scratch folder out, the rest as segment's defaults. */
-  private SegmentOptions options(Path manifest, String runId, int partitions) {
-    return new SegmentOptions(new InputSpec(null, manifest.toString(), null, null),
-        workDir.resolve("out").toAbsolutePath().toString(), model.toAbsolutePath().toUri().toString(), runId,
-        PipelineSettings.forBatch(batchSize, threads.inferenceThreads(), threads.torchThreads()), null, null, partitions, 100_000_000L, 1.0, null, null, null, "cpu", flip,
-        workDir.resolve("cache").toAbsolutePath().toString(), 0);
+  private SegmentConfig options(Path manifest, String runId, int partitions) {
+    return new SegmentConfig(new InputSpec(null, manifest.toString(), null, null),
+        new ModelRef(model.toAbsolutePath().toUri().toString(), workDir.resolve("cache").toAbsolutePath().toString(),
+            flip.name(), new Device("cpu")),
+        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
+        SegmentKeys.defaultPipeline(batchSize, threads.inferenceThreads(), threads.torchThreads()),
+        new Outputs(workDir.resolve("out").toAbsolutePath().toString(), runId, null, null, null),
+        new RunLimits(partitions, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT, 0));
   }
 }

@@ -2,8 +2,8 @@ package io.sparkseg.job.cli.bench;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
-import io.sparkseg.job.output.RunSummary;
-import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.run.RunSummary;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -64,13 +64,13 @@ final class EndToEndBench implements Callable<Integer> {
       Map<String, Object> cpuUse = cpu.result();
       Map<String, Object> e2e = new LinkedHashMap<>();
       e2e.put("what", "spark segment job, " + master + ", batch " + args.batchSize + ", model already loaded");
-      e2e.put("images_per_second", s.get("images_per_second"));
-      e2e.put("timings", s.get("timings"));
+      e2e.put("images_per_second", s.imagesPerSecond());
+      e2e.put("timings", s.timings());
       e2e.put("cpu", cpuUse);
-      e2e.put("warmup_run_timings", warm.get("timings"));
+      e2e.put("warmup_run_timings", warm.timings());
       report.put("end_to_end", e2e);
       double modelIps = (double) modelOnly.get("images_per_second");
-      double e2eIps = ((Number) s.get("images_per_second")).doubleValue();
+      double e2eIps = s.imagesPerSecond();
       report.put("end_to_end_over_model_only", e2eIps / modelIps);
       // the segment stage's rate includes a fixed cost per run (query planning, job start and
       // end: about a second); the rate inside the Spark job is what a long run approaches

@@ -4,7 +4,8 @@ import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.LibtorchThreads;
-import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.config.SegmentKeys;
+import io.sparkseg.job.executor.PipelineSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ final class ModelBenchOptions {
    * to libtorch now so the model-only loop runs exactly as the job will.
    */
   PipelineSettings threads() {
-    PipelineSettings s = PipelineSettings.forBatch(batchSize, inferenceThreads, torchThreads)
+    PipelineSettings s = SegmentKeys.defaultPipeline(batchSize, inferenceThreads, torchThreads)
         .resolved(Runtime.getRuntime().availableProcessors(), false, LibtorchThreads.setByUser());
     if (s.torchThreads() > 0) {
       LibtorchThreads.set(s.torchThreads());

@@ -8,7 +8,7 @@ import io.sparkseg.core.model.LibtorchThreads;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
-import io.sparkseg.job.segment.PipelineSettings;
+import io.sparkseg.job.executor.PipelineSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

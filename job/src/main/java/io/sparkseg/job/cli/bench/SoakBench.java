@@ -3,7 +3,7 @@ package io.sparkseg.job.cli.bench;
 import io.sparkseg.core.bench.ProcessMemory;
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
-import io.sparkseg.job.output.RunSummary;
+import io.sparkseg.job.run.RunSummary;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,7 +53,7 @@ final class SoakBench implements Callable<Integer> {
         p.put("heap_committed_mb", heapCommitted);
         // what the Java heap does not explain: libtorch, DJL, metaspace, thread stacks, malloc arenas
         p.put("rss_outside_heap_mb", rss - heapCommitted);
-        p.put("images_per_second", s.get("images_per_second"));
+        p.put("images_per_second", s.imagesPerSecond());
         points.add(p);
         System.err.println("soak: " + p);
       }

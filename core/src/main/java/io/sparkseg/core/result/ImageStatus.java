@@ -1,0 +1,30 @@
+package io.sparkseg.core.result;
+
+import java.util.Locale;
+
+/**
+ * What happened to one input image: the values of the images table's {@code status} column
+ * ({@link #code()}, e.g. {@code decode_error}). The decoder gives the first four; reading and
+ * inference give the others.
+ */
+public enum ImageStatus {
+  /** Decoded (and, after inference, segmented). */
+  OK,
+  /** Zero bytes, not an image, corrupt or truncated data. */
+  DECODE_ERROR,
+  /** The header declares more pixels than allowed; refused before any pixel was decoded. */
+  TOO_LARGE,
+  /** A recognised image format (or format variant) that no installed reader can decode. */
+  UNSUPPORTED,
+  /** The file was gone when the task read it (or the input value was null). */
+  MISSING,
+  /** Any other failure to read the file. */
+  READ_ERROR,
+  /** The model failed on this image. */
+  INFERENCE_ERROR;
+
+  /** The status as written to output tables, e.g. {@code decode_error}. */
+  public String code() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

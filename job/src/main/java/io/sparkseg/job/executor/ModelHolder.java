@@ -1,0 +1,78 @@
+package io.sparkseg.job.executor;
+
+import io.sparkseg.core.model.BundleFetcher;
+import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.core.model.MaskRcnnModel;
+import io.sparkseg.core.model.ModelBundle;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@link MaskRcnnModel} per executor JVM per (bundle URI, device, flip setting), shared by all task threads
+ * and loaded lazily by the first task that needs it; the others wait for that load instead of
+ * starting their own. The bundle is copied from its URI into a local cache once
+ * ({@link BundleFetcher}). {@link #loadCount()} counts the loads this JVM has performed.
+ */
+public final class ModelHolder {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelHolder.class);
+  private static final Map<String, MaskRcnnModel> MODELS = new ConcurrentHashMap<>();
+  private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
+  private static final Map<String, AtomicInteger> LOADS_BY_KEY = new ConcurrentHashMap<>();
+  private static final AtomicInteger LOADS = new AtomicInteger();
+
+  private ModelHolder() {}
+
+  /** A model from the holder; {@code loadMs >= 0} when this call loaded it, -1 when it was already loaded. */
+  public record Lease(MaskRcnnModel model, long loadMs) {
+    public boolean loadedNow() {
+      return loadMs >= 0;
+    }
+  }
+
+  /** The model for {@code bundleUri} on {@code device} with the {@code flip} setting, loading it on first use. */
+  public static Lease get(String bundleUri, String device, FlipTest flip, Configuration conf, Path cacheRoot) {
+    String key = key(bundleUri, device, flip);
+    MaskRcnnModel m = MODELS.get(key);
+    if (m != null) {
+      return new Lease(m, -1);
+    }
+    synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
+      m = MODELS.get(key);
+      if (m != null) {
+        return new Lease(m, -1);
+      }
+      long t0 = System.nanoTime();
+      ModelBundle bundle = BundleFetcher.fetch(URI.create(bundleUri), conf, cacheRoot);
+      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, flip);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      MODELS.put(key, loaded);
+      LOADS.incrementAndGet();
+      LOADS_BY_KEY.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      LOG.info("loaded model {} {} from {} on {} (flip test {}) in {} ms", bundle.name(), bundle.version(), bundleUri,
+          device, loaded.flips() ? "on" : "off", ms);
+      return new Lease(loaded, ms);
+    }
+  }
+
+  /** Number of model loads performed by this JVM (all bundles and devices). */
+  public static int loadCount() {
+    return LOADS.get();
+  }
+
+  /** Number of loads of one bundle on one device with one flip setting in this JVM (1 once loaded, never more). */
+  public static int loadCount(String bundleUri, String device, FlipTest flip) {
+    AtomicInteger n = LOADS_BY_KEY.get(key(bundleUri, device, flip));
+    return n == null ? 0 : n.get();
+  }
+
+  /** What tells one loaded model from another; also the key of its {@link ExecutorPipeline}. */
+  public static String key(String bundleUri, String device, FlipTest flip) {
+    return bundleUri + "|" + device + "|flip-" + flip.name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

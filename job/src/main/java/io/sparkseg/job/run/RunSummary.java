@@ -1,0 +1,128 @@
+package io.sparkseg.job.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.sparkseg.job.fs.HadoopFiles;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The run summary, written beside the output, to {@code --summary-json} and to stdout. It holds
+ * counts, timings and locations only: never configuration values, so no credentials can leak
+ * through it (locations pass through {@link #redact}).
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({"run_id", "status", "started_at", "finished_at", "input", "output", "model", "images_total",
+    "images_by_status", "images_ok", "images_failed", "failed_fraction", "max_failed_fraction", "instances_total",
+    "images_per_second", "partitions", "batch_size", "timings", "outputs", "spark"})
+public record RunSummary(
+    String runId,
+    RunStatus status,
+    String startedAt,
+    String finishedAt,
+    String input,
+    String output,
+    Model model,
+    long imagesTotal,
+    Map<String, Long> imagesByStatus,
+    long imagesOk,
+    long imagesFailed,
+    double failedFraction,
+    double maxFailedFraction,
+    long instancesTotal,
+    double imagesPerSecond,
+    int partitions,
+    int batchSize,
+    Timings timings,
+    Outputs outputs,
+    Spark spark) {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The bundle the run used. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonPropertyOrder({"uri", "name", "version", "sha256", "flip_test"})
+  public record Model(
+      String uri,
+      String name,
+      String version,
+      String sha256,
+      boolean flipTest) {}
+
+  /** Phase durations in seconds, and the executors' accumulated times (a retried task counts twice). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonPropertyOrder({"wall_s", "model_validate_s", "input_resolve_s", "segment_s", "write_s", "export_register_s",
+      "model_loads", "model_load_ms_total", "read_ms_total", "decode_ms_total", "inference_ms_total"})
+  public record Timings(
+      double wallS,
+      double modelValidateS,
+      double inputResolveS,
+      double segmentS,
+      double writeS,
+      double exportRegisterS,
+      long modelLoads,
+      long modelLoadMsTotal,
+      double readMsTotal,
+      double decodeMsTotal,
+      double inferenceMsTotal) {}
+
+  /** Where the run's tables and files are; the optional ones are left out when not asked for. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonPropertyOrder({"instances", "images", "summary", "coco_results", "coco_results_count", "tables"})
+  public record Outputs(
+      String instances,
+      String images,
+      String summary,
+      String cocoResults,
+      Long cocoResultsCount,
+      List<String> tables) {}
+
+  /** The Spark application that ran it. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonPropertyOrder({"app_id", "master"})
+  public record Spark(String appId, String master) {}
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes the summary to a file on any Hadoop file system (replacing it). */
+  public void writeTo(String file, Configuration conf) throws IOException {
+    try (OutputStream out = HadoopFiles.create(conf, file)) {
+      out.write(toJson().getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
+    }
+  }
+
+  /** A URI or path with any user-info (user:secret@) removed, for display. */
+  public static String redact(String location) {
+    if (location == null) {
+      return null;
+    }
+    try {
+      URI u = new Path(location).toUri();
+      if (u.getUserInfo() == null) {
+        return location;
+      }
+      return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), u.getFragment()).toString();
+    } catch (Exception e) {
+      return location.replaceAll("//[^/@]*@", "//");
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.sparkseg.job.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.ModelRef;
+import io.sparkseg.job.executor.PipelineSettings;
+import io.sparkseg.job.executor.Thresholds;
+import io.sparkseg.job.input.InputSpec;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class SegmentConfigTest {
+  @Test
+  void theDefaultsFileSetsKnownKeysToTheBuiltInDefaults() throws Exception {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(TestSpark.repoRoot().resolve("conf").resolve(Defaults.FILE_NAME), StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    int segmentKeys = 0;
+    for (String name : p.stringPropertyNames()) {
+      if (name.startsWith("spark.")) {
+        continue;
+      }
+      assertTrue(name.startsWith(SegmentKeys.COMMAND + "."), "not a segment key: " + name);
+      String key = name.substring(SegmentKeys.COMMAND.length() + 1);
+      assertTrue(SegmentKeys.BUILT_IN.containsKey(key), "unknown option in the defaults file: " + name);
+      segmentKeys++;
+      if (key.equals(SegmentKeys.MODEL)) {
+        continue; // the one deployment default: the embedded sample bundle
+      }
+      String builtIn = SegmentKeys.BUILT_IN.get(key);
+      String value = p.getProperty(name).trim();
+      assertEquals(builtIn == null ? "" : builtIn, value, name + " differs from its built-in default");
+    }
+    assertEquals(SegmentKeys.BUILT_IN.size(), segmentKeys, "every segment option has a line in the defaults file");
+  }
+
+  @Test
+  void validateListsEveryProblemNamingItsOption() {
+    SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
+        new ModelRef(null, "/tmp/cache", "sometimes", new Device("tpu")),
+        new Thresholds(1.5f, null, 0),
+        new PipelineSettings(0, -1, 0, -1, -1, -1, -1),
+        new Outputs(" ", "bad id", null, null, null),
+        new RunLimits(-1, 2.0, -1));
+    List<String> p = c.validate();
+    for (String expected : List.of("--output is required", "--run-id must match", "--model is required",
+        "--batch-size must be at least 1", "--max-batch-wait-ms must be 0 or more", "--prefetch must be at least 1",
+        "--prepare-threads must be 0", "--inference-threads must be 0", "--torch-threads must be 0",
+        "--postprocess-threads must be 0", "--score-threshold must be in [0,1], got 1.5",
+        "--max-image-pixels must be positive", "--device must be auto, cpu, gpu or gpu:N, got 'tpu'",
+        "--flip-test must be auto, on or off, got 'sometimes'", "--partitions must be 0",
+        "--max-failed-fraction must be in [0,1]", "--progress-interval must not be negative")) {
+      assertNotNull(p.stream().filter(s -> s.startsWith(expected)).findFirst().orElse(null),
+          "missing '" + expected + "' in " + p);
+    }
+    assertEquals(17, p.size(), p.toString());
+  }
+
+  @Test
+  void theBuiltInDefaultsAreValid() {
+    SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
+        new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
+            new Device(SegmentKeys.DEVICE_DEFAULT)),
+        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
+        SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
+        new Outputs("out", "run-1", null, null, null),
+        new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,
+            SegmentKeys.PROGRESS_INTERVAL_DEFAULT));
+    assertEquals(List.of(), c.validate());
+  }
+}

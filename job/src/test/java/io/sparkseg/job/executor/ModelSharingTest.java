@@ -1,0 +1,63 @@
+package io.sparkseg.job.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.core.image.TestImages;
+import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.fs.ModelUris;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One model per executor JVM, shared by its task threads, with many partitions. */
+class ModelSharingTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void theModelIsLoadedOncePerExecutorJvm() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    Path dir = tmp.resolve("in");
+    Files.createDirectories(dir);
+    for (int i = 0; i < 16; i++) {
+      Files.write(dir.resolve(String.format("img%02d.jpg", i)), TestImages.jpeg(48 + i, 40));
+    }
+    Set<String> partitionsSeen = ConcurrentHashMap.newKeySet();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onTaskStart(SparkListenerTaskStart e) {
+        partitionsSeen.add(e.stageId() + ":" + e.taskInfo().index());
+      }
+    };
+    TestSpark.session().sparkContext().addSparkListener(listener);
+    int before = ModelHolder.loadCount();
+    TestSpark.CliResult r;
+    try {
+      r = TestSpark.cli("segment", "--input", dir.toString(), "--output", tmp.resolve("out").toString(),
+          "--model", TestSpark.modelDir().toString(), "--run-id", "share", "--partitions", "8",
+          "--batch-size", "1", "--summary-json", tmp.resolve("s.json").toString(), "--progress-interval", "0");
+    } finally {
+      TestSpark.session().sparkContext().removeSparkListener(listener);
+    }
+    assertEquals(0, r.exitCode(), r.err());
+    String uri = ModelUris.qualify(TestSpark.modelDir().toString(), TestSpark.session().sparkContext().hadoopConfiguration());
+    assertEquals(1, ModelHolder.loadCount(uri, "cpu", FlipTest.AUTO), "loaded once for this bundle and device in this JVM");
+    assertTrue(ModelHolder.loadCount() - before <= 1);
+    JsonNode s = new ObjectMapper().readTree(tmp.resolve("s.json").toFile());
+    assertEquals(8, s.get("partitions").asInt());
+    assertTrue(s.get("timings").get("model_loads").asLong() <= 1, "the run's accumulator counts at most one load");
+    assertEquals(16, s.get("images_total").asInt());
+    assertTrue(partitionsSeen.size() >= 8, "8 segmenting tasks ran on local[4]'s task threads: " + partitionsSeen);
+    assertEquals(4, TestSpark.session().sparkContext().defaultParallelism());
+  }
+}

@@ -1,0 +1,204 @@
+package io.sparkseg.job.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.core.image.TestImages;
+import io.sparkseg.job.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.TransientApiMetadata;
+import org.jclouds.blobstore.domain.StorageMetadata;
+import org.jclouds.blobstore.options.ListContainerOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * s3a:// input, output and model bundle (a zip) against a real S3 endpoint: S3Proxy in-process on jclouds' transient
+ * (in-memory) blobstore, reached over HTTP by hadoop-aws with signed requests. Checks the S3A
+ * partitioned committer's run replacement and that the credentials appear nowhere in the output.
+ */
+class S3aEndToEndTest {
+  private static final String ACCESS = "AKIASPARKSEGTEST0001";
+  private static final String SECRET = "sparksegSecretKeyDoNotLeak0123456789XYZ";
+  private static final String BUCKET = "segbucket";
+
+  @TempDir
+  static Path tmp;
+  static S3Proxy proxy;
+  static BlobStoreContext blobs;
+  static List<String> creds;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    // by ApiMetadata, not by id: looking up "transient" would load every provider S3Proxy registers
+    blobs = ContextBuilder.newBuilder(new TransientApiMetadata()).credentials("unused", "unused")
+        .build(BlobStoreContext.class);
+    proxy = S3Proxy.builder()
+        .blobStore(blobs.getBlobStore())
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
+        .build();
+    proxy.start();
+    while (!AbstractLifeCycle.STARTED.equals(proxy.getState())) {
+      Thread.sleep(10);
+    }
+    blobs.getBlobStore().createContainerInLocation(null, BUCKET);
+    String endpoint = "http://127.0.0.1:" + proxy.getPort();
+    Map<String, String> s3a = new TreeMap<>();
+    s3a.put("fs.s3a.endpoint", endpoint);
+    s3a.put("fs.s3a.endpoint.region", "us-east-1");
+    s3a.put("fs.s3a.path.style.access", "true");
+    s3a.put("fs.s3a.connection.ssl.enabled", "false");
+    s3a.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    s3a.put("fs.s3a.access.key", ACCESS);
+    s3a.put("fs.s3a.secret.key", SECRET);
+    s3a.put("fs.s3a.committer.staging.tmp.path", tmp.resolve("staging").toUri().toString());
+    s3a.put("fs.s3a.buffer.dir", tmp.resolve("buffer").toString());
+    creds = new ArrayList<>();
+    Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+    for (Map.Entry<String, String> e : s3a.entrySet()) {
+      conf.set(e.getKey(), e.getValue());
+      creds.add("--conf");
+      creds.add("spark.hadoop." + e.getKey() + "=" + e.getValue());
+    }
+  }
+
+  @AfterAll
+  static void stopS3() throws Exception {
+    Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+    for (String k : List.of("fs.s3a.access.key", "fs.s3a.secret.key", "fs.s3a.endpoint")) {
+      conf.unset(k);
+    }
+    if (proxy != null) {
+      proxy.stop();
+    }
+    if (blobs != null) {
+      blobs.close();
+    }
+  }
+
+  private static TestSpark.CliResult segment(String... args) {
+    List<String> all = new ArrayList<>(List.of("segment"));
+    all.addAll(List.of(args));
+    all.addAll(creds);
+    return TestSpark.cli(all.toArray(new String[0]));
+  }
+
+  private static void upload(String key, byte[] data) throws Exception {
+    Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+    try (FileSystem fs = FileSystem.newInstance(URI.create("s3a://" + BUCKET + "/"), conf);
+        var out = fs.create(new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/" + key))) {
+      out.write(data);
+    }
+  }
+
+  private static byte[] zipOf(Path dir) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream z = new ZipOutputStream(bytes)) {
+      for (String name : List.of("model.json", "model.pt")) {
+        z.putNextEntry(new ZipEntry(name));
+        Files.copy(dir.resolve(name), z);
+        z.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void segmentsFromAndToS3AndReplacesRunsWithoutLeakingCredentials() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    for (int i = 0; i < 3; i++) {
+      upload("in/a/img" + i + ".jpg", TestImages.jpeg(72 + 8 * i, 56));
+    }
+    upload("in/b/x.png", TestImages.png(64, 64));
+    upload("in/b/y.jpg", TestImages.truncatedJpeg(64, 48));
+    String out = "s3a://" + BUCKET + "/out";
+    String model = TestSpark.modelDir().toString();
+
+    TestSpark.CliResult r1 = segment("--input", "s3a://" + BUCKET + "/in/a", "--output", out, "--model", model,
+        "--run-id", "s3run", "--score-threshold", "0.05", "--progress-interval", "0",
+        "--coco-results", "s3a://" + BUCKET + "/exports/s3run.json");
+    assertEquals(0, r1.exitCode(), r1.err());
+    // the model itself from S3, as a zip archive of the bundle
+    upload("models/bundle.zip", zipOf(TestSpark.modelDir()));
+    TestSpark.CliResult other = segment("--input", "s3a://" + BUCKET + "/in/a/img0.jpg", "--output", out,
+        "--model", "s3a://" + BUCKET + "/models/bundle.zip", "--model-cache-dir", tmp.resolve("models").toString(),
+        "--run-id", "other", "--progress-interval", "0");
+    assertEquals(0, other.exitCode(), other.err());
+    try (Stream<Path> unpacked = Files.walk(tmp.resolve("models"))) {
+      assertTrue(unpacked.anyMatch(p -> p.getFileName().toString().equals("model.pt")), "unpacked into the cache");
+    }
+    Dataset<Row> images = TestSpark.session().read().parquet(out + "/images");
+    assertEquals(3, images.where("run_id = 's3run'").count());
+    assertTrue(images.where("run_id = 's3run'").collectAsList().stream()
+        .allMatch(r -> r.<String>getAs("path").startsWith("s3a://" + BUCKET + "/in/a/") && "ok".equals(r.getAs("status"))));
+
+    // same run id again, other input: the partition is replaced, other runs stay
+    TestSpark.CliResult r2 = segment("--input", "s3a://" + BUCKET + "/in/b", "--output", out, "--model", model,
+        "--run-id", "s3run", "--score-threshold", "0.05", "--progress-interval", "0",
+        "--summary-json", tmp.resolve("s3.json").toString());
+    assertEquals(0, r2.exitCode(), r2.err());
+    images = TestSpark.session().read().parquet(out + "/images");
+    Map<String, String> statuses = new TreeMap<>();
+    for (Row r : images.where("run_id = 's3run'").collectAsList()) {
+      statuses.put(r.<String>getAs("path").replaceFirst(".*/", ""), r.getAs("status"));
+    }
+    assertEquals(Map.of("x.png", "ok", "y.jpg", "decode_error"), statuses);
+    assertEquals(1, images.where("run_id = 'other'").count());
+    long expectedInstances = images.where("run_id = 's3run'").agg(org.apache.spark.sql.functions.sum("num_instances"))
+        .first().getLong(0);
+    assertEquals(expectedInstances,
+        TestSpark.session().read().parquet(out + "/instances").where("run_id = 's3run'").count());
+    JsonNode s = new ObjectMapper().readTree(tmp.resolve("s3.json").toFile());
+    assertEquals(2, s.get("images_total").asInt());
+
+    // credentials appear in no object, no console output and no summary
+    BlobStore store = blobs.getBlobStore();
+    int objects = 0;
+    for (StorageMetadata m : store.list(BUCKET, ListContainerOptions.Builder.recursive())) {
+      if (m.getName().endsWith("/")) {
+        continue;
+      }
+      try (InputStream in = store.getBlob(BUCKET, m.getName()).getPayload().openStream()) {
+        String content = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertFalse(content.contains(SECRET) || content.contains(ACCESS), m.getName() + " leaks credentials");
+      }
+      objects++;
+    }
+    assertTrue(objects > 5, "parquet files, summaries and the COCO export are in the bucket");
+    for (TestSpark.CliResult r : List.of(r1, other, r2)) {
+      assertFalse(r.out().contains(SECRET) || r.err().contains(SECRET) || r.out().contains(ACCESS) || r.err().contains(ACCESS));
+    }
+    String summary = Files.readString(tmp.resolve("s3.json"));
+    assertFalse(summary.contains(SECRET) || summary.contains(ACCESS));
+  }
+}
