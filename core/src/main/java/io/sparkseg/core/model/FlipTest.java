@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * Whether the model's mask and keypoint heads also run on the mirrored image (flip test-time
- * augmentation, about 1.6x the inference time on the embedded bundle for better masks and
- * keypoints): {@link #AUTO} keeps what the bundle does by default ({@code test_time.flip}),
+ * augmentation: better masks and keypoints for a second backbone pass, cost in README "Figures"):
+ * {@link #AUTO} keeps what the bundle does by default ({@code test_time.flip}),
  * {@link #ON} and {@link #OFF} override it, which needs a bundle that takes the optional
  * {@code flip} input ({@link ModelBundle#flipSwitchable()}).
  */

@@ -19,7 +19,7 @@ import org.apache.hadoop.conf.Configuration;
  * A Hadoop {@link Configuration} that can travel to executors inside a Spark closure. It travels
  * as the bytes the driver wrote once; an executor parses each distinct configuration once per JVM
  * and shares it among its tasks, because parsing the thousand-odd properties of a full
- * configuration took about 0.3 s of CPU per task, time the model waited for its first images.
+ * configuration costs noticeable CPU per task, time the model would wait for its first images.
  * Treat {@link #get()} as read-only: tasks of a JVM share it.
  */
 public final class HadoopConf implements Serializable {
