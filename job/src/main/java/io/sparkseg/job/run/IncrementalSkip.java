@@ -1,7 +1,7 @@
 package io.sparkseg.job.run;
 
 import io.sparkseg.job.fs.FileIdentity;
-import io.sparkseg.job.segment.HadoopConf;
+import io.sparkseg.job.fs.HadoopConf;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

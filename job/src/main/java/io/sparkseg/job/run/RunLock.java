@@ -158,6 +158,10 @@ public final class RunLock implements AutoCloseable {
       try {
         status = fs.getFileStatus(qualified);
         other = read(fs, qualified);
+        if (other.isEmpty()) {
+          sleep(Duration.ofMillis(200)); // created but not yet written: read it again
+          other = read(fs, qualified);
+        }
       } catch (FileNotFoundException gone) {
         continue; // released meanwhile
       }
@@ -319,6 +323,14 @@ public final class RunLock implements AutoCloseable {
     // HDFS replaces the file in one NameNode call; S3 PUTs are atomic
     try (OutputStream out = fs.create(file, true)) {
       out.write(bytes);
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
