@@ -3,7 +3,6 @@ package io.sparkseg.job.run;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -90,22 +89,7 @@ final class ListedCommitPlan implements CommitPlan {
     }
     handedOut += slice.size();
     int index = nextIndex++;
-    return new Commit() {
-      @Override
-      public int index() {
-        return index;
-      }
-
-      @Override
-      public long images() {
-        return slice.size();
-      }
-
-      @Override
-      public JavaRDD<Row> partitioned(int partitions) {
-        return sc.parallelize(slice, Math.max(1, Math.min(partitions, slice.size())));
-      }
-    };
+    return new Commit(index, slice.size(), partitions -> sc.parallelize(slice, partitions));
   }
 
   @Override

@@ -101,22 +101,7 @@ final class TableCommitPlan implements CommitPlan {
     int index = firstIndex + next++;
     Dataset<Row> slice = planned.where(functions.col("commit").equalTo(index)).select("image_id", "path");
     long images = Math.min(n, remaining - (long) (index - firstIndex) * n);
-    return new Commit() {
-      @Override
-      public int index() {
-        return index;
-      }
-
-      @Override
-      public long images() {
-        return images;
-      }
-
-      @Override
-      public JavaRDD<Row> partitioned(int partitions) {
-        return slice.repartition(Math.max(1, (int) Math.min(partitions, images))).javaRDD();
-      }
-    };
+    return new Commit(index, images, partitions -> slice.repartition(partitions).javaRDD());
   }
 
   @Override
