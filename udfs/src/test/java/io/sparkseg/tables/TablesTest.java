@@ -20,7 +20,8 @@ class TablesTest {
       + " NOT NULL, mask_area BIGINT NOT NULL, mask_score FLOAT NOT NULL,"
       + " keypoints ARRAY<STRUCT<x: FLOAT NOT NULL, y: FLOAT NOT NULL, score: FLOAT NOT NULL>>";
   private static final String IMAGE = "image_id BIGINT NOT NULL, path STRING NOT NULL, width INT, height INT,"
-      + " status STRING NOT NULL, error STRING, num_instances INT NOT NULL, inference_ms DOUBLE";
+      + " status STRING NOT NULL, error STRING, num_instances INT NOT NULL, inference_ms DOUBLE, size_bytes BIGINT,"
+      + " modified_at TIMESTAMP, etag STRING";
 
   private static void assertDdl(String expected, StructType actual) {
     assertEquals(StructType.fromDDL(expected).toDDL(), actual.toDDL());
@@ -64,6 +65,7 @@ class TablesTest {
   @Test
   void withoutAColumn() {
     assertEquals(java.util.List.of("image_id", "path", "width", "height", "status", "error", "num_instances",
-        "inference_ms"), java.util.List.of(Tables.without(ImagesTable.SCHEMA, Tables.RUN_ID).fieldNames()));
+        "inference_ms", "size_bytes", "modified_at", "etag"),
+        java.util.List.of(Tables.without(ImagesTable.SCHEMA, Tables.RUN_ID).fieldNames()));
   }
 }

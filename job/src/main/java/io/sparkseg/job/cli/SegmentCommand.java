@@ -1,6 +1,7 @@
 package io.sparkseg.job.cli;
 
 import io.sparkseg.core.model.InvalidBundleException;
+import io.sparkseg.job.config.Durability;
 import io.sparkseg.job.config.Outputs;
 import io.sparkseg.job.config.RunLimits;
 import io.sparkseg.job.config.SegmentConfig;
@@ -12,6 +13,8 @@ import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.job.input.InputException;
 import io.sparkseg.job.input.InputSpec;
+import io.sparkseg.job.run.RunConflictException;
+import io.sparkseg.job.run.RunLockedException;
 import io.sparkseg.job.run.RunStatus;
 import io.sparkseg.job.run.RunSummary;
 import io.sparkseg.job.run.SegmentJob;
@@ -31,19 +34,22 @@ import picocli.CommandLine.Option;
 /**
  * {@code sparkseg segment}: reads images (folder/glob, manifest, or COCO image list), runs the
  * Mask R-CNN bundle on them in Spark tasks, and writes the run's {@code instances} and
- * {@code images} Parquet tables under {@code --output}, plus a run summary. Options, input and
- * model are validated on the driver before any task runs (exit code 2 on problems).
+ * {@code images} tables (and the {@code runs} table) under {@code --output} in commits, plus a run
+ * summary. Options, input and model are validated on the driver before any task runs (exit code 2
+ * on problems, and when another attempt holds the run or the run id belongs to another model or input).
  */
 @Command(
     name = "segment",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Segment images with a Mask R-CNN bundle and write per-instance Parquet tables.",
-        "Output: <output>/instances/run_id=<id>/, <output>/images/run_id=<id>/, <output>/_summary/<id>.json.",
+        "Segment images with a Mask R-CNN bundle and write per-instance tables, commit by commit.",
+        "Output (parquet): <output>/instances/run_id=<id>/commit=<k>/, <output>/images/run_id=<id>/commit=<k>/,",
+        "<output>/runs/run_id=<id>/, <output>/_summary/<id>.json. After a crash, run the same command again.",
         "Defaults come from conf/sparkseg-defaults.properties (keys: option names without dashes,",
         "optionally prefixed 'segment.'); flags override them.",
-        "Exit codes: 0 ok, 1 run failed, 2 bad options/input/model (nothing ran), 3 too many failed images."})
+        "Exit codes: 0 ok, 1 run failed, 2 bad options/input/model or the run is locked or belongs to another",
+        "model or input (nothing ran), 3 too many failed images."})
 public final class SegmentCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -73,7 +79,8 @@ public final class SegmentCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--run-id", paramLabel = "ID",
-      description = "Run id, the output partition value; re-running an id replaces it. Default: UTC timestamp yyyyMMdd-HHmmss.")
+      description = "Run id, the output partition value; re-running an id resumes or replaces it (--mode). "
+          + "Default: UTC timestamp yyyyMMdd-HHmmss.")
   String runId;
 
   @Option(names = "--" + SegmentKeys.BATCH_SIZE, paramLabel = "N",
@@ -159,6 +166,29 @@ public final class SegmentCommand implements Callable<Integer> {
       description = "Seconds between progress log lines (0 = off). Default: ${DEFAULT-VALUE}")
   double progressInterval;
 
+  @Option(names = "--" + SegmentKeys.COMMIT_IMAGES, paramLabel = "N",
+      description = "Images per commit: each commit writes its rows of both tables before the next starts, so a "
+          + "crash loses at most the commit in flight and the same command resumes after it. Default: ${DEFAULT-VALUE}")
+  int commitImages;
+
+  @Option(names = "--" + SegmentKeys.MODE, paramLabel = "auto|replace|incremental",
+      description = "auto: a new run id runs, an unfinished one resumes after its commits, a finished one computes "
+          + "nothing and prints its summary; replace: recompute the run, readers keep the previous one until it "
+          + "succeeds; incremental: as auto, skipping images an earlier succeeded run under --output segmented ok "
+          + "with the same model from the same file content. Default: ${DEFAULT-VALUE}")
+  String mode;
+
+  @Option(names = "--" + SegmentKeys.TABLE_FORMAT, paramLabel = "parquet|delta|iceberg",
+      description = "Table format of instances, images and runs: parquet folders or Delta Lake tables under "
+          + "--output, or Iceberg tables in --output CATALOG.NAMESPACE. Default: ${DEFAULT-VALUE}")
+  String tableFormat;
+
+  @Option(names = "--" + SegmentKeys.LOCK_TIMEOUT_S, paramLabel = "SECONDS",
+      description = "A second attempt on a running run id fails at once; the run's lock counts as stale (and is "
+          + "taken over) when its holder's process on this host is gone or it has not been renewed for this long. "
+          + "Default: ${DEFAULT-VALUE}")
+  double lockTimeoutS;
+
   @picocli.CommandLine.Mixin
   SparkConfOption spark = new SparkConfOption();
 
@@ -176,7 +206,8 @@ public final class SegmentCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     String id = config.outputs().runId();
-    try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, spark.values(), registerTables != null)) {
+    Map<String, String> sessionConf = config.durability().format().sessionConf(spark.values());
+    try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, sessionConf, registerTables != null)) {
       Configuration hconf = h.spark().sparkContext().hadoopConfiguration();
       try {
         config = config.withModelUri(resolveModel(model, hconf));
@@ -186,7 +217,7 @@ public final class SegmentCommand implements Callable<Integer> {
       RunSummary summary;
       try {
         summary = SegmentJob.run(h.spark(), config);
-      } catch (InvalidBundleException | InputException e) {
+      } catch (InvalidBundleException | InputException | RunLockedException | RunConflictException e) {
         return usage(err, e.getMessage());
       }
       PrintWriter out = spec.commandLine().getOut();
@@ -242,7 +273,8 @@ public final class SegmentCommand implements Callable<Integer> {
         new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads, inferenceThreads,
             torchThreads),
         new Outputs(output, id, summaryJson, registerTables, cocoResults),
-        new RunLimits(partitions, maxFailedFraction, progressInterval));
+        new RunLimits(partitions, maxFailedFraction, progressInterval),
+        new Durability(commitImages, mode, tableFormat, lockTimeoutS));
   }
 
   /** The canonical bundle URI for a --model value (see {@link ModelUris}). */

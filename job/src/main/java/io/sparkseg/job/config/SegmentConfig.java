@@ -1,6 +1,8 @@
 package io.sparkseg.job.config;
 
 import static io.sparkseg.job.config.SegmentKeys.BATCH_SIZE;
+import static io.sparkseg.job.config.SegmentKeys.COMMIT_IMAGES;
+import static io.sparkseg.job.config.SegmentKeys.LOCK_TIMEOUT_S;
 import static io.sparkseg.job.config.SegmentKeys.DEVICE;
 import static io.sparkseg.job.config.SegmentKeys.FLIP_TEST;
 import static io.sparkseg.job.config.SegmentKeys.INFERENCE_THREADS;
@@ -29,15 +31,16 @@ import java.util.function.UnaryOperator;
 
 /**
  * Everything one segment run needs, typed: the input, the model, thresholds, the executor pipeline,
- * the outputs and the run's limits. {@link #validate()} is the one place the settings are checked.
+ * the outputs, the run's limits and how it survives a crash (commits, mode, table format).
+ * {@link #validate()} is the one place the settings are checked.
  */
 public record SegmentConfig(InputSpec input, ModelRef model, Thresholds thresholds, PipelineSettings pipeline,
-    Outputs outputs, RunLimits limits) {
+    Outputs outputs, RunLimits limits, Durability durability) {
 
   /** The same configuration with the model's canonical URI (known once a Hadoop configuration is). */
   public SegmentConfig withModelUri(String uri) {
     ModelRef m = new ModelRef(uri, model.cacheDir(), model.flipTest(), model.device());
-    return new SegmentConfig(input, m, thresholds, pipeline, outputs, limits);
+    return new SegmentConfig(input, m, thresholds, pipeline, outputs, limits, durability);
   }
 
   /** Every problem of this configuration, each naming its option as {@code --KEY}; empty when valid. */
@@ -63,6 +66,22 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
     }
     if (limits.progressIntervalSeconds() < 0) {
       p.add("--" + PROGRESS_INTERVAL + " must not be negative");
+    }
+    if (durability.commitImages() < 1) {
+      p.add("--" + COMMIT_IMAGES + " must be at least 1, got " + durability.commitImages());
+    }
+    try {
+      durability.runMode();
+    } catch (IllegalArgumentException e) {
+      p.add(e.getMessage());
+    }
+    try {
+      durability.format();
+    } catch (IllegalArgumentException e) {
+      p.add(e.getMessage());
+    }
+    if (!(durability.lockTimeoutSeconds() > 0)) {
+      p.add("--" + LOCK_TIMEOUT_S + " must be positive, got " + durability.lockTimeoutSeconds());
     }
     return p;
   }

@@ -53,6 +53,16 @@ public final class SegmentKeys {
   public static final String PROGRESS_INTERVAL = "progress-interval";
   public static final double PROGRESS_INTERVAL_DEFAULT = 30;
 
+  // durability: commits, resume, table format
+  public static final String COMMIT_IMAGES = "commit-images";
+  public static final int COMMIT_IMAGES_DEFAULT = 1000;
+  public static final String MODE = "mode";
+  public static final String MODE_DEFAULT = "auto";
+  public static final String TABLE_FORMAT = "table-format";
+  public static final String TABLE_FORMAT_DEFAULT = "parquet";
+  public static final String LOCK_TIMEOUT_S = "lock-timeout-s";
+  public static final double LOCK_TIMEOUT_S_DEFAULT = 60;
+
   /** The built-in default of every key the defaults file may set for segment (null = none). */
   public static final Map<String, String> BUILT_IN;
 
@@ -75,6 +85,10 @@ public final class SegmentKeys {
     m.put(FLIP_TEST, FLIP_TEST_DEFAULT);
     m.put(MODEL_CACHE_DIR, null);
     m.put(PROGRESS_INTERVAL, String.valueOf((long) PROGRESS_INTERVAL_DEFAULT));
+    m.put(COMMIT_IMAGES, String.valueOf(COMMIT_IMAGES_DEFAULT));
+    m.put(MODE, MODE_DEFAULT);
+    m.put(TABLE_FORMAT, TABLE_FORMAT_DEFAULT);
+    m.put(LOCK_TIMEOUT_S, String.valueOf((long) LOCK_TIMEOUT_S_DEFAULT));
     BUILT_IN = Collections.unmodifiableMap(m);
   }
 

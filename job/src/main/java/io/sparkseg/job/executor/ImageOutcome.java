@@ -2,15 +2,26 @@ package io.sparkseg.job.executor;
 
 import io.sparkseg.core.result.ImageStatus;
 import io.sparkseg.core.result.Instance;
+import io.sparkseg.job.fs.FileIdentity;
 import java.util.List;
 
 /**
  * What happened to one input image: its status ({@link ImageStatus}), the error message when it
- * failed, its size when known, its share of the forward pass, and its instances (empty unless
- * the status is ok).
+ * failed, its size when known, its share of the forward pass, its instances (empty unless
+ * the status is ok) and the identity of the file it was read from (null when unknown).
  */
 public record ImageOutcome(ImageStatus status, String error, Integer width, Integer height, Double inferenceMs,
-    List<Instance> instances) {
+    List<Instance> instances, FileIdentity file) {
+
+  public ImageOutcome(ImageStatus status, String error, Integer width, Integer height, Double inferenceMs,
+      List<Instance> instances) {
+    this(status, error, width, height, inferenceMs, instances, null);
+  }
+
+  /** The same outcome for an image read from {@code file}. */
+  public ImageOutcome withFile(FileIdentity file) {
+    return new ImageOutcome(status, error, width, height, inferenceMs, instances, file);
+  }
 
   /** A failure before inference (read, decode), with the size when the header gave one. */
   public static ImageOutcome failed(ImageStatus status, String error, Integer width, Integer height) {

@@ -3,6 +3,7 @@ package io.sparkseg.job.executor;
 import io.sparkseg.core.result.BoundingBox;
 import io.sparkseg.core.result.Instance;
 import io.sparkseg.core.result.Keypoints;
+import io.sparkseg.job.fs.FileIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -40,8 +41,10 @@ public final class ResultRows {
 
   /** A row of {@link io.sparkseg.tables.ImagesTable#WITH_INSTANCES}. */
   public static Row imageResult(long imageId, String path, ImageOutcome o) {
+    FileIdentity f = o.file();
     return RowFactory.create(imageId, path, o.width(), o.height(), o.status().code(), o.error(),
-        o.instances().size(), o.inferenceMs(), seq(instances(o.instances())));
+        o.instances().size(), o.inferenceMs(), f == null ? null : f.sizeBytes(), f == null ? null : f.modifiedAt(),
+        f == null ? null : f.etag(), seq(instances(o.instances())));
   }
 
   /** Spark's row encoder wants Scala sequences for array columns. */

@@ -9,6 +9,7 @@ import io.sparkseg.core.model.ResizedImage;
 import io.sparkseg.core.pipeline.InferenceBatcher;
 import io.sparkseg.core.result.ImageResult;
 import io.sparkseg.core.result.ImageStatus;
+import io.sparkseg.job.fs.FileIdentity;
 import io.sparkseg.job.metrics.ExecutorMetrics;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -32,7 +33,8 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
   /** An input item, what happened to its image, and the time spent reading and decoding it. */
   public record Segmented<T>(T item, ImageOutcome outcome, long readNanos, long decodeNanos) {}
 
-  private record Prepared<T>(T item, ResizedImage image, ImageOutcome failure, long readNanos, long decodeNanos) {}
+  private record Prepared<T>(T item, ResizedImage image, ImageOutcome failure, long readNanos, long decodeNanos,
+      FileIdentity file) {}
 
   private final Iterator<T> input;
   private final Function<T, ImageBytes.Read> reader;
@@ -118,20 +120,21 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     long t1 = System.nanoTime();
     if (!read.ok()) {
       ExecutorMetrics.prepared(t1 - t0);
-      return new Prepared<>(item, null, ImageOutcome.failed(read.status(), read.error(), null, null), t1 - t0, 0);
+      return new Prepared<>(item, null, ImageOutcome.failed(read.status(), read.error(), null, null), t1 - t0, 0,
+          read.file());
     }
     DecodeResult d = decoder.decode(read.bytes());
     if (!d.isOk()) {
       long t2 = System.nanoTime();
       ExecutorMetrics.prepared(t2 - t0);
       return new Prepared<>(item, null, ImageOutcome.failed(d.status(), d.message(), positive(d.width()),
-          positive(d.height())), t1 - t0, t2 - t1);
+          positive(d.height())), t1 - t0, t2 - t1, read.file());
     }
     // resizing here keeps it off the inference thread (it is part of the decode time)
     ResizedImage resized = ResizedImage.of(d.image(), model.bundle().resize());
     long t2 = System.nanoTime();
     ExecutorMetrics.prepared(t2 - t0);
-    return new Prepared<>(item, resized, null, t1 - t0, t2 - t1);
+    return new Prepared<>(item, resized, null, t1 - t0, t2 - t1, read.file());
   }
 
   private CompletableFuture<Segmented<T>> infer(Prepared<T> p) {
@@ -165,7 +168,7 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
 
   private Segmented<T> finish(Prepared<T> p, ImageOutcome o) {
     ExecutorMetrics.finished(o.ok());
-    return new Segmented<>(p.item(), o, p.readNanos(), p.decodeNanos());
+    return new Segmented<>(p.item(), o.withFile(p.file()), p.readNanos(), p.decodeNanos());
   }
 
   private static ImageOutcome ok(RgbImage img, ImageResult r, double ms) {

@@ -41,6 +41,11 @@ public final class ResolvedInput {
     return count;
   }
 
+  /** The driver-listed rows in input order (read-only); null for a manifest. */
+  public List<Row> listedRows() {
+    return listed;
+  }
+
   /** The rows in {@code partitions} partitions (at most one per row). */
   public JavaRDD<Row> partitioned(int partitions) {
     if (listed != null) {

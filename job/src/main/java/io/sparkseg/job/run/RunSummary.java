@@ -23,18 +23,26 @@ import org.apache.hadoop.fs.Path;
  * through it (locations pass through {@link #redact}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonPropertyOrder({"run_id", "status", "started_at", "finished_at", "input", "output", "model", "images_total",
+@JsonPropertyOrder({"run_id", "status", "mode", "table_format", "attempt", "attempts", "started_at", "finished_at",
+    "input", "output", "model", "images_total", "images_resumed", "images_computed", "images_skipped",
     "images_by_status", "images_ok", "images_failed", "failed_fraction", "max_failed_fraction", "instances_total",
-    "images_per_second", "partitions", "batch_size", "timings", "outputs", "spark"})
+    "images_per_second", "commits", "commit_images", "partitions", "batch_size", "timings", "outputs", "spark"})
 public record RunSummary(
     String runId,
     RunStatus status,
+    String mode,
+    String tableFormat,
+    String attempt,
+    int attempts,
     String startedAt,
     String finishedAt,
     String input,
     String output,
     Model model,
     long imagesTotal,
+    long imagesResumed,
+    long imagesComputed,
+    long imagesSkipped,
     Map<String, Long> imagesByStatus,
     long imagesOk,
     long imagesFailed,
@@ -42,6 +50,8 @@ public record RunSummary(
     double maxFailedFraction,
     long instancesTotal,
     double imagesPerSecond,
+    int commits,
+    int commitImages,
     int partitions,
     int batchSize,
     Timings timings,
@@ -62,14 +72,17 @@ public record RunSummary(
 
   /** Phase durations in seconds, and the executors' accumulated times (a retried task counts twice). */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  @JsonPropertyOrder({"wall_s", "model_validate_s", "input_resolve_s", "segment_s", "write_s", "export_register_s",
-      "model_loads", "model_load_ms_total", "read_ms_total", "decode_ms_total", "inference_ms_total"})
+  @JsonPropertyOrder({"wall_s", "model_validate_s", "input_resolve_s", "plan_s", "segment_s", "write_s",
+      "statistics_s", "export_register_s", "model_loads", "model_load_ms_total", "read_ms_total", "decode_ms_total",
+      "inference_ms_total"})
   public record Timings(
       double wallS,
       double modelValidateS,
       double inputResolveS,
+      double planS,
       double segmentS,
       double writeS,
+      double statisticsS,
       double exportRegisterS,
       long modelLoads,
       long modelLoadMsTotal,
@@ -80,10 +93,11 @@ public record RunSummary(
   /** Where the run's tables and files are; the optional ones are left out when not asked for. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  @JsonPropertyOrder({"instances", "images", "summary", "coco_results", "coco_results_count", "tables"})
+  @JsonPropertyOrder({"instances", "images", "runs", "summary", "coco_results", "coco_results_count", "tables"})
   public record Outputs(
       String instances,
       String images,
+      String runs,
       String summary,
       String cocoResults,
       Long cocoResultsCount,
@@ -93,6 +107,15 @@ public record RunSummary(
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonPropertyOrder({"app_id", "master"})
   public record Spark(String appId, String master) {}
+
+  /** A summary as {@link #toJson()} wrote it (the runs table keeps it). */
+  public static RunSummary parse(String json) {
+    try {
+      return JSON.readValue(json, RunSummary.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a stored run summary is not readable: " + e.getOriginalMessage(), e);
+    }
+  }
 
   public String toJson() {
     try {

@@ -50,7 +50,8 @@ class SegmentConfigTest {
         new Thresholds(1.5f, null, 0),
         new PipelineSettings(0, -1, 0, -1, -1, -1, -1),
         new Outputs(" ", "bad id", null, null, null),
-        new RunLimits(-1, 2.0, -1));
+        new RunLimits(-1, 2.0, -1),
+        new Durability(0, "sometimes", "csv", 0));
     List<String> p = c.validate();
     for (String expected : List.of("--output is required", "--run-id must match", "--model is required",
         "--batch-size must be at least 1", "--max-batch-wait-ms must be 0 or more", "--prefetch must be at least 1",
@@ -58,11 +59,13 @@ class SegmentConfigTest {
         "--postprocess-threads must be 0", "--score-threshold must be in [0,1], got 1.5",
         "--max-image-pixels must be positive", "--device must be auto, cpu, gpu or gpu:N, got 'tpu'",
         "--flip-test must be auto, on or off, got 'sometimes'", "--partitions must be 0",
-        "--max-failed-fraction must be in [0,1]", "--progress-interval must not be negative")) {
+        "--max-failed-fraction must be in [0,1]", "--progress-interval must not be negative",
+        "--commit-images must be at least 1, got 0", "--mode must be one of auto, replace, incremental, got 'sometimes'",
+        "--table-format 'csv' is not one of parquet, delta, iceberg", "--lock-timeout-s must be positive")) {
       assertNotNull(p.stream().filter(s -> s.startsWith(expected)).findFirst().orElse(null),
           "missing '" + expected + "' in " + p);
     }
-    assertEquals(17, p.size(), p.toString());
+    assertEquals(21, p.size(), p.toString());
   }
 
   @Test
@@ -74,7 +77,9 @@ class SegmentConfigTest {
         SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
         new Outputs("out", "run-1", null, null, null),
         new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,
-            SegmentKeys.PROGRESS_INTERVAL_DEFAULT));
+            SegmentKeys.PROGRESS_INTERVAL_DEFAULT),
+        new Durability(SegmentKeys.COMMIT_IMAGES_DEFAULT, SegmentKeys.MODE_DEFAULT, SegmentKeys.TABLE_FORMAT_DEFAULT,
+            SegmentKeys.LOCK_TIMEOUT_S_DEFAULT));
     assertEquals(List.of(), c.validate());
   }
 }

@@ -28,18 +28,19 @@ class TableRegistrarTest {
     Row mask = org.apache.spark.sql.RowFactory.create(2, 2, "04");
     spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(7L, 0, 3, "car", 0.9f, bbox, mask, 4L,
             null, "m", "1", "old-run")), old)
-        .write().partitionBy("run_id").parquet(layout.instances());
+        .drop("run_id").write().parquet(layout.instances() + "/run_id=old-run/commit=0");
     spark.sql("CREATE DATABASE IF NOT EXISTS evolve");
     spark.sql("DROP TABLE IF EXISTS evolve.instances");
     spark.sql("DROP TABLE IF EXISTS evolve.images");
-    spark.sql("CREATE TABLE evolve.instances (" + TableRegistrar.nullableDdl(old) + ") USING parquet PARTITIONED BY (run_id) LOCATION '"
-        + layout.instances() + "'");
-    spark.sql("ALTER TABLE evolve.instances ADD PARTITION (run_id='old-run')");
+    spark.sql("CREATE TABLE evolve.instances (" + TableRegistrar.nullableDdl(old.add("commit", "int"))
+        + ") USING parquet PARTITIONED BY (run_id, `commit`) LOCATION '" + layout.instances() + "'");
+    spark.sql("ALTER TABLE evolve.instances ADD PARTITION (run_id='old-run', `commit`=0)");
 
     spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(8L, 0, 3, "car", 0.8f, bbox, mask, 4L, 0.6f,
             null, "m", "2", "new-run")), InstancesTable.SCHEMA)
-        .write().mode("append").partitionBy("run_id").parquet(layout.instances());
-    spark.createDataFrame(List.<Row>of(), ImagesTable.SCHEMA).write().partitionBy("run_id").parquet(layout.images());
+        .drop("run_id").write().parquet(layout.instances() + "/run_id=new-run/commit=0");
+    spark.createDataFrame(List.<Row>of(), ImagesTable.SCHEMA).drop("run_id").write()
+        .parquet(layout.images() + "/run_id=new-run/commit=0");
     TableRegistrar.register(spark, "evolve", layout, "new-run");
 
     assertTrue(Arrays.asList(spark.table("evolve.instances").columns()).contains("mask_score"));

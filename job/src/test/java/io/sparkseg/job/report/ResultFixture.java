@@ -225,12 +225,14 @@ final class ResultFixture {
         }
         String path = samples.resolve("images").resolve(img.fileName()).toAbsolutePath().toUri().toString();
         images.add(RowFactory.create(img.id(), path, img.width(), img.height(), "ok", null, inst.size(),
-            60 + 140 * unit(img.id() * 3 + (v2 ? 9 : 4)), run));
+            60 + 140 * unit(img.id() * 3 + (v2 ? 9 : 4)), null, null, null, run));
       }
       images.add(RowFactory.create(100_001L, samples.resolve("images/val_missing.jpg").toUri().toString(), null, null,
-          "missing", "file not found: " + samples.resolve("images/val_missing.jpg").toUri(), 0, null, run));
+          "missing", "file not found: " + samples.resolve("images/val_missing.jpg").toUri(), 0, null, null, null, null,
+          run));
       images.add(RowFactory.create(100_002L, samples.resolve("images/broken.jpg").toUri().toString(), null, null,
-          "decode_error", "javax.imageio.IIOException: Unsupported JPEG process: SOF type 0xcb", 0, null, run));
+          "decode_error", "javax.imageio.IIOException: Unsupported JPEG process: SOF type 0xcb", 0, null, null, null,
+          null, run));
       dets.put(run, runDets);
     }
     OutputLayout layout = new OutputLayout(out.toString());

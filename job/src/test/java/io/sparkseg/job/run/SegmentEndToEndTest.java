@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.input.ImageIds;
-import io.sparkseg.tables.ImagesTable;
-import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.job.output.format.TableSchemas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -61,8 +60,8 @@ class SegmentEndToEndTest {
     assertEquals(0, first.exitCode(), first.err());
     Dataset<Row> inst = spark().read().parquet(output.resolve("instances").toString());
     Dataset<Row> imgs = spark().read().parquet(output.resolve("images").toString());
-    assertSchema(InstancesTable.SCHEMA, inst.schema());
-    assertSchema(ImagesTable.SCHEMA, imgs.schema());
+    assertSchema(TableSchemas.INSTANCES_TABLE, inst.schema());
+    assertSchema(TableSchemas.IMAGES_TABLE, imgs.schema());
     assertTrue(Files.isDirectory(output.resolve("instances/run_id=r1")));
     assertTrue(Files.isDirectory(output.resolve("images/run_id=r1")));
   }
@@ -200,11 +199,11 @@ class SegmentEndToEndTest {
     assertEquals(inst, spark().sql("SELECT * FROM segdb.instances WHERE run_id = 'r1'").count());
     List<String> parts = spark().sql("SHOW PARTITIONS segdb.images").collectAsList().stream()
         .map(r -> r.getString(0)).collect(Collectors.toList());
-    assertTrue(parts.contains("run_id=r1"), parts.toString());
+    assertTrue(parts.contains("run_id=r1/commit=0"), parts.toString());
   }
 
   @Test
-  void rerunningTheSameRunIdReplacesItsPartitionAndKeepsOthers() throws Exception {
+  void replacingARunIdReplacesItsRowsAndKeepsOthers() throws Exception {
     Path three = tmp.resolve("tiny3");
     Path two = tmp.resolve("tiny2");
     Files.createDirectories(three);
@@ -221,9 +220,17 @@ class SegmentEndToEndTest {
         "--model", model, "--run-id", "keep", "--progress-interval", "0", "--score-threshold", "0.05").exitCode());
     assertEquals(0, TestSpark.cli("segment", "--input", three.toString(), "--output", out2.toString(),
         "--model", model, "--run-id", "again", "--progress-interval", "0", "--score-threshold", "0.05").exitCode());
-    // the second run of "again": other images, and no instances at all (threshold 1.0)
-    TestSpark.CliResult rerun = TestSpark.cli("segment", "--input", two.toString(), "--output", out2.toString(),
+    // the second run of "again": other images, and no instances at all (threshold 1.0); a finished run
+    // of other input is refused unless replaced
+    TestSpark.CliResult refused = TestSpark.cli("segment", "--input", two.toString(), "--output", out2.toString(),
         "--model", model, "--run-id", "again", "--progress-interval", "0", "--score-threshold", "1.0");
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("run again was written from input files " + three)
+        && refused.err().contains("this invocation has input files " + two) && refused.err().contains("--mode replace"),
+        refused.err());
+    TestSpark.CliResult rerun = TestSpark.cli("segment", "--input", two.toString(), "--output", out2.toString(),
+        "--model", model, "--run-id", "again", "--progress-interval", "0", "--score-threshold", "1.0",
+        "--mode", "replace");
     assertEquals(0, rerun.exitCode(), rerun.err());
     Dataset<Row> all = spark().read().parquet(out2.resolve("images").toString());
     assertEquals(3, all.where("run_id = 'keep'").count());

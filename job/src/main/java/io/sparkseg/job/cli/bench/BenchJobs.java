@@ -2,6 +2,7 @@ package io.sparkseg.job.cli.bench;
 
 import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.job.cli.SparkSessions;
+import io.sparkseg.job.config.Durability;
 import io.sparkseg.job.config.Outputs;
 import io.sparkseg.job.config.RunLimits;
 import io.sparkseg.job.config.SegmentConfig;
@@ -57,6 +58,8 @@ final class BenchJobs {
         new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
         SegmentKeys.defaultPipeline(batchSize, threads.inferenceThreads(), threads.torchThreads()),
         new Outputs(workDir.resolve("out").toAbsolutePath().toString(), runId, null, null, null),
-        new RunLimits(partitions, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT, 0));
+        new RunLimits(partitions, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT, 0),
+        new Durability(SegmentKeys.COMMIT_IMAGES_DEFAULT, SegmentKeys.MODE_DEFAULT, SegmentKeys.TABLE_FORMAT_DEFAULT,
+            SegmentKeys.LOCK_TIMEOUT_S_DEFAULT));
   }
 }

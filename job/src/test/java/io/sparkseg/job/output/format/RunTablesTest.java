@@ -247,7 +247,8 @@ class RunTablesTest {
   static Dataset<Row> images(String runId, long... imageIds) {
     List<Row> rows = new ArrayList<>();
     for (long id : imageIds) {
-      rows.add(RowFactory.create(id, "s3a://b/" + id + ".jpg", 640, 480, "ok", null, 2, 12.5, runId));
+      rows.add(RowFactory.create(id, "s3a://b/" + id + ".jpg", 640, 480, "ok", null, 2, 12.5, 1000L + id,
+          Timestamp.valueOf("2026-12-01 10:00:00"), null, runId));
     }
     return spark.createDataFrame(rows, ImagesTable.SCHEMA).coalesce(1);
   }
