@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * a broken inference thread is replaced, a failed batch is retried image by image on the inference
  * threads, and resource failures are not retried.
  */
-@Timeout(180)
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class InferenceBatcherFaultTest {
   private static MaskRcnnModel model;
   private static RgbImage sample;

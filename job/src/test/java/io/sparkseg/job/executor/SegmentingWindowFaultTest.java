@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * at once, and a failed batch is retried on the inference threads so that only the image that
  * fails alone gets {@code inference_error}.
  */
-@Timeout(180)
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SegmentingWindowFaultTest {
   private static MaskRcnnModel model;
   private static byte[] jpeg;
