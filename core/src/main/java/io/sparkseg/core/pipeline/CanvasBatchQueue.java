@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongFunction;
@@ -16,7 +17,8 @@ import java.util.function.ToLongFunction;
  * as batches of at most {@code maxBatch} items of one canvas, oldest first. When the oldest item
  * has no partner yet and nothing else is waiting, {@link #next} waits up to {@code maxWait} for
  * one. Items taken off the queue but left for a later batch (another canvas) stay in one set that
- * every consumer thread sees, so no inference thread idles while another holds work aside.
+ * every consumer thread sees, so no inference thread idles while another holds work aside. Items
+ * handed back with {@link #retryAlone} come out first, each as a batch of its own.
  *
  * @param <T> the queued item
  */
@@ -29,6 +31,8 @@ final class CanvasBatchQueue<T> {
   // taken off the queue, not yet in a batch; guarded by forming
   private final ArrayDeque<T> pending = new ArrayDeque<>();
   private final ReentrantLock forming = new ReentrantLock();
+  // taken off the queue once already, so outside the capacity (putting them back must never block)
+  private final ConcurrentLinkedQueue<T> alone = new ConcurrentLinkedQueue<>();
 
   CanvasBatchQueue(int maxBatch, Duration maxWait, int capacity, ToLongFunction<T> canvas) {
     if (maxBatch < 1 || capacity < maxBatch) {
@@ -46,6 +50,14 @@ final class CanvasBatchQueue<T> {
     queue.put(item);
   }
 
+  /**
+   * Hands back an item of a batch that failed, to run again as a batch of one, before anything
+   * queued: its own outcome then no longer depends on its partners. Never blocks.
+   */
+  void retryAlone(T item) {
+    alone.add(item);
+  }
+
   /** Items queued and not yet taken by a consumer. */
   int queued() {
     return queue.size();
@@ -55,18 +67,22 @@ final class CanvasBatchQueue<T> {
   boolean isEmpty() {
     forming.lock();
     try {
-      return queue.isEmpty() && pending.isEmpty();
+      return queue.isEmpty() && pending.isEmpty() && alone.isEmpty();
     } finally {
       forming.unlock();
     }
   }
 
   /**
-   * The next batch: the oldest item and up to {@code maxBatch - 1} others of its canvas, in
+   * The next batch: an item handed back by {@link #retryAlone}, alone, or else the oldest item and up to {@code maxBatch - 1} others of its canvas, in
    * arrival order; empty when nothing arrived within {@code idle}. One consumer forms a batch at a
    * time (the others wait for it: there is nothing else for them to take meanwhile).
    */
   List<T> next(Duration idle) throws InterruptedException {
+    T retry = alone.poll();
+    if (retry != null) {
+      return List.of(retry);
+    }
     forming.lockInterruptibly();
     try {
       if (pending.isEmpty()) {
@@ -111,7 +127,11 @@ final class CanvasBatchQueue<T> {
   List<T> drainAll() {
     forming.lock();
     try {
-      List<T> all = new ArrayList<>(pending);
+      List<T> all = new ArrayList<>();
+      for (T t; (t = alone.poll()) != null; ) {
+        all.add(t);
+      }
+      all.addAll(pending);
       pending.clear();
       queue.drainTo(all);
       return all;

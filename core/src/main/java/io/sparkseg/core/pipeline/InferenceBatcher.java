@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,18 +25,34 @@ import java.util.concurrent.TimeUnit;
  * queued ({@link CanvasBatchQueue} forms the batches). Mask pasting and RLE run on separate
  * post-processing threads behind it. Memory is bounded: {@link #submit} blocks while
  * {@code queueCapacity} images are queued, and at most as many again wait aside for their canvas.
+ *
+ * <p>Every future completes, whatever fails. A batch that fails is run again image by image, each
+ * as a batch of one on the inference threads (so retries keep the one-forward-pass-per-thread
+ * limit); an image that then fails alone completes with an {@link ImageInferenceException}. A
+ * {@link ResourceFailure} is not retried: its images complete with it. An inference thread that
+ * met an {@link Error} ends and a fresh one takes its place.
  */
 public final class InferenceBatcher implements AutoCloseable {
   /** One image's result, with its share of its batch's forward time and the size of that batch. */
   public record Output(ImageResult result, double inferenceMs, int batchSize) {}
 
+  /** How a batch runs on the model: {@link MaskRcnnModel#infer(ImageBatch, float)}, or a wrapper of it. */
+  @FunctionalInterface
+  public interface Forward {
+    RawDetections infer(ImageBatch batch, float minScore);
+  }
+
   /** {@code canvas}: see {@link #canvas}; images share a batch only when it is equal. */
   private record Job(ResizedImage image, long canvas, PredictOptions options, CompletableFuture<Output> result,
       long enqueuedNanos) {}
 
+  private static final Duration IDLE = Duration.ofMillis(100);
+
   private final MaskRcnnModel model;
+  private final Forward forward;
   private final BatchListener listener;
   private final CanvasBatchQueue<Job> jobs;
+  // the live inference threads; a thread that ends for a failure puts its successor here in the same step
   private final List<Thread> inferenceThreads = new ArrayList<>();
   private final ExecutorService postprocess;
   private volatile boolean closed;
@@ -47,6 +64,13 @@ public final class InferenceBatcher implements AutoCloseable {
    */
   public InferenceBatcher(MaskRcnnModel model, int maxBatch, Duration maxWait, int queueCapacity, int postprocessThreads,
       int inferenceThreads, BatchListener listener) {
+    this(model, model == null ? null : model::infer, maxBatch, maxWait, queueCapacity, postprocessThreads,
+        inferenceThreads, listener);
+  }
+
+  /** As above, running forward passes through {@code forward} (e.g. a wrapper that injects a fault). */
+  public InferenceBatcher(MaskRcnnModel model, Forward forward, int maxBatch, Duration maxWait, int queueCapacity,
+      int postprocessThreads, int inferenceThreads, BatchListener listener) {
     if (inferenceThreads < 1) {
       throw new IllegalArgumentException("need at least one inference thread, got " + inferenceThreads);
     }
@@ -55,6 +79,7 @@ public final class InferenceBatcher implements AutoCloseable {
           + maxBatch + ", " + queueCapacity + ", " + postprocessThreads);
     }
     this.model = model;
+    this.forward = forward;
     this.listener = listener;
     this.jobs = new CanvasBatchQueue<>(maxBatch, maxWait, queueCapacity, Job::canvas);
     this.postprocess = Executors.newFixedThreadPool(postprocessThreads, r -> {
@@ -62,11 +87,10 @@ public final class InferenceBatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    for (int i = 0; i < inferenceThreads; i++) {
-      Thread t = new Thread(this::loop, "sparkseg-inference-" + (i + 1));
-      t.setDaemon(true);
-      this.inferenceThreads.add(t);
-      t.start();
+    synchronized (this.inferenceThreads) {
+      for (int i = 0; i < inferenceThreads; i++) {
+        startInferenceThread("sparkseg-inference-" + (i + 1));
+      }
     }
   }
 
@@ -77,7 +101,8 @@ public final class InferenceBatcher implements AutoCloseable {
 
   /**
    * Queues one image that the caller already resized by the model's rule (so the resize ran on
-   * the caller's thread, not the inference thread); blocks while the queue is full.
+   * the caller's thread, not the inference thread); blocks while the queue is full. A caller that
+   * no longer wants the result cancels the future: the image is then skipped if it has not run.
    */
   public CompletableFuture<Output> submit(ResizedImage image, PredictOptions options) throws InterruptedException {
     if (closed) {
@@ -88,6 +113,13 @@ public final class InferenceBatcher implements AutoCloseable {
     return f;
   }
 
+  /** The inference threads running now: the configured number, whatever failed, until closed. */
+  public int inferenceThreads() {
+    synchronized (inferenceThreads) {
+      return inferenceThreads.size();
+    }
+  }
+
   /**
    * Only images with the same canvas share a batch, so an image's detections never depend on
    * which other images it was batched with, and re-runs give the same results whatever the timing.
@@ -96,23 +128,38 @@ public final class InferenceBatcher implements AutoCloseable {
     return image.canvas(model.bundle().sizeDivisibility());
   }
 
+  /** Call holding the inference threads' lock. */
+  private void startInferenceThread(String name) {
+    Thread t = new Thread(this::loop, name);
+    t.setDaemon(true);
+    inferenceThreads.add(t);
+    t.start();
+  }
+
   private void loop() {
-    while (true) {
-      List<Job> batch;
-      if (closed && jobs.isEmpty()) {
-        break;
+    boolean replace = false;
+    try {
+      while (!(closed && jobs.isEmpty())) {
+        List<Job> batch = jobs.next(IDLE);
+        if (!batch.isEmpty() && !run(batch)) {
+          replace = true;
+          return;
+        }
       }
-      try {
-        batch = jobs.next(Duration.ofMillis(100));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+    } catch (Throwable e) {
+      // nobody but close() should stop this thread: one that was interrupted or broke gets a successor
+      replace = true;
+    } finally {
+      synchronized (inferenceThreads) {
+        inferenceThreads.remove(Thread.currentThread());
+        if (replace && !closed) {
+          startInferenceThread(Thread.currentThread().getName());
+        }
       }
-      if (!batch.isEmpty()) {
-        run(batch);
+      if (closed) {
+        failLeftovers();
       }
     }
-    failLeftovers();
   }
 
   private void failLeftovers() {
@@ -121,7 +168,13 @@ public final class InferenceBatcher implements AutoCloseable {
     }
   }
 
-  private void run(List<Job> batch) {
+  /** Runs one batch; false when it met an Error, after which this thread should not go on. */
+  private boolean run(List<Job> taken) {
+    // images whose callers gave up (cancelled futures) are not run
+    List<Job> batch = taken.stream().filter(j -> !j.result().isDone()).toList();
+    if (batch.isEmpty()) {
+      return true;
+    }
     long start = System.nanoTime();
     long batchWait = batch.stream().mapToLong(j -> start - j.enqueuedNanos()).sum();
     List<ResizedImage> imgs = new ArrayList<>(batch.size());
@@ -130,37 +183,61 @@ public final class InferenceBatcher implements AutoCloseable {
     try {
       // the heads need not run on detections that no caller in the batch keeps
       float minScore = (float) batch.stream().mapToDouble(j -> j.options().scoreThreshold()).min().orElse(0);
-      raw = model.infer(ImageBatch.ofResized(imgs), minScore);
-    } catch (RuntimeException e) {
-      batch.forEach(j -> j.result().completeExceptionally(e));
-      return;
+      raw = forward.infer(ImageBatch.ofResized(imgs), minScore);
+    } catch (Throwable e) {
+      failed(batch, e);
+      return !(e instanceof Error);
     }
-    long forward = System.nanoTime() - start;
-    notify(() -> listener.onBatch(batch.size(), forward, batchWait, jobs.queued()));
-    double msPerImage = forward / 1e6 / batch.size();
-    postprocess.execute(() -> {
-      long t0 = System.nanoTime();
-      int instances = 0;
-      try {
-        // options may differ per caller; decode once per distinct options object
-        List<ImageResult> decoded = null;
-        PredictOptions decodedWith = null;
-        for (int i = 0; i < batch.size(); i++) {
-          Job j = batch.get(i);
-          if (decoded == null || !j.options().equals(decodedWith)) {
-            decoded = model.decoder().decode(raw, j.options());
-            decodedWith = j.options();
-          }
-          instances += decoded.get(i).instances().size();
-          j.result().complete(new Output(decoded.get(i), msPerImage, batch.size()));
+    long forwardNanos = System.nanoTime() - start;
+    notify(() -> listener.onBatch(batch.size(), forwardNanos, batchWait, jobs.queued()));
+    double msPerImage = forwardNanos / 1e6 / batch.size();
+    try {
+      postprocess.execute(() -> decode(batch, raw, msPerImage));
+    } catch (RejectedExecutionException e) {
+      failed(batch, new IllegalStateException("batcher closed while this image ran", e));
+    }
+    return true;
+  }
+
+  private void decode(List<Job> batch, RawDetections raw, double msPerImage) {
+    long t0 = System.nanoTime();
+    int instances = 0;
+    try {
+      // options may differ per caller; decode once per distinct options object
+      List<ImageResult> decoded = null;
+      PredictOptions decodedWith = null;
+      for (int i = 0; i < batch.size(); i++) {
+        Job j = batch.get(i);
+        if (decoded == null || !j.options().equals(decodedWith)) {
+          decoded = model.decoder().decode(raw, j.options());
+          decodedWith = j.options();
         }
-        long took = System.nanoTime() - t0;
-        int found = instances;
-        notify(() -> listener.onPostprocess(found, took));
-      } catch (RuntimeException e) {
-        batch.forEach(j -> j.result().completeExceptionally(e));
+        instances += decoded.get(i).instances().size();
+        j.result().complete(new Output(decoded.get(i), msPerImage, batch.size()));
       }
-    });
+      long took = System.nanoTime() - t0;
+      int found = instances;
+      notify(() -> listener.onPostprocess(found, took));
+    } catch (Throwable e) {
+      failed(batch.stream().filter(j -> !j.result().isDone()).toList(), e);
+    }
+  }
+
+  /**
+   * A resource failure fails its images; any other failure of a batch of several images sends
+   * each back to run alone, and an image that failed alone failed for itself.
+   */
+  private void failed(List<Job> batch, Throwable e) {
+    if (ResourceFailure.is(e)) {
+      batch.forEach(j -> j.result().completeExceptionally(e));
+    } else if (batch.size() == 1) {
+      batch.get(0).result().completeExceptionally(new ImageInferenceException(e));
+    } else {
+      batch.forEach(jobs::retryAlone);
+      if (closed && inferenceThreads() == 0) {
+        failLeftovers(); // nobody is left to run the retries
+      }
+    }
   }
 
   private static void notify(Runnable call) {
@@ -176,7 +253,14 @@ public final class InferenceBatcher implements AutoCloseable {
   public void close() {
     closed = true;
     try {
-      for (Thread t : inferenceThreads) {
+      while (true) {
+        Thread t;
+        synchronized (inferenceThreads) {
+          if (inferenceThreads.isEmpty()) {
+            break;
+          }
+          t = inferenceThreads.get(0);
+        }
         t.join();
       }
     } catch (InterruptedException e) {

@@ -79,6 +79,21 @@ class CanvasBatchQueueTest {
   }
 
   @Test
+  void itemsHandedBackRunAloneFirstAndBeyondTheCapacity() throws Exception {
+    CanvasBatchQueue<Integer> q = queue(2, 5_000, 2);
+    q.put(101);
+    q.put(102);
+    q.retryAlone(103);
+    q.retryAlone(104);
+    assertEquals(List.of(103), q.next(IDLE), "a retry is a batch of one, without waiting for partners");
+    assertEquals(List.of(104), q.next(IDLE));
+    assertEquals(List.of(101, 102), q.next(IDLE));
+    q.retryAlone(105);
+    assertEquals(List.of(105), q.drainAll());
+    assertTrue(q.isEmpty());
+  }
+
+  @Test
   void rejectsInconsistentLimits() {
     assertThrows(IllegalArgumentException.class, () -> queue(0, 0, 4));
     assertThrows(IllegalArgumentException.class, () -> queue(4, 0, 2));

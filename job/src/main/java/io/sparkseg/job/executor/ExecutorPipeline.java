@@ -29,12 +29,13 @@ public final class ExecutorPipeline {
   private final InferenceBatcher batcher;
   private final ExecutorService prepare;
 
-  private ExecutorPipeline(MaskRcnnModel model, PipelineSettings s, BatchListener listener) {
+  private ExecutorPipeline(MaskRcnnModel model, InferenceBatcher.Forward forward, PipelineSettings s,
+      BatchListener listener) {
     // queue room for two full batches per concurrent caller keeps the model fed without unbounded memory
     this.settings = s;
     int queueCapacity = Math.max(2 * s.maxBatch(), s.maxBatch() + s.prefetch());
-    this.batcher = new InferenceBatcher(model, s.maxBatch(), Duration.ofMillis(s.maxBatchWaitMs()), queueCapacity,
-        s.postprocessThreads(), s.inferenceThreads(), listener);
+    this.batcher = new InferenceBatcher(model, forward, s.maxBatch(), Duration.ofMillis(s.maxBatchWaitMs()),
+        queueCapacity, s.postprocessThreads(), s.inferenceThreads(), listener);
     this.prepare = daemonPool("sparkseg-prepare", s.prepareThreads());
   }
 
@@ -49,8 +50,22 @@ public final class ExecutorPipeline {
       if (s.torchThreads() > 0) {
         LibtorchThreads.set(s.torchThreads());
       }
-      return new ExecutorPipeline(model, s, ExecutorMetrics.listener());
+      return new ExecutorPipeline(model, model::infer, s, ExecutorMetrics.listener());
     });
+  }
+
+  /**
+   * A pipeline of its own, not shared, whose forward passes go through {@code forward} (fault
+   * tests wrap the real model's call); {@code settings} must have every thread count set.
+   */
+  static ExecutorPipeline unshared(MaskRcnnModel model, InferenceBatcher.Forward forward, PipelineSettings settings) {
+    return new ExecutorPipeline(model, forward, settings, BatchListener.NONE);
+  }
+
+  /** Stops an {@link #unshared} pipeline's threads (shared ones live as long as the JVM). */
+  void close() {
+    batcher.close();
+    prepare.shutdownNow();
   }
 
   /** The settings of this JVM's pipelines, every "auto" resolved (what the executor actually runs). */

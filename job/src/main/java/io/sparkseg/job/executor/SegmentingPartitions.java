@@ -3,8 +3,10 @@ package io.sparkseg.job.executor;
 import java.nio.file.Path;
 import java.util.Iterator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The one executor path every Spark entry point (the segment job, the ML transformer) runs: per
@@ -48,6 +50,11 @@ public abstract class SegmentingPartitions implements FlatMapFunction<Iterator<R
     SegmentingWindow<Row> window = new SegmentingWindow<>(input, r -> read(r, conf), lease.model(), pipeline,
         SegmentingWindow.options(lease.model(), t.score(), t.mask()), t.maxImagePixels(),
         settings.pipeline().prefetch());
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      // a task that ends early (a limit, a failure, a kill) leaves no images running for it
+      task.addTaskCompletionListener((TaskCompletionListener) ctx -> window.close());
+    }
     return window.map(s -> {
       account(s);
       return output(s.item(), s.outcome());

@@ -6,18 +6,24 @@ import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.model.ResizedImage;
+import io.sparkseg.core.pipeline.ImageInferenceException;
 import io.sparkseg.core.pipeline.InferenceBatcher;
+import io.sparkseg.core.pipeline.ResourceFailure;
 import io.sparkseg.core.result.ImageResult;
 import io.sparkseg.core.result.ImageStatus;
 import io.sparkseg.job.fs.FileIdentity;
 import io.sparkseg.job.metrics.ExecutorMetrics;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.spark.TaskContext;
 
 /**
  * One task's view of its executor's {@link ExecutorPipeline}: takes input items (rows), keeps
@@ -25,16 +31,30 @@ import java.util.function.Function;
  * shared batcher, post-processed behind it — and hands back one {@link Segmented} per item, in
  * input order. The task thread only feeds and drains the window, so what it does with the results
  * (building rows, writing Parquet) overlaps inference, and memory is bounded by the window.
- * Nothing here throws for a bad image: every failure becomes the item's {@link ImageOutcome}.
+ * Nothing here throws for a bad image: every failure of an image becomes the item's
+ * {@link ImageOutcome} (one that fails the model even alone is {@code inference_error}). Failures
+ * that are not an image's — a {@link ResourceFailure} such as an OutOfMemoryError, a closed
+ * pipeline — fail the task instead (an {@link IllegalStateException}), so Spark runs it again.
+ * Every wait gives way to an interrupt or a Spark task kill: the window then drops its in-flight
+ * work and throws (a {@link CancellationException}, the interrupt flag kept).
  *
  * @param <T> the input item, e.g. a Spark row
  */
-public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segmented<T>> {
+public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segmented<T>>, AutoCloseable {
   /** An input item, what happened to its image, and the time spent reading and decoding it. */
   public record Segmented<T>(T item, ImageOutcome outcome, long readNanos, long decodeNanos) {}
 
   private record Prepared<T>(T item, ResizedImage image, ImageOutcome failure, long readNanos, long decodeNanos,
       FileIdentity file) {}
+
+  /** One item in flight: its result, and its image's place in the batcher once submitted (to cancel it). */
+  private static final class Slot<T> {
+    private CompletableFuture<Segmented<T>> result;
+    private volatile CompletableFuture<InferenceBatcher.Output> submitted;
+  }
+
+  /** How often a wait looks whether Spark killed the task without interrupting its thread. */
+  private static final long KILL_CHECK_MS = 200;
 
   private final Iterator<T> input;
   private final Function<T, ImageBytes.Read> reader;
@@ -43,7 +63,8 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
   private final PredictOptions options;
   private final ImageDecoder decoder;
   private final int prefetch;
-  private final ArrayDeque<CompletableFuture<Segmented<T>>> inFlight = new ArrayDeque<>();
+  private final ArrayDeque<Slot<T>> inFlight = new ArrayDeque<>();
+  private volatile boolean closed;
 
   /**
    * @param reader gets an item's image bytes (or a read failure); runs on the prepare threads
@@ -91,25 +112,73 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
-    Segmented<T> s;
-    try {
-      s = inFlight.poll().join();
-    } catch (CompletionException e) {
-      // every stage turns failures into outcomes; reaching here is a bug, so fail the task loudly
-      throw new IllegalStateException("sparkseg pipeline failed: " + e.getCause(), e.getCause());
-    }
+    Segmented<T> s = await(inFlight.poll().result);
     fill();
     return s;
   }
 
+  /**
+   * Drops the work in flight: images not yet read are not read, images not yet run are not run,
+   * and no more input is taken. For a task that ends early, is killed or failed.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    for (Slot<T> s : inFlight) {
+      s.result.cancel(false);
+      CompletableFuture<InferenceBatcher.Output> b = s.submitted;
+      if (b != null) {
+        b.cancel(false);
+      }
+    }
+    inFlight.clear();
+  }
+
+  private Segmented<T> await(CompletableFuture<Segmented<T>> f) {
+    try {
+      while (true) {
+        try {
+          return f.get(KILL_CHECK_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          TaskContext task = TaskContext.get();
+          if (task != null && task.isInterrupted()) {
+            close();
+            task.killTaskIfInterrupted();
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      CancellationException c = new CancellationException("sparkseg: the task was interrupted; its images in flight "
+          + "were dropped");
+      c.initCause(e);
+      throw c;
+    } catch (ExecutionException e) {
+      close();
+      Throwable cause = e.getCause();
+      // image failures became outcomes upstream: this is the machine's or the pipeline's, so the task fails
+      throw new IllegalStateException("sparkseg: inference failed for a reason that is not an image's ("
+          + (ResourceFailure.is(cause) ? "out of resources" : "pipeline failure") + "), failing the task so that "
+          + "Spark runs it again: " + cause, cause);
+    }
+  }
+
   private void fill() {
-    while (inFlight.size() < prefetch && input.hasNext()) {
+    while (!closed && inFlight.size() < prefetch && input.hasNext()) {
       T item = input.next();
-      inFlight.add(CompletableFuture.supplyAsync(() -> prepare(item), pipeline.prepare()).thenCompose(this::infer));
+      Slot<T> slot = new Slot<>();
+      // submitting may block on a full batcher queue: never on the task thread
+      slot.result = CompletableFuture.supplyAsync(() -> prepare(item), pipeline.prepare())
+          .thenComposeAsync(p -> infer(p, slot), pipeline.prepare());
+      inFlight.add(slot);
     }
   }
 
   private Prepared<T> prepare(T item) {
+    if (closed) {
+      throw new CancellationException("window closed");
+    }
     long t0 = System.nanoTime();
     ImageBytes.Read read;
     try {
@@ -137,7 +206,7 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     return new Prepared<>(item, resized, null, t1 - t0, t2 - t1, read.file());
   }
 
-  private CompletableFuture<Segmented<T>> infer(Prepared<T> p) {
+  private CompletableFuture<Segmented<T>> infer(Prepared<T> p, Slot<T> slot) {
     if (p.failure() != null) {
       return CompletableFuture.completedFuture(finish(p, p.failure()));
     }
@@ -146,24 +215,26 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
       out = pipeline.batcher().submit(p.image(), options);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      out = CompletableFuture.failedFuture(e);
-    } catch (RuntimeException e) {
-      out = CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(e);
     }
-    return out.thenApply(o -> finish(p, ok(p.image().original(), o.result(), o.inferenceMs())))
-        // a failed batch is retried for this image alone, so one poisonous image costs only its own outcome
-        .exceptionallyAsync(batchFailure -> finish(p, alone(p)), pipeline.prepare());
-  }
-
-  private ImageOutcome alone(Prepared<T> p) {
-    try {
-      long t0 = System.nanoTime();
-      ImageResult r = model.predict(List.of(p.image().original()), options).get(0);
-      return ok(p.image().original(), r, (System.nanoTime() - t0) / 1e6);
-    } catch (RuntimeException e) {
-      return new ImageOutcome(ImageStatus.INFERENCE_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage(),
-          p.image().original().width(), p.image().original().height(), null, List.of());
+    slot.submitted = out;
+    if (closed) {
+      out.cancel(false);
     }
+    // the batcher already ran a failed batch's images again alone: what fails now is this image's, or no image's
+    return out.handle((o, failure) -> {
+      if (failure == null) {
+        return finish(p, ok(p.image().original(), o.result(), o.inferenceMs()));
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof ImageInferenceException) {
+        RgbImage img = p.image().original();
+        return finish(p, ImageOutcome.failed(ImageStatus.INFERENCE_ERROR, cause.getMessage(), img.width(),
+            img.height()));
+      }
+      throw failure instanceof CompletionException ce ? ce : new CompletionException(cause);
+    });
   }
 
   private Segmented<T> finish(Prepared<T> p, ImageOutcome o) {
