@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
         "Evaluate detections against COCO ground truth (bbox, segm, keypoints; pycocotools' numbers).",
-        "Detections: a run's instances table (<output>/instances or the <output> root), or a COCO results JSON.",
+        "Detections: a run's output (folder, or CATALOG.NAMESPACE for Iceberg), its instances table (Parquet or Delta",
+        "folder, Iceberg table name), or a COCO results JSON. Only the run's committed rows are read.",
         "Exit codes: 0 ok, 1 failed, 2 bad options or input."})
 public final class EvaluateCommand implements Callable<Integer> {
   static final int OK = 0;
@@ -39,11 +40,14 @@ public final class EvaluateCommand implements Callable<Integer> {
   String groundTruth;
 
   @Option(names = "--detections", paramLabel = "PATH",
-      description = "The instances Parquet table of a run (or the run's output root), or a COCO results JSON.")
+      description = "A run's output folder or instances table (Parquet, Delta), an Iceberg CATALOG.NAMESPACE or "
+          + "CATALOG.NAMESPACE.instances, or a COCO results JSON.")
   String detections;
 
   @Option(names = "--detections-format", paramLabel = "FMT", defaultValue = "auto",
-      description = "auto (JSON if the path ends in .json), parquet or json. Default: ${DEFAULT-VALUE}.")
+      description = "auto (JSON if the path ends in .json; Delta if the folder or its instances/ has _delta_log; Iceberg "
+          + "if it names a table of a configured catalog; else Parquet), parquet, delta, iceberg or json. "
+          + "Default: ${DEFAULT-VALUE}.")
   String detectionsFormat;
 
   @Option(names = "--run-id", paramLabel = "ID",
@@ -135,8 +139,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       problems.add("--dt-area must be auto, bbox, segm or keypoints, got '" + dtArea + "'");
     }
-    if (!List.of("auto", "parquet", "json").contains(detectionsFormat)) {
-      problems.add("--detections-format must be auto, parquet or json, got '" + detectionsFormat + "'");
+    if (!EvaluateOptions.FORMATS.contains(detectionsFormat)) {
+      problems.add("--detections-format must be one of " + String.join(", ", EvaluateOptions.FORMATS) + ", got '"
+          + detectionsFormat + "'");
     }
     if (partitions < 0) {
       problems.add("--partitions must not be negative");

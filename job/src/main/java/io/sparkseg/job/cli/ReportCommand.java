@@ -24,8 +24,13 @@ public final class ReportCommand implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--output", paramLabel = "DIR", required = true,
-      description = "The segment job's output folder (with instances/ and images/).")
+      description = "The segment job's output: a folder (Parquet, Delta) or CATALOG.NAMESPACE (Iceberg).")
   String output;
+
+  @Option(names = "--table-format", paramLabel = "FMT", defaultValue = "auto",
+      description = "auto (Delta if DIR/instances has _delta_log; Iceberg if DIR names a namespace of a configured "
+          + "catalog; else Parquet), parquet, delta or iceberg. Default: ${DEFAULT-VALUE}.")
+  String tableFormat;
 
   @Option(names = "--run-id", paramLabel = "ID", required = true, description = "The run to report on.")
   String runId;
@@ -35,7 +40,8 @@ public final class ReportCommand implements Callable<Integer> {
   String evalOutput;
 
   @Option(names = "--report", paramLabel = "FILE",
-      description = "Where to write the HTML (any Hadoop file system). Default: <output>/_reports/<run-id>.html.")
+      description = "Where to write the HTML (any Hadoop file system). Default: <output>/_reports/<run-id>.html "
+          + "(required for Iceberg).")
   String report;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "12",
@@ -61,11 +67,9 @@ public final class ReportCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.USAGE;
     }
-    String target = report != null ? report
-        : (output.endsWith("/") ? output : output + "/") + "_reports/" + runId + ".html";
-    RunReport.Options o = new RunReport.Options(output, runId, evalOutput, samples, minScore, thumbWidth);
+    RunReport.Options o = new RunReport.Options(output, tableFormat, runId, evalOutput, samples, minScore, thumbWidth);
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg report", spark.values(), false)) {
-      RunReport.write(h.spark(), o, target);
+      String target = RunReport.write(h.spark(), o, report);
       spec.commandLine().getOut().println("report: " + target);
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;

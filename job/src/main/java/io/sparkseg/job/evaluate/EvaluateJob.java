@@ -12,6 +12,7 @@ import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import io.sparkseg.job.fs.HadoopFiles;
+import io.sparkseg.job.output.format.RunTableSource;
 import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +32,8 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * The {@code evaluate} job: reads COCO ground truth and a run's detections (instances table or
- * COCO results JSON), evaluates each iouType on Spark ({@link DistributedCocoEval}), prints
+ * The {@code evaluate} job: reads COCO ground truth and a run's detections (the committed rows of
+ * its instances table in any table format, {@link RunTableSource}, or a COCO results JSON), evaluates each iouType on Spark ({@link DistributedCocoEval}), prints
  * pycocotools' summary and writes the outputs ({@link EvalOutputs}). In an instances table
  * that has {@code mask_score}, segm ranks the masks by it unless told otherwise
  * ({@link EvaluateOptions.SegmScore}).
@@ -53,7 +54,6 @@ public final class EvaluateJob {
    */
   public static Outcome run(SparkSession spark, EvaluateOptions o, PrintStream out) throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    o = resolveRunRoot(conf, o);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     CocoDataset gt;
     try (InputStream in = HadoopFiles.open(conf, o.groundTruth())) {
@@ -83,10 +83,11 @@ public final class EvaluateJob {
       List<LoadedDetection> loaded = LoadRes.apply(gt, list, branch);
       dets = jsc.parallelize(loaded, partitions);
     } else {
-      // runs written by different sparkseg versions may differ in columns (mask_score): read their union
-      Dataset<Row> df = spark.read().option("mergeSchema", "true").parquet(o.detections());
-      if (Arrays.asList(df.columns()).contains(InstancesTable.RUN_ID)) {
-        List<String> runs = df.select(InstancesTable.RUN_ID).distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      RunTableSource tables = RunTableSource.open(spark, o.detections(), o.detectionsFormat(), "--detections",
+          "--detections-format");
+      List<String> runs = tables.runIds();
+      Dataset<Row> df;
+      if (!runs.isEmpty()) {
         if (o.runId() != null) {
           if (!runs.contains(o.runId())) {
             throw new IllegalArgumentException("run " + o.runId() + " is not in " + o.detections() + " (runs: " + runs + ")");
@@ -98,9 +99,10 @@ public final class EvaluateJob {
           throw new IllegalArgumentException(o.detections() + " holds " + runs.size() + " runs " + runs
               + "; choose one with --run-id");
         }
-        df = df.filter(functions.col(InstancesTable.RUN_ID).equalTo(runId));
+        df = tables.instances(runId);
       } else {
         runId = o.runId() != null ? o.runId() : fileStem(o.detections());
+        df = tables.instances(null);
       }
       hasMasks = Arrays.asList(df.columns()).contains(InstancesTable.MASK);
       hasKeypoints = kpCats.length > 0 && !df.filter(functions.col(InstancesTable.KEYPOINTS).isNotNull()
@@ -170,19 +172,6 @@ public final class EvaluateJob {
       EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results);
     }
     return new Outcome(runId, results, rankedBy);
-  }
-
-  /** A run's output root (with an {@code instances} folder) stands for its instances table. */
-  static EvaluateOptions resolveRunRoot(Configuration conf, EvaluateOptions o) throws IOException {
-    if (o.jsonDetections()) {
-      return o;
-    }
-    org.apache.hadoop.fs.Path inst = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(o.detections()), InstancesTable.NAME);
-    if (inst.getFileSystem(conf).isDirectory(inst)) {
-      return new EvaluateOptions(o.groundTruth(), inst.toString(), o.detectionsFormat(), o.runId(), o.iouTypes(),
-          o.dtArea(), o.outputDir(), o.summaryJson(), o.partitions(), o.segmScore());
-    }
-    return o;
   }
 
   private static final class CocoAnnotationHasKeypoints {

@@ -8,9 +8,11 @@ import java.util.List;
  * What to evaluate and where to write it.
  *
  * @param groundTruth COCO annotations JSON (any Hadoop FS URI)
- * @param detections an {@code instances} Parquet table, or a COCO results JSON
- * @param detectionsFormat {@code auto} (JSON when the path ends in {@code .json}), {@code parquet}
- *     or {@code json}
+ * @param detections a run's output (folder, or CATALOG.NAMESPACE for Iceberg), its instances table
+ *     (Parquet or Delta folder, Iceberg table name), or a COCO results JSON
+ * @param detectionsFormat {@code auto} (JSON when the path ends in {@code .json}, else the table
+ *     format detected by {@link io.sparkseg.job.output.format.RunTableSource}), {@code parquet},
+ *     {@code delta}, {@code iceberg} or {@code json}
  * @param runId the run to evaluate in an instances table ({@code null}: the only one); for JSON the
  *     run id of the outputs ({@code null}: the file name)
  * @param iouTypes the iouTypes, or empty for all that the data supports
@@ -57,6 +59,9 @@ public record EvaluateOptions(
     }
   }
 
+  /** The values of {@code --detections-format}. */
+  public static final java.util.List<String> FORMATS = List.of("auto", "parquet", "delta", "iceberg", "json");
+
   public EvaluateOptions {
     segmScore = segmScore == null ? SegmScore.AUTO : segmScore;
     iouTypes = iouTypes == null ? List.of() : List.copyOf(iouTypes);
@@ -68,9 +73,10 @@ public record EvaluateOptions(
   public boolean jsonDetections() {
     return switch (detectionsFormat) {
       case "json" -> true;
-      case "parquet" -> false;
+      case "parquet", "delta", "iceberg" -> false;
       case "auto" -> detections.toLowerCase(java.util.Locale.ROOT).endsWith(".json");
-      default -> throw new IllegalArgumentException("detections format must be auto, parquet or json, got " + detectionsFormat);
+      default -> throw new IllegalArgumentException("--detections-format must be one of " + String.join(", ", FORMATS)
+          + ", got '" + detectionsFormat + "'");
     };
   }
 }

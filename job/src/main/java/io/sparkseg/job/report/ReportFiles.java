@@ -29,31 +29,48 @@ final class ReportFiles {
   }
 
   /**
-   * The run summary's fields as text (values, and objects of at most 12 fields as JSON); empty if
-   * there is no summary, one "(unreadable)" entry if it cannot be read.
+   * The fields of the run summary file as text (values, and objects of at most 12 fields as JSON);
+   * empty if there is no such file, one "(unreadable)" entry if it cannot be read.
    */
   Map<String, String> runSummary(String file) {
-    Map<String, String> out = new LinkedHashMap<>();
     try {
       Path p = new Path(file);
       FileSystem fs = p.getFileSystem(conf);
       if (!fs.exists(p)) {
-        return out;
+        return new LinkedHashMap<>();
       }
-      JsonNode n;
       try (InputStream in = fs.open(p)) {
-        n = new ObjectMapper().readTree(in);
+        return fields(new ObjectMapper().readTree(in));
       }
-      n.fields().forEachRemaining(e -> {
-        if (e.getValue().isValueNode()) {
-          out.put(e.getKey(), e.getValue().asText());
-        } else if (e.getValue().isObject() && e.getValue().size() <= 12) {
-          out.put(e.getKey(), e.getValue().toString());
-        }
-      });
     } catch (IOException | RuntimeException e) {
-      out.put("(unreadable)", e.getMessage());
+      return unreadable(e);
     }
+  }
+
+  /** The fields of a run summary held as JSON text (the runs table's summary column), as {@link #runSummary}. */
+  static Map<String, String> runSummaryJson(String json) {
+    try {
+      return fields(new ObjectMapper().readTree(json));
+    } catch (IOException | RuntimeException e) {
+      return unreadable(e);
+    }
+  }
+
+  private static Map<String, String> fields(JsonNode n) {
+    Map<String, String> out = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> {
+      if (e.getValue().isValueNode()) {
+        out.put(e.getKey(), e.getValue().asText());
+      } else if (e.getValue().isObject() && e.getValue().size() <= 12) {
+        out.put(e.getKey(), e.getValue().toString());
+      }
+    });
+    return out;
+  }
+
+  private static Map<String, String> unreadable(Exception e) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("(unreadable)", e.getMessage());
     return out;
   }
 

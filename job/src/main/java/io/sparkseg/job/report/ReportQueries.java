@@ -17,7 +17,7 @@ import static io.sparkseg.tables.InstancesTable.SCORE;
 
 import io.sparkseg.core.mask.Rle;
 import io.sparkseg.job.evaluate.EvalOutputs;
-import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.job.output.format.RunTableSource;
 import io.sparkseg.tables.EvalTables;
 import io.sparkseg.tables.ImagesTable;
 import io.sparkseg.tables.Tables;
@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.FileStatusCache$;
@@ -72,16 +73,16 @@ final class ReportQueries implements AutoCloseable {
   private String perCategory;
   private String curves;
 
-  /** Opens the run's instances and images tables under {@code layout}. */
-  ReportQueries(SparkSession spark, OutputLayout layout, String runId) {
+  /** Opens the run's committed instances and images rows. */
+  ReportQueries(SparkSession spark, RunTableSource tables, String runId) {
     this.spark = spark;
     this.runId = runId;
     this.prefix = "sparkseg_report_" + VIEWS.incrementAndGet();
     // a report is often made in the session that just wrote the run: drop the session's cached
     // file listings, or the new run_id partition may not be seen
     FileStatusCache$.MODULE$.getOrCreate(spark).invalidateAll();
-    images = view(layout.images(), "images");
-    instances = view(layout.instances(), "instances");
+    images = view(tables.images(runId), "images");
+    instances = view(tables.instances(runId), "instances");
   }
 
   /** Opens the evaluation tables under the evaluate command's output folder; fails if one cannot be read. */
@@ -92,8 +93,12 @@ final class ReportQueries implements AutoCloseable {
   }
 
   private String view(String path, String table) {
+    return view(spark.read().parquet(path).where(functions.col(Tables.RUN_ID).equalTo(runId)), table);
+  }
+
+  private String view(Dataset<Row> rows, String table) {
     String name = prefix + "_" + table;
-    spark.read().parquet(path).where(functions.col(Tables.RUN_ID).equalTo(runId)).createOrReplaceTempView(name);
+    rows.createOrReplaceTempView(name);
     views.add(name);
     return name;
   }

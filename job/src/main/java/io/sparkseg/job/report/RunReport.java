@@ -1,12 +1,14 @@
 package io.sparkseg.job.report;
 
-import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.job.output.format.RunTableSource;
+import io.sparkseg.job.output.format.TableFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -30,18 +32,25 @@ public final class RunReport {
   /**
    * What to report on.
    *
-   * @param output the segment job's output folder (holding {@code instances/} and {@code images/})
+   * @param output the segment job's output: a folder (Parquet, Delta) or CATALOG.NAMESPACE (Iceberg)
+   * @param tableFormat auto (detected from the output, {@link RunTableSource}), parquet, delta or iceberg
    * @param runId the run
    * @param evalOutput the evaluate job's output folder, or null
    * @param samples how many sample images to draw
    * @param minScore instances drawn on the samples have at least this score
    * @param thumbWidth sample image width in pixels
    */
-  public record Options(String output, String runId, String evalOutput, int samples, double minScore, int thumbWidth) {
+  public record Options(String output, String tableFormat, String runId, String evalOutput, int samples,
+      double minScore, int thumbWidth) {
     public Options {
       if (output == null || runId == null) {
-        throw new IllegalArgumentException("the report needs an output folder and a run id");
+        throw new IllegalArgumentException("the report needs an output and a run id");
       }
+      tableFormat = tableFormat == null ? RunTableSource.AUTO : tableFormat;
+    }
+
+    public Options(String output, String runId, String evalOutput, int samples, double minScore, int thumbWidth) {
+      this(output, RunTableSource.AUTO, runId, evalOutput, samples, minScore, thumbWidth);
     }
 
     public Options(String output, String runId, String evalOutput) {
@@ -49,29 +58,58 @@ public final class RunReport {
     }
   }
 
-  /** Writes the report to {@code target} (any Hadoop file system path), replacing it. */
-  public static void write(SparkSession spark, Options o, String target) throws IOException {
-    String html = html(spark, o);
+  /**
+   * Writes the report to {@code target} (any Hadoop file system path; null: {@code
+   * OUTPUT/_reports/RUN.html} of a folder output), replacing it; returns where it went.
+   */
+  public static String write(SparkSession spark, Options o, String target) throws IOException {
+    RunTableSource tables = tables(spark, o);
+    if (target == null) {
+      if (tables.format() == TableFormat.ICEBERG) {
+        throw new IllegalArgumentException("--report is required for an Iceberg output (" + tables.location()
+            + " is not a folder to put it in)");
+      }
+      target = (o.output().endsWith("/") ? o.output() : o.output() + "/") + "_reports/" + o.runId() + ".html";
+    }
+    String html = html(spark, o, tables);
     Path p = new Path(target);
     FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
     try (OutputStream out = fs.create(p, true)) {
       out.write(html.getBytes(StandardCharsets.UTF_8));
     }
+    return target;
   }
 
   /** The report as an HTML document. */
   public static String html(SparkSession spark, Options o) {
-    OutputLayout layout = new OutputLayout(o.output());
+    return html(spark, o, tables(spark, o));
+  }
+
+  private static RunTableSource tables(SparkSession spark, Options o) {
+    return RunTableSource.open(spark, o.output(), o.tableFormat(), "--output", "--table-format");
+  }
+
+  private static String html(SparkSession spark, Options o, RunTableSource tables) {
     ReportFiles files = new ReportFiles(spark.sparkContext().hadoopConfiguration());
-    try (ReportQueries q = new ReportQueries(spark, layout, o.runId())) {
+    try (ReportQueries q = new ReportQueries(spark, tables, o.runId())) {
       ReportQueries.Totals totals = q.totals();
       if (totals.images() == 0) {
-        throw new IllegalArgumentException("run " + o.runId() + " has no images under " + layout.images());
+        throw new IllegalArgumentException("run " + o.runId() + " has no images in " + tables.location());
       }
       ReportPage page = new ReportPage("sparkseg run " + o.runId());
-      String summary = layout.summary(o.runId());
-      page.summary(layout.root(), q.models(), totals, q.classCount(), summary.substring(layout.root().length() + 1),
-          files.runSummary(summary), q.okLatencies());
+      String summaryName = "runs.summary";
+      Map<String, String> summary = Map.of();
+      Optional<String> file = tables.summaryFile(o.runId());
+      if (file.isPresent()) {
+        summary = files.runSummary(file.get());
+        summaryName = file.get().substring(file.get().lastIndexOf("/_summary/") + 1);
+      }
+      if (summary.isEmpty()) {
+        // Iceberg outputs (no folder) and runs whose summary file is gone: the runs table's copy
+        summary = tables.storedSummary(o.runId()).map(ReportFiles::runSummaryJson).orElse(Map.of());
+        summaryName = "runs.summary";
+      }
+      page.summary(tables.location(), q.models(), totals, q.classCount(), summaryName, summary, q.okLatencies());
       page.status(q.statusCounts(), q.failures(FAILURES_SHOWN + 1), FAILURES_SHOWN);
       List<ReportQueries.ClassStats> classes = q.classes(o.minScore());
       page.classes(classes, classes.isEmpty() ? null : q.scoreHistogram(), o.minScore());

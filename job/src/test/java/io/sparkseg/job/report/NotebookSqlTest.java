@@ -125,7 +125,7 @@ class NotebookSqlTest {
     Assumptions.assumeTrue(fx.jobRuns, "samples/model is missing, so the job could not run; the notebooks were"
         + " checked on the fixture tables only");
     // one job run (compared with itself in 05); evaluation queries see it only if the job found instances
-    Map<String, List<Row>> results = runAll(true);
+    Map<String, List<Row>> results = runAll(spark, true);
     // the job's output of sample images, a missing and a corrupt one
     assertEquals(List.of("decode_error", "missing", "ok"),
         results.get("01_run_summary.ipynb#2").stream().map(r -> r.getString(0)).sorted().toList());
@@ -135,7 +135,7 @@ class NotebookSqlTest {
 
   @Test
   void everyNotebookQueryRunsOnTheResultTables() throws IOException {
-    Map<String, List<Row>> results = runAll(false);
+    Map<String, List<Row>> results = runAll(spark, false);
     // the fixture exercises the interesting paths: failures, classes, curves, both runs
     assertEquals(List.of("decode_error", "missing", "ok"),
         results.get("01_run_summary.ipynb#2").stream().map(r -> r.getString(0)).sorted().toList());
@@ -147,8 +147,11 @@ class NotebookSqlTest {
     assertNotNull(agreement.get(4));
   }
 
-  /** Runs every query of every notebook; results by "notebook#n" (1-based, in notebook order). */
-  private Map<String, List<Row>> runAll(boolean job) throws IOException {
+  /**
+   * Runs every query of every notebook in {@code spark} (on its views {@code instances},
+   * {@code images} and the eval tables); results by "notebook#n" (1-based, in notebook order).
+   */
+  static Map<String, List<Row>> runAll(SparkSession spark, boolean job) throws IOException {
     ObjectMapper json = new ObjectMapper();
     int total = 0;
     Map<String, List<Row>> results = new LinkedHashMap<>();

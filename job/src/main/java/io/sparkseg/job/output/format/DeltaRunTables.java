@@ -29,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
 final class DeltaRunTables extends LakeRunTables {
   private final Path root;
 
-  private DeltaRunTables(SparkSession spark, Path root) {
+  /** The tables under {@code root} as they are ({@link #open} creates missing ones). */
+  DeltaRunTables(SparkSession spark, Path root) {
     super(spark);
     this.root = root;
   }

@@ -43,7 +43,8 @@ final class IcebergRunTables extends LakeRunTables {
 
   private final String namespace;
 
-  private IcebergRunTables(SparkSession spark, String namespace) {
+  /** The tables of {@code namespace} (quoted) as they are ({@link #open} creates missing ones). */
+  IcebergRunTables(SparkSession spark, String namespace) {
     super(spark);
     this.namespace = namespace;
   }

@@ -16,12 +16,12 @@ import scala.runtime.BoxedUnit;
  * {@code spark.sql.extensions} are installed through the builder (Spark reads that setting only when
  * the context starts); the JVM's default session stays TestSpark's.
  */
-final class FormatSession {
-  static final String CATALOG = "lake";
+public final class FormatSession {
+  public static final String CATALOG = "lake";
 
   private FormatSession() {}
 
-  static SparkSession open(Path warehouse) {
+  public static SparkSession open(Path warehouse) {
     SparkSession shared = TestSpark.session();
     Map<String, String> conf = new LinkedHashMap<>(TableFormat.DELTA.sessionConf(TableFormat.ICEBERG.sessionConf(Map.of())));
     conf.put("spark.sql.catalog." + CATALOG, "org.apache.iceberg.spark.SparkCatalog");
