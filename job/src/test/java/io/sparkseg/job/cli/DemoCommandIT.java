@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.job.TestSpark;
-import io.sparkseg.tables.ImagesTable;
-import io.sparkseg.tables.InstancesTable;
+import io.sparkseg.job.output.format.TableSchemas;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,9 +103,9 @@ class DemoCommandIT {
   @Test
   void tablesHaveExactlyTheReadmeColumns() throws IOException {
     Map<String, List<String>> readme = readmeTableColumns(Files.readString(root.resolve("README.md")));
-    assertEquals(columns(InstancesTable.SCHEMA), readme.get("instances"), "README vs InstancesTable");
-    assertEquals(columns(ImagesTable.SCHEMA), readme.get("images"), "README vs ImagesTable");
-    // run_id is the partition column: Spark reads it back from the folder names, last
+    assertEquals(columns(TableSchemas.INSTANCES_TABLE), readme.get("instances"), "README vs the stored instances");
+    assertEquals(columns(TableSchemas.IMAGES_TABLE), readme.get("images"), "README vs the stored images");
+    // run_id and commit are the partition columns: Spark reads them back from the folder names, last
     assertEquals(readme.get("instances"), columns(table("instances").schema()), "instances as written");
     assertEquals(readme.get("images"), columns(table("images").schema()), "images as written");
   }
@@ -320,7 +319,7 @@ class DemoCommandIT {
     }
     return switch (t) {
       case "long" -> "bigint";
-      case "int", "float", "double", "string" -> t;
+      case "int", "float", "double", "string", "timestamp" -> t;
       default -> throw new AssertionError("README type " + t);
     };
   }
