@@ -10,9 +10,14 @@ the job's arguments as Jinja templates over the logical date), so the job's test
 exact arguments against the job's own command-line parser.
 
 Tasks:
-  segment          spark-submit of `sparkseg segment` for the logical date: --run-id {{ ds_nodash }},
-                   input dt={{ ds }}. Retries are safe: a re-run of a date replaces that date's
-                   output partition (the job writes run ids with replace semantics), never appends.
+  segment          spark-submit of `sparkseg segment --mode incremental --run-id {{ ds_nodash }}`
+                   over the whole image bucket: images an earlier succeeded run segmented with the
+                   same model and the same file content are skipped. Retries are safe: the job
+                   commits as it goes, so a retry of a dead attempt resumes the run from its last
+                   commit (committed images are not recomputed, none is written twice), and a retry
+                   of a finished run recomputes nothing and returns the stored summary. The retry
+                   delay (10 min) is longer than the run lock's timeout (--lock-timeout-s, 60 s), so a
+                   retry on another worker takes over a dead driver's lock.
                    When spark-submit has finished, the task reads the run summary the driver wrote
                    (--summary-json, one file per try) and returns it: it becomes the task's XCom.
   check_summary    reads that XCom, logs the counts and fails the DAG run when the job did not
