@@ -174,9 +174,11 @@ def main(argv):
     args = kw["application_args"]
     assert args[0] == "segment"
     assert args[args.index("--run-id") + 1] == "{{ ds_nodash }}"
-    assert "{{ ds }}" in args[args.index("--input") + 1]
+    # incremental over the whole bucket: the input is the same every day, the run id is the date
+    assert "{{" not in args[args.index("--input") + 1]
+    assert args[args.index("--mode") + 1] == "incremental"
     assert "{{ ti.try_number }}" in args[args.index("--summary-json") + 1]
-    ok("spark-submit: SparksegCli, the one properties file, run id = logical date")
+    ok("spark-submit: SparksegCli, the one properties file, run id = logical date, incremental")
 
     for ds in ("2026-11-25", "2027-01-01"):
         for a in args + [kw["name"]]:

@@ -54,8 +54,11 @@ class SubmitArgumentsTest {
     ParseResult a = DeployFiles.parseJobArgs(airflowArgs("2026-11-25", 1));
     assertEquals("segment", a.commandSpec().name());
     assertEquals("20261125", DeployFiles.option(a, "--run-id"));
-    assertTrue(DeployFiles.option(a, "--input").contains("2026-11-25"));
-    // a retry of the same date: same run id (its output is replaced), its own summary file
+    // incremental over the whole bucket: the same input every day, earlier days' images skipped
+    assertEquals(DeployFiles.option(a, "--input"), DeployFiles.option(DeployFiles.parseJobArgs(airflowArgs("2026-11-26", 1)),
+        "--input"));
+    assertEquals("incremental", DeployFiles.option(a, "--mode"));
+    // a retry of the same date: same run id (it resumes or is a no-op), its own summary file
     ParseResult retry = DeployFiles.parseJobArgs(airflowArgs("2026-11-25", 2));
     assertEquals("20261125", DeployFiles.option(retry, "--run-id"));
     assertEquals(DeployFiles.option(a, "--output"), DeployFiles.option(retry, "--output"));

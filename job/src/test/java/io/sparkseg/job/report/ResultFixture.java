@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.evaluate.EvalOutputs;
 import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.job.output.format.RunTables;
+import io.sparkseg.job.output.format.TableFormat;
 import io.sparkseg.tables.ImagesTable;
 import io.sparkseg.tables.InstancesTable;
 import io.sparkseg.tables.Tables;
@@ -33,10 +35,12 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.execution.datasources.FileStatusCache$;
 
 /**
@@ -235,11 +239,14 @@ final class ResultFixture {
           null, run));
       dets.put(run, runDets);
     }
-    OutputLayout layout = new OutputLayout(out.toString());
-    spark.createDataFrame(instances, InstancesTable.SCHEMA).coalesce(2).write().mode(SaveMode.Overwrite)
-        .partitionBy(Tables.RUN_ID).parquet(layout.instances());
-    spark.createDataFrame(images, ImagesTable.SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
-        .partitionBy(Tables.RUN_ID).parquet(layout.images());
+    // written as the segment job writes a run: one commit of each run, through the Parquet format's writer
+    RunTables tables = RunTables.open(spark, TableFormat.PARQUET, out.toString());
+    Dataset<Row> allInstances = spark.createDataFrame(instances, InstancesTable.SCHEMA);
+    Dataset<Row> allImages = spark.createDataFrame(images, ImagesTable.SCHEMA);
+    for (String run : List.of(RUN_A, RUN_B)) {
+      tables.appendCommit(run, "fixture", 0, allInstances.where(functions.col(Tables.RUN_ID).equalTo(run)).coalesce(2),
+          allImages.where(functions.col(Tables.RUN_ID).equalTo(run)).coalesce(1));
+    }
     for (String run : List.of(RUN_A, RUN_B)) {
       Map<IouType, EvalSummary> results = new EnumMap<>(IouType.class);
       for (IouType t : IouType.values()) {
