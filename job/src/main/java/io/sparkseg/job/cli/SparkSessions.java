@@ -42,7 +42,8 @@ public final class SparkSessions {
           } else {
             existing.conf().set(e.getKey(), e.getValue());
           }
-        } catch (RuntimeException ex) {
+        } catch (Exception ex) {
+          // static settings (spark.sql.extensions, ...) throw AnalysisException, checked to Java
           LOG.warn("--conf {} cannot be changed in the running Spark session: {}", e.getKey(), ex.getMessage());
         }
       }
