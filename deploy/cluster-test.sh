@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The multi-JVM cluster test: the shaded cluster jar on a real Spark standalone cluster (Master +
 # Worker + 2 executor JVMs of 1 core each, all on 127.0.0.1), submitted with Spark's SparkSubmit,
-# with an executor killed mid-run and the whole job killed mid-run and re-run
+# with an executor killed mid-run, and the driver killed after a commit and the run resumed
 # (job/src/test/java/io/sparkseg/job/deploy/SegmentClusterIT.java).
 #
 #   deploy/cluster-test.sh            # build the jar + Spark jar list, run the test
@@ -9,7 +9,7 @@
 #
 # Knobs (system properties passed to the test): IMAGES (default 8), PARTITIONS (default 4).
 # MVN_FLAGS (default "-B -q") is added to every mvn call, e.g. MVN_FLAGS="-B -q -o" offline.
-# Not part of `mvn verify`: it takes a few minutes and starts about six JVMs.
+# Not part of `mvn verify` yet (CI time): it takes several minutes and starts about six JVMs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MVN_FLAGS=${MVN_FLAGS:--B -q}
@@ -29,6 +29,7 @@ built=$(date +%s)
 echo "cluster-test: running SegmentClusterIT" >&2
 # shellcheck disable=SC2086
 mvn $MVN_FLAGS -pl job -am test -Dtest=SegmentClusterIT -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dsparkseg.cluster.required=true \
   -Dsparkseg.cluster.images="${IMAGES:-8}" -Dsparkseg.cluster.partitions="${PARTITIONS:-4}" \
   -Dsurefire.reportFormat=plain -Dsurefire.useFile=false
 end=$(date +%s)
