@@ -5,7 +5,8 @@ import pytest
 
 from sparkseg_models.evaluate import evaluate
 
-VEC = "/work/shared/coco-vectors"
+# ../shared beside the repository root, as the Java tests read it
+VEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "coco-vectors")
 
 
 @pytest.mark.parametrize("case", ["c01_tiny", "c02_small_mixed", "c03_three_cats_kp", "c04_crowd_ties",
@@ -13,7 +14,7 @@ VEC = "/work/shared/coco-vectors"
 def test_dev_evaluator_matches_pycocotools_bbox_and_keypoints(case):
     d = os.path.join(VEC, case)
     if not os.path.isdir(d):
-        pytest.skip("coco vectors not present")
+        pytest.fail(f"the pycocotools vectors are missing: {d} (../shared/coco-vectors beside the repository)")
     gt = json.load(open(os.path.join(d, "gt.json")))
     dts = json.load(open(os.path.join(d, "dt.json")))
     exp = json.load(open(os.path.join(d, "expected.json")))
