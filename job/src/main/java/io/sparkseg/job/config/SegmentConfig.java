@@ -76,7 +76,13 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
       p.add(e.getMessage());
     }
     try {
-      durability.format();
+      // registration creates external Parquet tables over the output folders: Delta path tables and
+      // Iceberg catalog tables are registered by their own catalogs, so refuse it before any task
+      io.sparkseg.job.output.format.TableFormat format = durability.format();
+      if (outputs.registerTables() != null && format != io.sparkseg.job.output.format.TableFormat.PARQUET) {
+        p.add("--register-tables works with --table-format parquet only (the tables of --table-format "
+            + durability.tableFormat() + " are already in a catalog or readable as delta.`PATH`), got both");
+      }
     } catch (IllegalArgumentException e) {
       p.add(e.getMessage());
     }
