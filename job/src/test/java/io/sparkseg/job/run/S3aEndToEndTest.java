@@ -162,9 +162,17 @@ class S3aEndToEndTest {
     assertTrue(images.where("run_id = 's3run'").collectAsList().stream()
         .allMatch(r -> r.<String>getAs("path").startsWith("s3a://" + BUCKET + "/in/a/") && "ok".equals(r.getAs("status"))));
 
-    // same run id again, other input: the partition is replaced, other runs stay
+    // same run id, other input: --mode auto refuses before any task and names the way out
+    TestSpark.CliResult refused = segment("--input", "s3a://" + BUCKET + "/in/b", "--output", out, "--model", model,
+        "--run-id", "s3run", "--progress-interval", "0");
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("--mode replace"), refused.err());
+    assertEquals(3, TestSpark.session().read().parquet(out + "/images").where("run_id = 's3run'").count(),
+        "the refused invocation left the committed run as it was");
+
+    // --mode replace: the run id is recomputed from the new input, other runs stay
     TestSpark.CliResult r2 = segment("--input", "s3a://" + BUCKET + "/in/b", "--output", out, "--model", model,
-        "--run-id", "s3run", "--score-threshold", "0.05", "--progress-interval", "0",
+        "--run-id", "s3run", "--mode", "replace", "--score-threshold", "0.05", "--progress-interval", "0",
         "--summary-json", tmp.resolve("s3.json").toString());
     assertEquals(0, r2.exitCode(), r2.err());
     images = TestSpark.session().read().parquet(out + "/images");
@@ -195,7 +203,7 @@ class S3aEndToEndTest {
       objects++;
     }
     assertTrue(objects > 5, "parquet files, summaries and the COCO export are in the bucket");
-    for (TestSpark.CliResult r : List.of(r1, other, r2)) {
+    for (TestSpark.CliResult r : List.of(r1, other, refused, r2)) {
       assertFalse(r.out().contains(SECRET) || r.err().contains(SECRET) || r.out().contains(ACCESS) || r.err().contains(ACCESS));
     }
     String summary = Files.readString(tmp.resolve("s3.json"));
