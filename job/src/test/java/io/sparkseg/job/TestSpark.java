@@ -71,8 +71,14 @@ public final class TestSpark {
     return repoRoot().resolve("samples/model");
   }
 
-  public static boolean modelAvailable() {
-    return Files.isRegularFile(modelDir().resolve("model.json"));
+  /**
+   * The embedded bundle is committed with the repository: a test that needs it fails (never skips)
+   * when it is missing, so a broken checkout cannot pass CI with the model tests silently skipped.
+   */
+  public static void requireModel() {
+    if (!Files.isRegularFile(modelDir().resolve("model.json")) || !Files.isRegularFile(modelDir().resolve("model.pt"))) {
+      throw new AssertionError("the embedded model bundle is missing: " + modelDir() + " must hold model.json and model.pt");
+    }
   }
 
   /** The first {@code n} sample images (sorted by name). */

@@ -133,9 +133,13 @@ class MaskFunctionsSqlTest {
   }
 
   @Test
-  void unionAndIntersectionMatchCoreMerge() {
-    // every pair of same-size masks from the iou vectors, as scalar functions and as aggregates
-    List<Row> rows = sql("SELECT d.h, d.w, d.counts, g.counts,"
+  void unionAndIntersectionAreThePixelwiseOrAndAndOfPycocotoolsPixels() {
+    // the expected masks come from pycocotools' decoded pixels (colmajor), not from sparkseg's Rle
+    for (Row r : sql("SELECT CAST(h AS INT), CAST(w AS INT), counts, colmajor FROM masks")) {
+      assertEquals(r.getString(3), pixels(r.getInt(0), r.getInt(1), r.getString(2)), "the test's decoder");
+    }
+    // every pair of same-size masks from the iou vectors, as scalar functions
+    List<Row> rows = sql("SELECT CAST(d.h AS INT), CAST(d.w AS INT), d.colmajor, g.colmajor,"
         + " seg_mask_union(named_struct('height', CAST(d.h AS INT), 'width', CAST(d.w AS INT), 'counts', d.counts),"
         + "                named_struct('height', CAST(g.h AS INT), 'width', CAST(g.w AS INT), 'counts', g.counts)),"
         + " seg_mask_intersection(named_struct('height', CAST(d.h AS INT), 'width', CAST(d.w AS INT), 'counts', d.counts),"
@@ -144,29 +148,25 @@ class MaskFunctionsSqlTest {
         + " JOIN masks d ON d.idx = v.dt JOIN masks g ON g.idx = v.gt");
     assertTrue(rows.size() > 50);
     for (Row r : rows) {
-      int h = (int) r.getLong(0);
-      int w = (int) r.getLong(1);
-      Rle a = Rle.fromCompressedString(h, w, r.getString(2));
-      Rle b = Rle.fromCompressedString(h, w, r.getString(3));
-      assertEquals(Rle.union(List.of(a, b)).toCompressedString(), r.getStruct(4).getString(2));
-      assertEquals(Rle.intersection(List.of(a, b)).toCompressedString(), r.getStruct(5).getString(2));
+      int h = r.getInt(0);
+      int w = r.getInt(1);
+      List<String> both = List.of(r.getString(2), r.getString(3));
+      assertEquals(combine(both, true), pixels(h, w, r.getStruct(4).getString(2)));
+      assertEquals(combine(both, false), pixels(h, w, r.getStruct(5).getString(2)));
       assertEquals(h, r.getStruct(4).getInt(0));
       assertEquals(w, r.getStruct(4).getInt(1));
     }
     // aggregates over all masks of one size (64x80: zeros, ones, noise, pixels, lines)
-    List<Row> agg = sql("SELECT h, w, collect_list(counts), seg_mask_union_agg(" + MASK + "),"
+    List<Row> agg = sql("SELECT CAST(h AS INT), CAST(w AS INT), collect_list(colmajor), seg_mask_union_agg(" + MASK + "),"
         + " seg_mask_intersection_agg(" + MASK + "), seg_mask_union(collect_list(" + MASK + ")),"
         + " count(*) FROM masks GROUP BY h, w");
     for (Row r : agg) {
-      int h = (int) r.getLong(0);
-      int w = (int) r.getLong(1);
-      List<Rle> all = new ArrayList<>();
-      for (Object c : r.getList(2)) {
-        all.add(Rle.fromCompressedString(h, w, (String) c));
-      }
-      assertEquals(Rle.union(all).toCompressedString(), r.getStruct(3).getString(2), h + "x" + w);
-      assertEquals(Rle.intersection(all).toCompressedString(), r.getStruct(4).getString(2), h + "x" + w);
-      assertEquals(Rle.union(all).toCompressedString(), r.getStruct(5).getString(2), h + "x" + w);
+      int h = r.getInt(0);
+      int w = r.getInt(1);
+      List<String> all = r.getList(2);
+      assertEquals(combine(all, true), pixels(h, w, r.getStruct(3).getString(2)), h + "x" + w);
+      assertEquals(combine(all, false), pixels(h, w, r.getStruct(4).getString(2)), h + "x" + w);
+      assertEquals(combine(all, true), pixels(h, w, r.getStruct(5).getString(2)), h + "x" + w);
     }
     // the aggregate skips nulls and gives null for no masks
     Row n = sql("SELECT seg_mask_union_agg(CASE WHEN idx < 0 THEN " + MASK + " END),"
@@ -329,6 +329,54 @@ class MaskFunctionsSqlTest {
       assertTrue(text.contains(name + "("), text);
     }
     assertFalse(SparksegFunctions.names().isEmpty());
+  }
+
+  /** Pixelwise OR ({@code union}) or AND of column-major 0/1 strings of one size. */
+  private static String combine(List<String> masks, boolean union) {
+    char[] out = masks.get(0).toCharArray();
+    for (String m : masks.subList(1, masks.size())) {
+      for (int i = 0; i < out.length; i++) {
+        boolean on = union ? out[i] == '1' || m.charAt(i) == '1' : out[i] == '1' && m.charAt(i) == '1';
+        out[i] = on ? '1' : '0';
+      }
+    }
+    return new String(out);
+  }
+
+  /**
+   * A compressed COCO RLE string as column-major 0/1 pixels, decoded here (pycocotools' rleFrString:
+   * 5 bits per character, a continuation bit, a sign bit, counts after the second stored as deltas)
+   * so the expected masks do not depend on sparkseg's own decoder.
+   */
+  static String pixels(int h, int w, String counts) {
+    List<Long> runs = new ArrayList<>();
+    int p = 0;
+    while (p < counts.length()) {
+      long x = 0;
+      int k = 0;
+      boolean more = true;
+      while (more) {
+        int c = counts.charAt(p++) - 48;
+        x |= (long) (c & 0x1f) << (5 * k);
+        more = (c & 0x20) != 0;
+        k++;
+        if (!more && (c & 0x10) != 0) {
+          x |= -1L << (5 * k);
+        }
+      }
+      if (runs.size() > 2) {
+        x += runs.get(runs.size() - 2);
+      }
+      runs.add(x);
+    }
+    StringBuilder b = new StringBuilder(h * w);
+    char v = '0';
+    for (long n : runs) {
+      b.append(String.valueOf(v).repeat((int) n));
+      v = v == '0' ? '1' : '0';
+    }
+    assertEquals(h * w, b.length(), "runs of " + counts + " cover " + h + "x" + w);
+    return b.toString();
   }
 
   static String messages(Throwable t) {

@@ -6,20 +6,19 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * How run partitions are committed, by output file system.
+ * How commit folders are written on {@code s3a://}, where rename is a copy.
  *
- * <p>On HDFS and local disks Spark's own commit protocol with dynamic partition overwrite is used:
- * files are staged in {@code .spark-staging-*} and the {@code run_id=...} partition folder is
- * replaced by rename at job commit, so readers never see half a run and a re-run replaces it.
- *
- * <p>On {@code s3a://} rename is a copy, so the S3A committers are used through
- * spark-hadoop-cloud ({@code PathOutputCommitProtocol} + {@code BindingParquetOutputCommitter}).
- * Neither the magic nor the directory committer supports Spark's dynamic partition overwrite
- * ({@code PathOutputCommitProtocol} refuses it), and the directory committer's
- * {@code conflict-mode=replace} would delete every other run under the table. The
- * <b>partitioned</b> staging committer with {@code fs.s3a.committer.staging.conflict-mode=replace}
- * is the one that replaces exactly the partitions a job writes; it is used with append mode.
- * Data is uploaded as pending multipart uploads and only made visible at job commit.
+ * <p>Each commit is a new leaf folder ({@code TABLE/run_id=ID/commit=K}), written through
+ * spark-hadoop-cloud ({@code PathOutputCommitProtocol} + {@code BindingParquetOutputCommitter}) with
+ * the S3A <b>magic</b> committer: tasks upload their files as pending multipart uploads whose
+ * manifests live in the bucket itself (under {@code __magic_job-*} of the destination), and job
+ * commit completes them, so the files appear at once and only then {@code _SUCCESS}. The staging
+ * committers keep those manifests on {@code fs.s3a.committer.staging.tmp.path} in the cluster's
+ * default file system: on Kubernetes or EMR-on-S3 with no HDFS that is the executor pod's own
+ * disk, out of the driver's reach at job commit. S3 is strongly consistent, which the magic
+ * committer needs. Job commit and abort do not abort other pending uploads under the destination
+ * ({@code fs.s3a.committer.abort.pending.uploads=false}): another writer may own them; a dead
+ * attempt's leftovers are for the bucket's incomplete-multipart-upload lifecycle rule.
  */
 public final class CloudCommitters {
   public static final String PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
@@ -58,8 +57,9 @@ public final class CloudCommitters {
   /** Hadoop settings passed as write options (they reach the job's Hadoop configuration). */
   public static Map<String, String> writeOptions() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("fs.s3a.committer.name", "partitioned");
-    m.put("fs.s3a.committer.staging.conflict-mode", "replace");
+    m.put("fs.s3a.committer.name", "magic");
+    m.put("fs.s3a.committer.magic.enabled", "true");
+    m.put("fs.s3a.committer.abort.pending.uploads", "false");
     m.put("mapreduce.outputcommitter.factory.scheme.s3a", "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory");
     return m;
   }

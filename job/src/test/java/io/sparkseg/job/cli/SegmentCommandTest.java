@@ -85,9 +85,7 @@ class SegmentCommandTest {
         tmp.resolve("o").toString(), "--flip-test", "sometimes");
     assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
     assertTrue(r.err().contains("--flip-test must be auto, on or off, got 'sometimes'"), r.err());
-    if (!TestSpark.modelAvailable()) {
-      return;
-    }
+    TestSpark.requireModel();
     // the sample bundle as an older exporter wrote it: same model.pt, no declared flip switch
     Path images = tmp.resolve("images");
     TestSpark.copySamples(images, 1);
@@ -113,9 +111,7 @@ class SegmentCommandTest {
     Path out = tmp.resolve("out");
     TestSpark.CliResult r = TestSpark.cli("segment", "--input", tmp.resolve("nothing-here").toString(),
         "--output", out.toString(), "--model", TestSpark.modelDir().toString());
-    if (!TestSpark.modelAvailable()) {
-      return;
-    }
+    TestSpark.requireModel();
     assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
     assertTrue(r.err().contains("nothing-here"), r.err());
     r = TestSpark.cli("segment", "--manifest", tmp.resolve("m.csv").toString(),

@@ -147,15 +147,18 @@ class DockerfileTest {
           String pom = Files.readString(repo.resolve("job/pom.xml"));
           assertTrue(pom.contains("<finalName>sparkseg-${project.version}</finalName>"), "job jar name changed");
           assertEquals("job/target/sparkseg-0.1.0-SNAPSHOT.jar", src);
+        } else if (src.startsWith("deploy/k8s/target/")) {
+          assertEquals(ImageCloudJarsTest.FOLDER + "/", src, "what deploy/k8s/pom.xml writes");
         } else {
           assertTrue(Files.exists(repo.resolve(src)), "COPY source missing from the build context: " + src);
         }
         checked++;
       }
     }
-    assertTrue(checked >= 6, "expected the jar, conf, script, pod template, natives and model copies");
+    assertTrue(checked >= 7, "expected the S3 jars, the job jar, conf, script, pod template, natives and model copies");
     assertTrue(copiedTargets().contains("/opt/sparkseg/conf/sparkseg-defaults.properties"));
     assertTrue(copiedTargets().contains("/opt/sparkseg/jars/sparkseg.jar"));
+    assertTrue(copiedTargets().contains("/opt/spark/jars/"), "the S3 jars go beside Spark's own");
     assertEquals("/opt/sparkseg/conf", env().get("SPARKSEG_CONF_DIR"));
   }
 }

@@ -2,7 +2,6 @@ package io.sparkseg.job.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +28,7 @@ class BadInputCorpusTest {
 
   @Test
   void everyBadInputGetsItsStatusAndTheJobSucceeds() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path corpus = tmp.resolve("corpus");
     Map<String, String> expected = new TreeMap<>(TestImages.writeCorpus(corpus));
     // listed in the manifest, gone when the task reads it
@@ -75,7 +74,7 @@ class BadInputCorpusTest {
 
   @Test
   void tooManyFailuresExitWith3AfterWritingTheOutput() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path dir = tmp.resolve("in");
     Files.createDirectories(dir);
     Files.write(dir.resolve("good.jpg"), TestImages.jpeg(64, 48));

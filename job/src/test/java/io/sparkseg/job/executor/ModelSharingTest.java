@@ -2,7 +2,6 @@ package io.sparkseg.job.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +25,7 @@ class ModelSharingTest {
 
   @Test
   void theModelIsLoadedOncePerExecutorJvm() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path dir = tmp.resolve("in");
     Files.createDirectories(dir);
     for (int i = 0; i < 16; i++) {

@@ -3,7 +3,6 @@ package io.sparkseg.job.executor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.model.MaskRcnnModel;
@@ -27,7 +26,7 @@ class SegmentingWindowTest {
 
   @Test
   void keepsInputOrderTurnsFailuresIntoOutcomesAndBoundsPrefetch() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     byte[] jpeg = Files.readAllBytes(TestSpark.sampleImages(1).get(0));
     try (MaskRcnnModel model = MaskRcnnModel.load(ModelBundle.load(TestSpark.modelDir()), "cpu")) {
       PredictOptions options = SegmentingWindow.options(model, null, null);

@@ -3,7 +3,6 @@ package io.sparkseg.job.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
@@ -28,7 +27,7 @@ class SparksegMetricsPluginTest {
 
   @Test
   void aRunPublishesThroughputBatchAndQueueFiguresInSparksMetricsSystem() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     TestSpark.session();
     List<Source> sources = CollectionConverters.asJava(
         SparkEnv.get().metricsSystem().getSourcesByName("plugin." + SparksegMetricsPlugin.class.getName()));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sparkseg.core.image.TestImages;
 import io.sparkseg.job.TestSpark;
@@ -34,7 +33,7 @@ class MaskRcnnTransformerTest {
 
   @Test
   void segmentsImageBytesInAPipeline() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path dir = tmp.resolve("imgs");
     Files.createDirectories(dir);
     Files.copy(TestSpark.sampleImages(1).get(0), dir.resolve("sample.jpg"));
@@ -71,7 +70,7 @@ class MaskRcnnTransformerTest {
 
   @Test
   void acceptsPathColumnsAndSavesItsParams() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path img = tmp.resolve("a.png");
     Files.write(img, TestImages.png(64, 48));
     StructType schema = new StructType().add("id", DataTypes.IntegerType).add("p", DataTypes.StringType);
@@ -103,7 +102,7 @@ class MaskRcnnTransformerTest {
 
   @Test
   void runsWithTheJobsPipelineSettingsAndCountsInAccumulators() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path dir = tmp.resolve("imgs");
     Files.createDirectories(dir);
     Files.write(dir.resolve("a.png"), TestImages.png(64, 48));

@@ -28,7 +28,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -122,8 +121,6 @@ class NotebookSqlTest {
 
   @Test
   void everyNotebookQueryRunsOnTheJobsOwnOutput() throws IOException {
-    Assumptions.assumeTrue(fx.jobRuns, "samples/model is missing, so the job could not run; the notebooks were"
-        + " checked on the fixture tables only");
     // one job run (compared with itself in 05); evaluation queries see it only if the job found instances
     Map<String, List<Row>> results = runAll(spark, true);
     // the job's output of sample images, a missing and a corrupt one

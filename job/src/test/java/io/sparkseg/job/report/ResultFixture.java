@@ -65,7 +65,6 @@ final class ResultFixture {
   final Path output;
   final Path evalOutput;
   /** Whether {@link #JOB_A} was written by the job itself. */
-  boolean jobRuns;
   /** Instances the job found in {@link #JOB_A} (the early sample bundle may find none). */
   long jobInstances;
 
@@ -77,12 +76,9 @@ final class ResultFixture {
   /**
    * Runs {@code sparkseg segment} on the first sample images, a missing and a corrupt image, into
    * this fixture's output folder, and {@code sparkseg evaluate} on it when it found instances.
-   * Returns false (and writes nothing) without the model bundle.
    */
-  boolean addJobRuns(Path dir) throws IOException {
-    if (!TestSpark.modelAvailable()) {
-      return false;
-    }
+  void addJobRuns(Path dir) throws IOException {
+    TestSpark.requireModel();
     Path samples = samples();
     ObjectMapper json = new ObjectMapper();
     ObjectNode gt = (ObjectNode) json.readTree(samples.resolve("annotations.json").toFile());
@@ -132,8 +128,6 @@ final class ResultFixture {
       }
     }
     refresh();
-    jobRuns = true;
-    return true;
   }
 
   private void refresh() {

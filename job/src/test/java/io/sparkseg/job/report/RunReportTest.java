@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -53,15 +52,13 @@ class RunReportTest {
     assertTrue(out.toString().contains("report: " + report), out.toString());
     html = Files.readString(report);
     shown = report;
-    if (fx.jobRuns) {
-      jobReport = report.resolveSibling("job-report.html");
-      int jrc = cl.execute("--output", fx.output.toString(), "--run-id", ResultFixture.JOB_A,
-          "--eval-output", fx.evalOutput.toString(), "--report", jobReport.toString(), "--samples", "8",
-          "--min-score", "0.3");
-      assertEquals(0, jrc, "report of the job's run failed: " + err);
-      if (fx.jobInstances > 0) {
-        shown = jobReport; // the browser looks at the job's own run when it found something
-      }
+    jobReport = report.resolveSibling("job-report.html");
+    int jrc = cl.execute("--output", fx.output.toString(), "--run-id", ResultFixture.JOB_A,
+        "--eval-output", fx.evalOutput.toString(), "--report", jobReport.toString(), "--samples", "8",
+        "--min-score", "0.3");
+    assertEquals(0, jrc, "report of the job's run failed: " + err);
+    if (fx.jobInstances > 0) {
+      shown = jobReport; // the browser looks at the job's own run when it found something
     }
     Path keep = Path.of("target", "report.html");
     Files.createDirectories(keep.getParent());
@@ -72,7 +69,6 @@ class RunReportTest {
 
   @Test
   void reportOfTheJobsOwnRun() throws IOException {
-    Assumptions.assumeTrue(fx.jobRuns, "samples/model is missing, so the job could not run");
     String job = Files.readString(jobReport);
     for (String id : List.of("summary", "status", "classes", "samples", "evaluation")) {
       assertTrue(job.contains("<section id=\"" + id + "\">"), id);
@@ -178,8 +174,7 @@ class RunReportTest {
   @Test
   void pageLoadsInHeadlessChromiumWithoutErrors() throws Exception {
     String exe = chromium();
-    Assumptions.assumeTrue(exe != null,
-        "chromium is not installed (apt-get install -y chromium); the browser check of the report is skipped");
+    assertTrue(exe != null, "chromium is not installed: bin/install-deps installs it (the browser check of the report)");
     Path work = Files.createTempDirectory("sparkseg-chromium-");
     // 1. the DOM after scripts ran: the report's script marks the body when it completed
     Path domLog = work.resolve("dom.log");
@@ -232,7 +227,7 @@ class RunReportTest {
   @Test
   void theBrowserCheckSeesAScriptError() throws Exception {
     String exe = chromium();
-    Assumptions.assumeTrue(exe != null, "chromium is not installed (apt-get install -y chromium); skipped");
+    assertTrue(exe != null, "chromium is not installed: bin/install-deps installs it (the browser check of the report)");
     Path work = Files.createTempDirectory("sparkseg-chromium-bad-");
     Path page = work.resolve("bad.html");
     String trap = html.substring(html.indexOf("<script>") + 8, html.indexOf("</script>"));

@@ -3,7 +3,6 @@ package io.sparkseg.job.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * s3a:// input, output and model bundle (a zip) against a real S3 endpoint: S3Proxy in-process on jclouds' transient
- * (in-memory) blobstore, reached over HTTP by hadoop-aws with signed requests. Checks the S3A
- * partitioned committer's run replacement and that the credentials appear nowhere in the output.
+ * (in-memory) blobstore, reached over HTTP by hadoop-aws with signed requests. Checks that commits go
+ * through the S3A magic committer (nothing staged outside the bucket, nothing left under
+ * {@code __magic}), run replacement, and that the credentials appear nowhere in the output.
  */
 class S3aEndToEndTest {
   private static final String ACCESS = "AKIASPARKSEGTEST0001";
@@ -135,7 +135,7 @@ class S3aEndToEndTest {
 
   @Test
   void segmentsFromAndToS3AndReplacesRunsWithoutLeakingCredentials() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     for (int i = 0; i < 3; i++) {
       upload("in/a/img" + i + ".jpg", TestImages.jpeg(72 + 8 * i, 56));
     }
@@ -189,8 +189,24 @@ class S3aEndToEndTest {
     JsonNode s = new ObjectMapper().readTree(tmp.resolve("s3.json").toFile());
     assertEquals(2, s.get("images_total").asInt());
 
-    // credentials appear in no object, no console output and no summary
+    // every commit folder was completed by the magic committer (its _SUCCESS is the S3A manifest
+    // naming it) and no pending-upload manifest is left in the bucket
     BlobStore store = blobs.getBlobStore();
+    List<String> keys = new ArrayList<>();
+    for (StorageMetadata m : store.list(BUCKET, ListContainerOptions.Builder.recursive())) {
+      keys.add(m.getName());
+    }
+    List<String> successes = keys.stream().filter(k -> k.startsWith("out/images/") && k.endsWith("/_SUCCESS")).toList();
+    assertTrue(successes.size() >= 2, keys.toString());
+    for (String k : successes) {
+      try (InputStream in = store.getBlob(BUCKET, k).getPayload().openStream()) {
+        JsonNode manifest = new ObjectMapper().readTree(in);
+        assertEquals("magic", manifest.path("committer").asText(), k + ": " + manifest);
+      }
+    }
+    assertEquals(List.of(), keys.stream().filter(k -> k.contains("__magic")).toList(), "magic committer leftovers");
+
+    // credentials appear in no object, no console output and no summary
     int objects = 0;
     for (StorageMetadata m : store.list(BUCKET, ListContainerOptions.Builder.recursive())) {
       if (m.getName().endsWith("/")) {

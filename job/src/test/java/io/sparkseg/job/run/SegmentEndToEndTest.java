@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,7 +38,7 @@ class SegmentEndToEndTest {
 
   @BeforeAll
   static void runOnce() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     images = tmp.resolve("images");
     TestSpark.copySamples(images, 3);
     output = tmp.resolve("out");
@@ -241,10 +240,16 @@ class SegmentEndToEndTest {
     assertEquals(0, inst.where("run_id = 'again'").count(), "old instances of the run are gone");
     long keep = all.where("run_id = 'keep'").agg(org.apache.spark.sql.functions.sum("num_instances")).first().getLong(0);
     assertEquals(keep, inst.where("run_id = 'keep'").count());
-    // no staging leftovers visible to readers
+    // no staging leftovers anywhere under the output: no committer work folders, no staged commits
     try (var s = Files.list(out2.resolve("images"))) {
       assertEquals(Set.of("run_id=keep", "run_id=again"), s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith("_") && !n.startsWith(".")).collect(Collectors.toSet()));
+          .filter(n -> !n.equals("_SUCCESS") && !n.endsWith(".crc")).collect(Collectors.toSet()));
+    }
+    try (var s = Files.walk(out2)) {
+      List<String> leftovers = s.map(p -> out2.relativize(p).toString())
+          .filter(n -> n.contains("_temporary") || n.contains(".spark-staging") || n.startsWith("_staging/again/"))
+          .collect(Collectors.toList());
+      assertEquals(List.of(), leftovers, "staging leftovers under " + out2);
     }
   }
 }

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The instances and images tables under {@code root} as Parquet commit folders,
  * {@code root/TABLE/run_id=ID/commit=K/}: each written straight to its folder through Spark's file
- * committer (the S3A directory committer on s3a://), so its files appear at job commit and
+ * committer (the S3A magic committer on s3a://, {@link CloudCommitters}), so its files appear at job commit and
  * {@code _SUCCESS}, written last, marks it complete. A commit counts once its images folder is
  * complete. The layout of the Parquet format and of every format's staging area.
  */
@@ -93,9 +92,7 @@ final class CommitFolders {
       w.parquet(leaf.toString());
       return;
     }
-    Map<String, String> options = new LinkedHashMap<>(CloudCommitters.writeOptions());
-    // one leaf folder, no partitions: the directory committer, replacing what a dead attempt left
-    options.put("fs.s3a.committer.name", "directory");
+    Map<String, String> options = CloudCommitters.writeOptions();
     Map<String, String> saved = new HashMap<>();
     CloudCommitters.sessionConf().forEach((k, v) -> {
       saved.put(k, spark.conf().contains(k) ? spark.conf().get(k) : null);
