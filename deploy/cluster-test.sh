@@ -9,7 +9,7 @@
 #
 # Knobs (system properties passed to the test): IMAGES (default 8), PARTITIONS (default 4).
 # MVN_FLAGS (default "-B -q") is added to every mvn call, e.g. MVN_FLAGS="-B -q -o" offline.
-# Not part of `mvn verify` yet (CI time): it takes several minutes and starts about six JVMs.
+# bin/test runs the same test inside `mvn verify`; this script runs it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MVN_FLAGS=${MVN_FLAGS:--B -q}

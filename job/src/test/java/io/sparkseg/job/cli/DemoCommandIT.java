@@ -229,6 +229,48 @@ class DemoCommandIT {
     }
   }
 
+  /**
+   * README's accuracy table (AP, AP50, AP75 of bin/demo) is what bin/demo measures: figures are
+   * printed to 3 decimals, and libtorch's CPU kernels may round differently on another CPU, so a
+   * figure may be off by its rounding plus a little, never by a drifted model or pipeline.
+   */
+  @Test
+  void evaluationIsReadmesAccuracyTable() throws IOException {
+    JsonNode e = JSON.readTree(out.resolve("evaluation.json").toFile());
+    Map<String, double[]> readme = readmeAccuracy(Files.readString(root.resolve("README.md")));
+    assertEquals(Set.of("bbox", "segm", "keypoints"), readme.keySet(), "README's accuracy table rows");
+    for (String type : readme.keySet()) {
+      JsonNode stats = e.get(type).get("stats");
+      for (int k = 0; k < 3; k++) {
+        assertEquals(readme.get(type)[k], stats.get(k).asDouble(), 0.002,
+            type + " " + List.of("AP", "AP50", "AP75").get(k) + ": README vs bin/demo " + stats);
+      }
+    }
+    Matcher m = Pattern.compile("`bin/demo` with bundle [0-9.]+: 200 images, all `ok`, ([0-9,]+) instances")
+        .matcher(Files.readString(root.resolve("README.md")));
+    assertTrue(m.find(), "README's bin/demo figures line");
+    long readmeInstances = Long.parseLong(m.group(1).replace(",", ""));
+    long instances = table("instances").count();
+    assertTrue(Math.abs(instances - readmeInstances) <= readmeInstances / 200,
+        "README says " + readmeInstances + " instances, bin/demo wrote " + instances);
+  }
+
+  /** The rows {@code | type | AP | AP50 | AP75 | ... |} under README's "### Accuracy". */
+  static Map<String, double[]> readmeAccuracy(String readme) {
+    int at = readme.indexOf("### Accuracy");
+    assertTrue(at >= 0, "README has no Accuracy section");
+    String section = readme.substring(at, readme.indexOf("\n### ", at + 5));
+    Map<String, double[]> rows = new HashMap<>();
+    for (String line : section.split("\n")) {
+      String[] cells = line.split("\\|");
+      if (cells.length >= 5 && List.of("bbox", "segm", "keypoints").contains(cells[1].strip())) {
+        rows.put(cells[1].strip(), new double[] {Double.parseDouble(cells[2].strip()),
+            Double.parseDouble(cells[3].strip()), Double.parseDouble(cells[4].strip())});
+      }
+    }
+    return rows;
+  }
+
   @Test
   void evaluationHasApAboveChanceForEveryIouType() throws IOException {
     JsonNode e = JSON.readTree(out.resolve("evaluation.json").toFile());

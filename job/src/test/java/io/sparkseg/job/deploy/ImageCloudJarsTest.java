@@ -41,15 +41,15 @@ class ImageCloudJarsTest {
     }
     String hadoop = org.apache.hadoop.util.VersionInfo.getVersion();
     String spark = org.apache.spark.package$.MODULE$.SPARK_VERSION();
-    String scala = scala.util.Properties.versionNumberString().replaceFirst("^(\\d+\\.\\d+).*", "$1");
+    String scalaLine = scala.util.Properties.versionNumberString().replaceFirst("^(\\d+\\.\\d+).*", "$1");
     String sdk = software.amazon.awssdk.core.util.VersionInfo.SDK_VERSION;
     assertEquals(List.of("bundle-" + sdk + ".jar", "hadoop-aws-" + hadoop + ".jar",
-        "spark-hadoop-cloud_" + scala + "-" + spark + ".jar"), List.copyOf(jars.keySet()),
+        "spark-hadoop-cloud_" + scalaLine + "-" + spark + ".jar"), List.copyOf(jars.keySet()),
         "exactly the three jars, at the versions on the tests' classpath");
     assertHas(jars.get("hadoop-aws-" + hadoop + ".jar"), "org/apache/hadoop/fs/s3a/S3AFileSystem.class",
         "org/apache/hadoop/fs/s3a/commit/S3ACommitterFactory.class");
     assertHas(jars.get("bundle-" + sdk + ".jar"), "software/amazon/awssdk/services/s3/S3Client.class");
-    assertHas(jars.get("spark-hadoop-cloud_" + scala + "-" + spark + ".jar"),
+    assertHas(jars.get("spark-hadoop-cloud_" + scalaLine + "-" + spark + ".jar"),
         "org/apache/spark/internal/io/cloud/PathOutputCommitProtocol.class",
         "org/apache/spark/internal/io/cloud/BindingParquetOutputCommitter.class");
     assertTrue(DockerfileTest.copiedTargets().contains("/opt/spark/jars/"));

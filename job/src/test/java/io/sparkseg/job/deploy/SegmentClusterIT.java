@@ -52,9 +52,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  *   <li>run id {@code daily} submitted again: a finished run computes nothing (no executor loads
  *       the model, no table file changes).
  * </ol>
- * Not part of {@code mvn verify} yet (CI time): {@code deploy/cluster-test.sh} builds the cluster jar
- * and the Spark jar list and runs it with {@code -Dsparkseg.cluster.required=true}, so a missing jar
- * or jar list fails the test; elsewhere it is skipped when they are missing.
+ * {@code bin/test} runs it in {@code mvn verify} (Failsafe, after the shade plugin built the
+ * cluster jar; {@code bin/test} builds the Spark jar list first) with
+ * {@code -Dsparkseg.cluster.required=true}: a missing jar or jar list then fails the test. Run
+ * alone, {@code deploy/cluster-test.sh} builds both; elsewhere it is skipped when they are missing.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -90,7 +91,7 @@ class SegmentClusterIT {
         repo.resolve("deploy/standalone/target/spark-dist.classpath").toString()));
     boolean built = Files.isRegularFile(jar) && Files.isRegularFile(classpathFile);
     String missing = "needs the cluster jar " + jar + " and the Spark jar list " + classpathFile
-        + ": run deploy/cluster-test.sh, which builds both";
+        + ": run deploy/cluster-test.sh (or bin/test, which builds both)";
     if (Boolean.getBoolean("sparkseg.cluster.required")) {
       assertTrue(built, missing); // CI: never a silent skip
     }
