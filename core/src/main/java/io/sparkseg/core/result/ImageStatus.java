@@ -12,7 +12,10 @@ public enum ImageStatus {
   OK,
   /** Zero bytes, not an image, corrupt or truncated data. */
   DECODE_ERROR,
-  /** The header declares more pixels than allowed; refused before any pixel was decoded. */
+  /**
+   * The file has more bytes than allowed (refused from its status, before reading), or the header
+   * declares more pixels than allowed (refused before any pixel was decoded).
+   */
   TOO_LARGE,
   /** A recognised image format (or format variant) that no installed reader can decode. */
   UNSUPPORTED,

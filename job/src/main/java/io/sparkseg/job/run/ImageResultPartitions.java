@@ -22,7 +22,7 @@ final class ImageResultPartitions extends SegmentingPartitions {
 
   @Override
   protected ImageBytes.Read read(Row row, Configuration conf) {
-    return ImageBytes.read(row.getString(1), conf);
+    return readFile(row.getString(1), conf);
   }
 
   @Override
