@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * What happened to one input image: the values of the images table's {@code status} column
- * ({@link #code()}, e.g. {@code decode_error}). The decoder gives the first four; reading and
- * inference give the others.
+ * ({@link #code()}, e.g. {@code decode_error}). The decoder gives the first four; reading, the
+ * input's path check and inference give the others.
  */
 public enum ImageStatus {
   /** Decoded (and, after inference, segmented). */
@@ -23,6 +23,11 @@ public enum ImageStatus {
   MISSING,
   /** Any other failure to read the file. */
   READ_ERROR,
+  /**
+   * The input named the file outside the folder it must be in (an absolute name, or one that
+   * climbs out with {@code ..}); nothing of it was read.
+   */
+  REFUSED_PATH,
   /** The model failed on this image. */
   INFERENCE_ERROR;
 

@@ -62,14 +62,16 @@ public final class SegmentCommand implements Callable<Integer> {
 
   @Option(names = "--manifest", paramLabel = "FILE",
       description = "Parquet, CSV (header) or JSON-lines file with a 'path' column and optional 'image_id'; "
-          + "relative paths are resolved against the manifest's folder.")
+          + "relative paths are resolved against the manifest's folder, or inside --image-root when given.")
   String manifest;
 
   @Option(names = "--coco-images", paramLabel = "GT.json",
       description = "COCO file whose images[].id/file_name are the input (with --image-root).")
   String cocoImages;
 
-  @Option(names = "--image-root", paramLabel = "DIR", description = "Folder the COCO file_name values are relative to.")
+  @Option(names = "--image-root", paramLabel = "DIR",
+      description = "Folder the COCO file_name values (or the --manifest paths) are relative to; a name that is "
+          + "absolute or climbs out of it with .. is not read (status refused_path).")
   String imageRoot;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Output root (file://, hdfs://, s3a://).")
