@@ -31,6 +31,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>the header is read first and images over {@code maxPixels} are refused before any pixel
  *       data is decoded ({@link ImageStatus#TOO_LARGE}), which defuses decompression bombs;
  *   <li>zero-byte, non-image, corrupt and truncated data give {@link ImageStatus#DECODE_ERROR};
+ *   <li>an {@link Error} (an OutOfMemoryError decoding a large image) is thrown, not reported: it
+ *       is the machine's failure, and the image may decode where more memory is free;
  *   <li>recognised formats no reader can decode (HEIC/AVIF, JPEG 2000, PSD, JPEG XL, ...) give
  *       {@link ImageStatus#UNSUPPORTED};
  *   <li>grayscale is replicated to three channels, 16-bit samples are scaled to 8 bits, alpha is
@@ -44,6 +46,12 @@ public final class ImageDecoder {
   /** Default pixel limit: 100 megapixels (about 300 MB as RGB). */
   public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
 
+  /**
+   * The highest pixel limit: a decoded image is one interleaved RGB byte array, and no Java array
+   * holds more than {@code Integer.MAX_VALUE - 8} elements (the JDK's soft maximum array length).
+   */
+  public static final long MAX_PIXELS_LIMIT = (Integer.MAX_VALUE - 8) / 3;
+
   static {
     // Executors load user jars through a child class loader: make sure the TwelveMonkeys
     // readers it carries are registered (ordered ahead of the JDK's own JPEG reader).
@@ -54,8 +62,9 @@ public final class ImageDecoder {
   private final long maxPixels;
 
   public ImageDecoder(long maxPixels) {
-    if (maxPixels <= 0) {
-      throw new IllegalArgumentException("max pixels must be positive, got " + maxPixels);
+    if (maxPixels <= 0 || maxPixels > MAX_PIXELS_LIMIT) {
+      throw new IllegalArgumentException(
+          "max pixels must be in [1, " + MAX_PIXELS_LIMIT + "] (3 bytes a pixel in one array), got " + maxPixels);
     }
     this.maxPixels = maxPixels;
   }
@@ -64,7 +73,11 @@ public final class ImageDecoder {
     this(DEFAULT_MAX_PIXELS);
   }
 
-  /** Decodes {@code data}; the status says whether it worked. */
+  /**
+   * Decodes {@code data}; the status says whether it worked.
+   *
+   * @throws Error (OutOfMemoryError, ...) when the machine, not the image, failed
+   */
   public DecodeResult decode(byte[] data) {
     if (data == null || data.length == 0) {
       return DecodeResult.failed(ImageStatus.DECODE_ERROR, "empty file (0 bytes)", -1, -1, null);
@@ -87,7 +100,8 @@ public final class ImageDecoder {
       } finally {
         reader.dispose();
       }
-    } catch (IOException | RuntimeException | OutOfMemoryError e) {
+    } catch (IOException | RuntimeException e) {
+      throwWrappedError(e);
       return DecodeResult.failed(ImageStatus.DECODE_ERROR, describe(e), -1, -1, null);
     }
   }
@@ -129,6 +143,7 @@ public final class ImageDecoder {
       ImageReadParam param = reader.getDefaultReadParam();
       img = reader.read(0, param);
     } catch (IOException | RuntimeException e) {
+      throwWrappedError(e);
       ImageStatus status = looksUnsupported(e) ? ImageStatus.UNSUPPORTED : ImageStatus.DECODE_ERROR;
       return DecodeResult.failed(status, describe(e), shownW, shownH, format);
     }
@@ -148,6 +163,15 @@ public final class ImageDecoder {
       return n == null ? null : n.toLowerCase(Locale.ROOT);
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  /** A reader that wraps an Error (OutOfMemoryError) in an exception has not found a bad image. */
+  private static void throwWrappedError(Throwable e) {
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof Error err) {
+        throw err;
+      }
     }
   }
 

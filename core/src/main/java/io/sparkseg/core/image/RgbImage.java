@@ -17,7 +17,7 @@ public final class RgbImage {
       throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
     }
     Objects.requireNonNull(rgb, "rgb");
-    if (rgb.length != width * height * 3) {
+    if (rgb.length != width * height * 3L) {
       throw new IllegalArgumentException(
           "rgb buffer has " + rgb.length + " bytes, expected " + (width * height * 3L));
     }

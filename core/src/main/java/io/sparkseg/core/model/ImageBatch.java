@@ -7,18 +7,20 @@ import java.util.List;
  * Images of different sizes made into one network input: each resized by the bundle's rule
  * into the top-left corner of a zero-padded {@code [B, 3, H, W]} float buffer, with each
  * image's resized size (the model needs it to clip boxes) and original size (to map results
- * back).
+ * back); not the original pixels, which nothing after the resize reads.
  */
 public final class ImageBatch {
-  private final List<RgbImage> images;
+  private final int[] originalWidths;
+  private final int[] originalHeights;
   private final int[] resizedHeights;
   private final int[] resizedWidths;
   private final int height;
   private final int width;
   private final float[] pixels;
 
-  private ImageBatch(List<RgbImage> images, int[] hs, int[] ws, int height, int width, float[] pixels) {
-    this.images = images;
+  private ImageBatch(int[] ow, int[] oh, int[] hs, int[] ws, int height, int width, float[] pixels) {
+    this.originalWidths = ow;
+    this.originalHeights = oh;
     this.resizedHeights = hs;
     this.resizedWidths = ws;
     this.height = height;
@@ -44,18 +46,20 @@ public final class ImageBatch {
     int[] ws = new int[n];
     int maxH = 0;
     int maxW = 0;
-    RgbImage[] originals = new RgbImage[n];
+    int[] ow = new int[n];
+    int[] oh = new int[n];
     for (int i = 0; i < n; i++) {
       ResizedImage r = images.get(i);
       hs[i] = r.height();
       ws[i] = r.width();
       maxH = Math.max(maxH, hs[i]);
       maxW = Math.max(maxW, ws[i]);
-      originals[i] = r.original();
+      ow[i] = r.originalWidth();
+      oh[i] = r.originalHeight();
     }
     if (n == 1) {
       // one image is its own batch: its planes already are [1, 3, h, w]
-      return new ImageBatch(List.of(originals), hs, ws, maxH, maxW, images.get(0).planes());
+      return new ImageBatch(ow, oh, hs, ws, maxH, maxW, images.get(0).planes());
     }
     float[] pixels = new float[n * 3 * maxH * maxW];
     for (int i = 0; i < n; i++) {
@@ -66,15 +70,21 @@ public final class ImageBatch {
         }
       }
     }
-    return new ImageBatch(List.of(originals), hs, ws, maxH, maxW, pixels);
+    return new ImageBatch(ow, oh, hs, ws, maxH, maxW, pixels);
   }
 
   public int size() {
-    return images.size();
+    return originalWidths.length;
   }
 
-  public RgbImage image(int i) {
-    return images.get(i);
+  /** Width of image {@code i} as decoded, before resizing. */
+  public int originalWidth(int i) {
+    return originalWidths[i];
+  }
+
+  /** Height of image {@code i} as decoded, before resizing. */
+  public int originalHeight(int i) {
+    return originalHeights[i];
   }
 
   public int resizedHeight(int i) {

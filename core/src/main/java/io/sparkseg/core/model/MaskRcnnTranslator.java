@@ -77,8 +77,8 @@ public final class MaskRcnnTranslator implements NoBatchifyTranslator<MaskRcnnTr
     int[] rw = new int[images];
     int[] rh = new int[images];
     for (int i = 0; i < images; i++) {
-      ow[i] = batch.image(i).width();
-      oh[i] = batch.image(i).height();
+      ow[i] = batch.originalWidth(i);
+      oh[i] = batch.originalHeight(i);
       rw[i] = batch.resizedWidth(i);
       rh[i] = batch.resizedHeight(i);
     }

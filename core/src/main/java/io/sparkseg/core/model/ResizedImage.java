@@ -6,16 +6,20 @@ import io.sparkseg.core.image.RgbImage;
 /**
  * One image already resized by a bundle's rule into its own float CHW plane: the expensive half
  * of batching, done on whatever thread prepares images, so that the inference thread only copies
- * planes into the padded batch ({@link ImageBatch#ofResized}).
+ * planes into the padded batch ({@link ImageBatch#ofResized}). It keeps the decoded image's size,
+ * not its pixels: nothing downstream reads them, so an image waiting for the model holds only
+ * its resized planes (the decoded original, often many times larger, is garbage once resized).
  */
 public final class ResizedImage {
-  private final RgbImage original;
+  private final int originalWidth;
+  private final int originalHeight;
   private final int height;
   private final int width;
   private final float[] planes;
 
-  private ResizedImage(RgbImage original, int height, int width, float[] planes) {
-    this.original = original;
+  private ResizedImage(int originalWidth, int originalHeight, int height, int width, float[] planes) {
+    this.originalWidth = originalWidth;
+    this.originalHeight = originalHeight;
     this.height = height;
     this.width = width;
     this.planes = planes;
@@ -26,12 +30,17 @@ public final class ResizedImage {
     int[] size = rule.resizedSize(image.width(), image.height());
     float[] planes = new float[3 * size[0] * size[1]];
     BilinearResize.resizeInto(image, size[0], size[1], planes, 0, size[0], size[1]);
-    return new ResizedImage(image, size[0], size[1], planes);
+    return new ResizedImage(image.width(), image.height(), size[0], size[1], planes);
   }
 
-  /** The decoded image it came from (results map back to its size). */
-  public RgbImage original() {
-    return original;
+  /** Width of the decoded image it came from (results map back to its size). */
+  public int originalWidth() {
+    return originalWidth;
+  }
+
+  /** Height of the decoded image it came from. */
+  public int originalHeight() {
+    return originalHeight;
   }
 
   public int height() {

@@ -21,10 +21,12 @@ class ModelThroughputTest {
         blank(300, 400));
     List<ImageBatch> batches = ModelThroughput.sameCanvasBatches(images, rule, 32, 2);
     assertEquals(List.of(2, 1, 2), batches.stream().map(ImageBatch::size).toList());
-    assertEquals(images.get(0), batches.get(0).image(0));
-    assertEquals(images.get(2), batches.get(0).image(1));
-    assertEquals(images.get(3), batches.get(1).image(0));
-    assertEquals(images.get(1), batches.get(2).image(0));
+    // a batch keeps its images' original sizes, in order: 400x300 and 420x310, then 400x300, then 300x400
+    assertEquals(List.of(400, 420), List.of(batches.get(0).originalWidth(0), batches.get(0).originalWidth(1)));
+    assertEquals(List.of(300, 310), List.of(batches.get(0).originalHeight(0), batches.get(0).originalHeight(1)));
+    assertEquals(400, batches.get(1).originalWidth(0));
+    assertEquals(300, batches.get(2).originalWidth(0));
+    assertEquals(400, batches.get(2).originalHeight(0));
     for (ImageBatch b : batches) {
       for (int i = 0; i < b.size(); i++) {
         // the model pads the batch to a multiple of 32: no image gets more than its own canvas

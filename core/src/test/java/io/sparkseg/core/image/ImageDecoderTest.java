@@ -1,14 +1,18 @@
 package io.sparkseg.core.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.core.result.ImageStatus;
 import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,6 +164,37 @@ class ImageDecoderTest {
     assertTrue(r.message().contains("2500000000"), r.message());
     DecodeResult small = new ImageDecoder(100).decode(TestImages.jpeg(20, 20));
     assertEquals(ImageStatus.TOO_LARGE, small.status());
+  }
+
+  @Test
+  void aPixelLimitOverWhatOneRgbArrayHoldsIsRefused() {
+    // 800 M pixels is 2.4 GB of RGB: w * h * 3 overflowed an int and no Java array holds it
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ImageDecoder(800_000_000L));
+    assertTrue(e.getMessage().contains("715827879"), e.getMessage());
+    assertEquals(715_827_879L, ImageDecoder.MAX_PIXELS_LIMIT);
+    assertEquals(ImageStatus.OK, new ImageDecoder(ImageDecoder.MAX_PIXELS_LIMIT).decode(TestImages.jpeg(8, 8)).status());
+  }
+
+  @Test
+  void anOutOfMemoryErrorDecodingIsThrownNotReportedAsADecodeError(@TempDir Path dir) throws Exception {
+    // 5000 x 5000 black pixels: a small PNG, under the pixel limit, that needs about 150 MB to decode
+    Path png = dir.resolve("large.png");
+    Files.write(png, TestImages.blackPng(5000, 5000));
+    String roomy = decodeInChildJvm(png, "-Xmx400m");
+    assertTrue(roomy.startsWith("status ok"), "the image is fine where memory suffices: " + roomy);
+    String tight = decodeInChildJvm(png, "-Xmx32m");
+    assertTrue(tight.contains("java.lang.OutOfMemoryError"), "the Error reaches the caller: " + tight);
+    assertFalse(tight.contains("status "), "no status for an image the machine could not decode: " + tight);
+  }
+
+  /** What {@link DecodeMain} prints for {@code file} in a JVM with {@code heap}, then its exit code. */
+  private static String decodeInChildJvm(Path file, String heap) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, heap, "-cp", System.getProperty("java.class.path"),
+        DecodeMain.class.getName(), file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM ended: " + out);
+    return out + "(exit " + p.exitValue() + ")";
   }
 
   @Test

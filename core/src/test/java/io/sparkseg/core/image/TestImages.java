@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
@@ -223,6 +225,37 @@ public final class TestImages {
     crc.update(ihdr.array());
     b.putInt((int) crc.getValue());
     return b.array();
+  }
+
+  /**
+   * A valid {@code w x h} 8-bit RGB PNG of black pixels, compressed as it is written (the pixels
+   * never exist in memory here): a small file that decodes to a large image.
+   */
+  public static byte[] blackPng(int w, int h) {
+    ByteArrayOutputStream idat = new ByteArrayOutputStream();
+    try (DeflaterOutputStream z = new DeflaterOutputStream(idat, new Deflater(Deflater.BEST_COMPRESSION), 1 << 16)) {
+      byte[] row = new byte[1 + 3 * w]; // filter type 0, then the row's samples
+      for (int y = 0; y < h; y++) {
+        z.write(row);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    byte[] header = pngHeaderOnly(w, h);
+    byte[] data = idat.toByteArray();
+    ByteBuffer b = ByteBuffer.allocate(header.length + 12 + data.length + 12);
+    b.put(header);
+    chunk(b, "IDAT", data);
+    chunk(b, "IEND", new byte[0]);
+    return b.array();
+  }
+
+  private static void chunk(ByteBuffer b, String type, byte[] data) {
+    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+    CRC32 crc = new CRC32();
+    crc.update(t);
+    crc.update(data);
+    b.putInt(data.length).put(t).put(data).putInt((int) crc.getValue());
   }
 
   /** A JPEG whose Huffman table definition has been overwritten with garbage. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.FlatImages;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
@@ -85,13 +86,13 @@ class InferenceBatcherFaultTest {
 
   @Test
   void aFailedBatchIsRetriedImageByImageOnTheInferenceThreads() throws Exception {
-    // the same pixels in another object: same canvas, so it batches with the others
-    RgbImage poison = new RgbImage(sample.width(), sample.height(), sample.rgb().clone());
+    // one colour at the sample's size: same canvas, so it batches with the others
+    RgbImage poison = FlatImages.of(sample.width(), sample.height(), 1, 2, 3);
     List<Call> calls = new CopyOnWriteArrayList<>();
     InferenceBatcher.Forward failsOnPoison = (batch, minScore) -> {
       boolean poisoned = false;
       for (int i = 0; i < batch.size(); i++) {
-        poisoned |= batch.image(i) == poison;
+        poisoned |= FlatImages.holds(batch, i, 1, 2, 3);
       }
       calls.add(new Call(Thread.currentThread(), batch.size(), poisoned));
       if (poisoned) {

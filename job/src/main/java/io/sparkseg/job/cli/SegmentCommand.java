@@ -1,5 +1,6 @@
 package io.sparkseg.job.cli;
 
+import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.model.InvalidBundleException;
 import io.sparkseg.job.config.Durability;
 import io.sparkseg.job.config.Outputs;
@@ -7,6 +8,7 @@ import io.sparkseg.job.config.RunLimits;
 import io.sparkseg.job.config.SegmentConfig;
 import io.sparkseg.job.config.SegmentKeys;
 import io.sparkseg.job.executor.Device;
+import io.sparkseg.job.executor.ImageBytes;
 import io.sparkseg.job.executor.ModelRef;
 import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.executor.Thresholds;
@@ -60,14 +62,16 @@ public final class SegmentCommand implements Callable<Integer> {
 
   @Option(names = "--manifest", paramLabel = "FILE",
       description = "Parquet, CSV (header) or JSON-lines file with a 'path' column and optional 'image_id'; "
-          + "relative paths are resolved against the manifest's folder.")
+          + "relative paths are resolved against the manifest's folder, or inside --image-root when given.")
   String manifest;
 
   @Option(names = "--coco-images", paramLabel = "GT.json",
       description = "COCO file whose images[].id/file_name are the input (with --image-root).")
   String cocoImages;
 
-  @Option(names = "--image-root", paramLabel = "DIR", description = "Folder the COCO file_name values are relative to.")
+  @Option(names = "--image-root", paramLabel = "DIR",
+      description = "Folder the COCO file_name values (or the --manifest paths) are relative to; a name that is "
+          + "absolute or climbs out of it with .. is not read (status refused_path).")
   String imageRoot;
 
   @Option(names = "--output", paramLabel = "DIR", description = "Output root (file://, hdfs://, s3a://).")
@@ -128,8 +132,14 @@ public final class SegmentCommand implements Callable<Integer> {
   int partitions;
 
   @Option(names = "--" + SegmentKeys.MAX_IMAGE_PIXELS, paramLabel = "N",
-      description = "Images whose header declares more pixels are refused before decoding (status too_large). Default: ${DEFAULT-VALUE}")
+      description = "Images whose header declares more pixels are refused before decoding (status too_large); "
+          + "at most " + ImageDecoder.MAX_PIXELS_LIMIT + ". Default: ${DEFAULT-VALUE}")
   long maxImagePixels;
+
+  @Option(names = "--" + SegmentKeys.MAX_IMAGE_BYTES, paramLabel = "N",
+      description = "Image files with more bytes are refused from their file status, before any byte is read "
+          + "(status too_large); at most " + ImageBytes.MAX_BYTES_LIMIT + ". Default: ${DEFAULT-VALUE}")
+  long maxImageBytes;
 
   @Option(names = "--" + SegmentKeys.MAX_FAILED_FRACTION, paramLabel = "F",
       description = "Exit with code 3 when more than this fraction of images did not get status ok. Default: ${DEFAULT-VALUE}")
@@ -269,7 +279,7 @@ public final class SegmentCommand implements Callable<Integer> {
         new InputSpec(input, manifest, cocoImages, imageRoot),
         new ModelRef(model, modelCacheDir != null ? modelCacheDir : SegmentKeys.defaultModelCacheDir(), flipTest,
             new Device(device)),
-        new Thresholds(scoreThreshold, maskThreshold, maxImagePixels),
+        new Thresholds(scoreThreshold, maskThreshold, maxImagePixels, maxImageBytes),
         new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads, inferenceThreads,
             torchThreads),
         new Outputs(output, id, summaryJson, registerTables, cocoResults),

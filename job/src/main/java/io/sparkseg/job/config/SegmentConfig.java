@@ -9,6 +9,7 @@ import static io.sparkseg.job.config.SegmentKeys.INFERENCE_THREADS;
 import static io.sparkseg.job.config.SegmentKeys.MASK_THRESHOLD;
 import static io.sparkseg.job.config.SegmentKeys.MAX_BATCH_WAIT_MS;
 import static io.sparkseg.job.config.SegmentKeys.MAX_FAILED_FRACTION;
+import static io.sparkseg.job.config.SegmentKeys.MAX_IMAGE_BYTES;
 import static io.sparkseg.job.config.SegmentKeys.MAX_IMAGE_PIXELS;
 import static io.sparkseg.job.config.SegmentKeys.MODEL;
 import static io.sparkseg.job.config.SegmentKeys.PARTITIONS;
@@ -19,7 +20,9 @@ import static io.sparkseg.job.config.SegmentKeys.PROGRESS_INTERVAL;
 import static io.sparkseg.job.config.SegmentKeys.SCORE_THRESHOLD;
 import static io.sparkseg.job.config.SegmentKeys.TORCH_THREADS;
 
+import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.job.executor.ImageBytes;
 import io.sparkseg.job.executor.ModelRef;
 import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.executor.Thresholds;
@@ -117,9 +120,10 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
     threads(p, name.apply(POSTPROCESS_THREADS), pipeline.postprocessThreads());
     probability(p, name.apply(SCORE_THRESHOLD), thresholds.score());
     probability(p, name.apply(MASK_THRESHOLD), thresholds.mask());
-    if (thresholds.maxImagePixels() < 1) {
-      p.add(name.apply(MAX_IMAGE_PIXELS) + " must be positive, got " + thresholds.maxImagePixels());
-    }
+    // each limit is at most what one Java array holds: a decoded image is one RGB array, a file one byte array
+    limit(p, name.apply(MAX_IMAGE_PIXELS), thresholds.maxImagePixels(), ImageDecoder.MAX_PIXELS_LIMIT,
+        " (3 bytes a pixel in one array)");
+    limit(p, name.apply(MAX_IMAGE_BYTES), thresholds.maxImageBytes(), ImageBytes.MAX_BYTES_LIMIT, " (one array)");
     String device = model.device().problem();
     if (device != null) {
       p.add(name.apply(DEVICE) + " " + device);
@@ -135,6 +139,12 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
   private static void threads(List<String> p, String name, int n) {
     if (n < 0) {
       p.add(name + " must be 0 (auto) or positive, got " + n);
+    }
+  }
+
+  private static void limit(List<String> p, String name, long v, long max, String why) {
+    if (v < 1 || v > max) {
+      p.add(name + " must be in [1, " + max + "]" + why + ", got " + v);
     }
   }
 

@@ -31,6 +31,8 @@ public final class SegmentKeys {
   public static final String MASK_THRESHOLD = "mask-threshold";
   public static final String MAX_IMAGE_PIXELS = "max-image-pixels";
   public static final long MAX_IMAGE_PIXELS_DEFAULT = ImageDecoder.DEFAULT_MAX_PIXELS;
+  public static final String MAX_IMAGE_BYTES = "max-image-bytes";
+  public static final long MAX_IMAGE_BYTES_DEFAULT = 300_000_000L; // an uncompressed RGB image at the pixel default
 
   // executor pipeline; a thread count of 0 means auto
   public static final String BATCH_SIZE = "batch-size";
@@ -80,6 +82,7 @@ public final class SegmentKeys {
     m.put(MASK_THRESHOLD, null);
     m.put(PARTITIONS, String.valueOf(PARTITIONS_DEFAULT));
     m.put(MAX_IMAGE_PIXELS, String.valueOf(MAX_IMAGE_PIXELS_DEFAULT));
+    m.put(MAX_IMAGE_BYTES, String.valueOf(MAX_IMAGE_BYTES_DEFAULT));
     m.put(MAX_FAILED_FRACTION, String.valueOf(MAX_FAILED_FRACTION_DEFAULT));
     m.put(DEVICE, DEVICE_DEFAULT);
     m.put(FLIP_TEST, FLIP_TEST_DEFAULT);

@@ -28,6 +28,16 @@ public abstract class SegmentingPartitions implements FlatMapFunction<Iterator<R
   /** The image bytes of an input row, or a read failure; runs on the prepare threads. */
   protected abstract ImageBytes.Read read(Row row, Configuration conf);
 
+  /** The bytes of the image file at {@code path}, within the byte limit; for {@link #read}. */
+  protected final ImageBytes.Read readFile(String path, Configuration conf) {
+    return ImageBytes.read(path, conf, settings.thresholds().maxImageBytes());
+  }
+
+  /** Image bytes an input row holds, within the byte limit; for {@link #read}. */
+  protected final ImageBytes.Read readGiven(byte[] bytes) {
+    return ImageBytes.given(bytes, settings.thresholds().maxImageBytes());
+  }
+
   /** The output row for an input row and what happened to its image; runs on the task thread. */
   protected abstract Row output(Row row, ImageOutcome outcome);
 

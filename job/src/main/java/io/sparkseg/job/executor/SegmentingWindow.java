@@ -2,7 +2,6 @@ package io.sparkseg.job.executor;
 
 import io.sparkseg.core.image.DecodeResult;
 import io.sparkseg.core.image.ImageDecoder;
-import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.model.ResizedImage;
@@ -29,12 +28,12 @@ import org.apache.spark.TaskContext;
  * One task's view of its executor's {@link ExecutorPipeline}: takes input items (rows), keeps
  * {@code prefetch} of them in flight — read, decoded and resized on the prepare threads, run through the
  * shared batcher, post-processed behind it — and hands back one {@link Segmented} per item, in
- * input order. The task thread only feeds and drains the window, so what it does with the results
+ * input order. An item in flight holds its resized image only, never the decoded original. The task thread only feeds and drains the window, so what it does with the results
  * (building rows, writing Parquet) overlaps inference, and memory is bounded by the window.
  * Nothing here throws for a bad image: every failure of an image becomes the item's
  * {@link ImageOutcome} (one that fails the model even alone is {@code inference_error}). Failures
- * that are not an image's — a {@link ResourceFailure} such as an OutOfMemoryError, a closed
- * pipeline — fail the task instead (an {@link IllegalStateException}), so Spark runs it again.
+ * that are not an image's — a {@link ResourceFailure} such as an OutOfMemoryError in reading,
+ * decoding or inference, a closed pipeline — fail the task instead (an {@link IllegalStateException}), so Spark runs it again.
  * Every wait gives way to an interrupt or a Spark task kill: the window then drops its in-flight
  * work and throws (a {@link CancellationException}, the interrupt flag kept).
  *
@@ -192,6 +191,8 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
       return new Prepared<>(item, null, ImageOutcome.failed(read.status(), read.error(), null, null), t1 - t0, 0,
           read.file());
     }
+    // an Error (OutOfMemoryError) decoding is the machine's, not the image's: it fails this item's
+    // future, so the task fails and Spark runs it again (see await)
     DecodeResult d = decoder.decode(read.bytes());
     if (!d.isOk()) {
       long t2 = System.nanoTime();
@@ -199,7 +200,9 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
       return new Prepared<>(item, null, ImageOutcome.failed(d.status(), d.message(), positive(d.width()),
           positive(d.height())), t1 - t0, t2 - t1, read.file());
     }
-    // resizing here keeps it off the inference thread (it is part of the decode time)
+    // resizing here keeps it off the inference thread (it is part of the decode time); what waits
+    // for the model is the resized image alone: the decoded original and the file's bytes are
+    // garbage once this returns
     ResizedImage resized = ResizedImage.of(d.image(), model.bundle().resize());
     long t2 = System.nanoTime();
     ExecutorMetrics.prepared(t2 - t0);
@@ -224,14 +227,13 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     // the batcher already ran a failed batch's images again alone: what fails now is this image's, or no image's
     return out.handle((o, failure) -> {
       if (failure == null) {
-        return finish(p, ok(p.image().original(), o.result(), o.inferenceMs()));
+        return finish(p, ok(p.image(), o.result(), o.inferenceMs()));
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
       if (cause instanceof ImageInferenceException) {
-        RgbImage img = p.image().original();
-        return finish(p, ImageOutcome.failed(ImageStatus.INFERENCE_ERROR, cause.getMessage(), img.width(),
-            img.height()));
+        return finish(p, ImageOutcome.failed(ImageStatus.INFERENCE_ERROR, cause.getMessage(),
+            p.image().originalWidth(), p.image().originalHeight()));
       }
       throw failure instanceof CompletionException ce ? ce : new CompletionException(cause);
     });
@@ -242,8 +244,8 @@ public final class SegmentingWindow<T> implements Iterator<SegmentingWindow.Segm
     return new Segmented<>(p.item(), o.withFile(p.file()), p.readNanos(), p.decodeNanos());
   }
 
-  private static ImageOutcome ok(RgbImage img, ImageResult r, double ms) {
-    return new ImageOutcome(ImageStatus.OK, null, img.width(), img.height(), ms, r.instances());
+  private static ImageOutcome ok(ResizedImage img, ImageResult r, double ms) {
+    return new ImageOutcome(ImageStatus.OK, null, img.originalWidth(), img.originalHeight(), ms, r.instances());
   }
 
   private static Integer positive(int v) {

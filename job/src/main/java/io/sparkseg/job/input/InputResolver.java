@@ -29,17 +29,21 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Turns an {@link InputSpec} into the {@code (image_id long, path string)} rows of a run
- * ({@link ResolvedInput}), one per distinct image, with fully qualified paths (see
+ * Turns an {@link InputSpec} into the {@code (image_id long, path string, refused string)} rows of
+ * a run ({@link ResolvedInput}), one per distinct image, with fully qualified paths (see
  * {@link ImageIds}). Folders and globs are listed on the driver through the Hadoop FileSystem API
  * (recursively; names starting with '.' or '_' are skipped); manifests are read with Spark. Nothing is opened or decoded here: a file that
- * disappears later is reported as {@code missing} by the segmenting task.
+ * disappears later is reported as {@code missing} by the segmenting task. COCO file names, and
+ * manifest paths under {@code --image-root}, that leave the root ({@link ImageRoot}) keep their
+ * name as given and say why in {@code refused}: the task gives them {@code refused_path}
+ * without touching the file.
  */
 public final class InputResolver {
-  /** Schema of the resolved input. */
+  /** Schema of the resolved input; {@code refused} is null for every image the task may read. */
   public static final StructType SCHEMA = new StructType()
       .add("image_id", DataTypes.LongType, false)
-      .add("path", DataTypes.StringType, false);
+      .add("path", DataTypes.StringType, false)
+      .add("refused", DataTypes.StringType, true);
 
   private InputResolver() {}
 
@@ -59,7 +63,7 @@ public final class InputResolver {
       List<Row> listed = new ArrayList<>();
       if (!InputSpec.blank(spec.input())) {
         for (String p : listFiles(spec.input(), conf)) {
-          listed.add(RowFactory.create(ImageIds.fromNormalizedPath(p), p));
+          listed.add(RowFactory.create(ImageIds.fromNormalizedPath(p), p, null));
         }
       } else {
         listed = readCocoImages(spec.cocoImages(), spec.imageRoot(), conf);
@@ -70,7 +74,7 @@ public final class InputResolver {
     // Coalesced to the cluster's parallelism first: a cached plan keeps distinct's
     // spark.sql.shuffle.partitions (200) partitions, and the job's repartition then ran 200 tiny
     // tasks (0.7 s for a 100-row manifest here) before the first image
-    Dataset<Row> distinct = readManifest(spark, spec.manifest(), conf).distinct()
+    Dataset<Row> distinct = readManifest(spark, spec.manifest(), spec.imageRoot(), conf).distinct()
         .coalesce(Math.max(1, spark.sparkContext().defaultParallelism()))
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     long n = distinct.count();
@@ -160,11 +164,12 @@ public final class InputResolver {
 
   /**
    * Reads a manifest. Format by extension: .csv (with header), .json/.jsonl/.ndjson (JSON lines),
-   * anything else Parquet (a file or a folder). Relative paths are resolved against the folder that
-   * holds the manifest; a missing or
-   * null image_id is derived from the path.
+   * anything else Parquet (a file or a folder). Without {@code imageRoot}, relative paths are
+   * resolved against the folder that holds the manifest; with it, every path must be relative to it
+   * and stay inside it ({@link ImageRoot}), else its image is refused. A missing or null image_id is
+   * derived from the path.
    */
-  static Dataset<Row> readManifest(SparkSession spark, String manifest, Configuration conf) {
+  static Dataset<Row> readManifest(SparkSession spark, String manifest, String imageRoot, Configuration conf) {
     Path mp = new Path(manifest);
     String base;
     try {
@@ -210,33 +215,40 @@ public final class InputResolver {
       }
     }
     HadoopConf hc = new HadoopConf(conf);
+    ImageRoot root = InputSpec.blank(imageRoot) ? null : ImageRoot.of(imageRoot, conf);
     FlatMapFunction<Iterator<Row>, Row> qualify = it -> {
       Configuration c = hc.get();
       List<Row> out = new ArrayList<>();
       while (it.hasNext()) {
         Row r = it.next();
         String raw = r.getString(1).trim();
-        Path p = new Path(raw);
-        if (!p.isAbsolute() && p.toUri().getScheme() == null) {
-          p = new Path(base, raw);
+        ImageRoot.Resolved resolved;
+        if (root != null) {
+          resolved = root.resolve(raw);
+        } else {
+          Path p = new Path(raw);
+          if (!p.isAbsolute() && p.toUri().getScheme() == null) {
+            p = new Path(base, raw);
+          }
+          resolved = new ImageRoot.Resolved(p.getFileSystem(c).makeQualified(p).toString(), null);
         }
-        String norm = p.getFileSystem(c).makeQualified(p).toString();
-        long id = r.isNullAt(0) ? ImageIds.fromNormalizedPath(norm) : r.getLong(0);
-        out.add(RowFactory.create(id, norm));
+        long id = r.isNullAt(0) ? ImageIds.fromNormalizedPath(resolved.path()) : r.getLong(0);
+        out.add(RowFactory.create(id, resolved.path(), resolved.refused()));
       }
       return out.iterator();
     };
     return spark.createDataFrame(sel.javaRDD().mapPartitions(qualify), SCHEMA);
   }
 
-  /** Reads {@code images[].id} and {@code images[].file_name} from a COCO file (streaming). */
+  /**
+   * Reads {@code images[].id} and {@code images[].file_name} from a COCO file (streaming); a
+   * file_name that leaves {@code imageRoot} is refused ({@link ImageRoot}).
+   */
   static List<Row> readCocoImages(String cocoJson, String imageRoot, Configuration conf) {
     Path gt = new Path(cocoJson);
-    Path root = new Path(imageRoot);
     List<Row> out = new ArrayList<>();
     try {
-      FileSystem rootFs = root.getFileSystem(conf);
-      Path qroot = rootFs.makeQualified(root);
+      ImageRoot root = ImageRoot.of(imageRoot, conf);
       FileSystem fs = gt.getFileSystem(conf);
       try (InputStream in = fs.open(gt); JsonParser p = new JsonFactory().createParser(in)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -271,7 +283,8 @@ public final class InputResolver {
             if (id == null || fileName == null) {
               throw new InputException("COCO file " + cocoJson + ": an image lacks id or file_name");
             }
-            out.add(RowFactory.create(id, new Path(qroot, fileName).toString()));
+            ImageRoot.Resolved resolved = root.resolve(fileName);
+            out.add(RowFactory.create(id, resolved.path(), resolved.refused()));
           }
         }
         if (!sawImages) {

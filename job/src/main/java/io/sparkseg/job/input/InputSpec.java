@@ -4,7 +4,8 @@ package io.sparkseg.job.input;
  * Where the images come from: exactly one of a folder or glob ({@code input}), a manifest file
  * ({@code manifest}: Parquet, CSV with header, or JSON lines, with a {@code path} column and an
  * optional {@code image_id}), or a COCO ground-truth file ({@code cocoImages}) whose
- * {@code images[].file_name} are resolved against {@code imageRoot}.
+ * {@code images[].file_name} are resolved inside {@code imageRoot}. A manifest with an
+ * {@code imageRoot} has its paths resolved inside it too (see {@link ImageRoot}).
  */
 public record InputSpec(String input, String manifest, String cocoImages, String imageRoot) {
 
@@ -20,8 +21,8 @@ public record InputSpec(String input, String manifest, String cocoImages, String
     if (!blank(cocoImages) && blank(imageRoot)) {
       return "--coco-images needs --image-root (the folder holding the images' file_name)";
     }
-    if (blank(cocoImages) && !blank(imageRoot)) {
-      return "--image-root is only used with --coco-images";
+    if (blank(cocoImages) && blank(manifest) && !blank(imageRoot)) {
+      return "--image-root is only used with --coco-images or --manifest";
     }
     return null;
   }
@@ -32,7 +33,7 @@ public record InputSpec(String input, String manifest, String cocoImages, String
       return "files " + input;
     }
     if (!blank(manifest)) {
-      return "manifest " + manifest;
+      return "manifest " + manifest + (blank(imageRoot) ? "" : " under " + imageRoot);
     }
     return "COCO images of " + cocoImages + " under " + imageRoot;
   }

@@ -1,5 +1,6 @@
 package io.sparkseg.job.ml;
 
+import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.core.result.ImageStatus;
 import io.sparkseg.job.config.SegmentConfig;
 import io.sparkseg.job.config.SegmentKeys;
@@ -62,6 +63,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   public final DoubleParam scoreThreshold;
   public final DoubleParam maskThreshold;
   public final LongParam maxImagePixels;
+  public final LongParam maxImageBytes;
   public final Param<String> device;
   public final Param<String> flipTest;
   public final Param<String> modelCacheDir;
@@ -88,8 +90,10 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
       "minimum score; negative = the bundle's default", ParamValidators.ltEq(1));
     maskThreshold = new DoubleParam(this, "maskThreshold",
       "mask threshold; negative = the bundle's default", ParamValidators.ltEq(1));
-    maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding",
-      ParamValidators.gtEq(1));
+    maxImagePixels = new LongParam(this, "maxImagePixels", "pixel limit checked before decoding (too_large)",
+      ParamValidators.inRange(1, ImageDecoder.MAX_PIXELS_LIMIT));
+    maxImageBytes = new LongParam(this, "maxImageBytes", "byte limit of an image file, checked from its status before "
+      + "reading it, or of a binary value (too_large)", ParamValidators.inRange(1, ImageBytes.MAX_BYTES_LIMIT));
     device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
     flipTest = new Param<>(this, "flipTest", "flip test-time augmentation of the mask and keypoint heads: auto (the "
       + "bundle's default), on or off");
@@ -113,6 +117,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(scoreThreshold, -1.0);
     setDefault(maskThreshold, -1.0);
     setDefault(maxImagePixels, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT);
+    setDefault(maxImageBytes, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT);
     setDefault(device, SegmentKeys.DEVICE_DEFAULT);
     setDefault(flipTest, SegmentKeys.FLIP_TEST_DEFAULT);
     setDefault(maxBatchWaitMs, SegmentKeys.MAX_BATCH_WAIT_MS_DEFAULT);
@@ -160,6 +165,10 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
 
   public LongParam maxImagePixels() {
     return maxImagePixels;
+  }
+
+  public LongParam maxImageBytes() {
+    return maxImageBytes;
   }
 
   public Param<String> device() {
@@ -273,6 +282,11 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     return this;
   }
 
+  public MaskRcnnTransformer setMaxImageBytes(long v) {
+    set(maxImageBytes, v);
+    return this;
+  }
+
   public MaskRcnnTransformer setDevice(String v) {
     set(device, v);
     return this;
@@ -335,7 +349,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     double st = ((Number) $(scoreThreshold)).doubleValue();
     double mt = ((Number) $(maskThreshold)).doubleValue();
     return new Thresholds(st < 0 ? null : (float) st, mt < 0 ? null : (float) mt,
-        ((Number) $(maxImagePixels)).longValue());
+        ((Number) $(maxImagePixels)).longValue(), ((Number) $(maxImageBytes)).longValue());
   }
 
   /** A segment setting's param name: its key in camel case ({@code batch-size}: {@code batchSize}). */
@@ -385,7 +399,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
       if (r.isNullAt(inIdx)) {
         return ImageBytes.Read.failed(ImageStatus.MISSING, "null input");
       }
-      return isPath ? ImageBytes.read(r.getString(inIdx), conf) : ImageBytes.Read.of((byte[]) r.get(inIdx));
+      return isPath ? readFile(r.getString(inIdx), conf) : readGiven((byte[]) r.get(inIdx));
     }
 
     @Override

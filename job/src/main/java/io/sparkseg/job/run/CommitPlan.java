@@ -29,7 +29,7 @@ public interface CommitPlan extends Iterator<Commit>, AutoCloseable {
   void close();
 
   /**
-   * A plan over a driver-listed input ({@code (image_id, path)} rows in input order).
+   * A plan over a driver-listed input ({@link io.sparkseg.job.input.InputResolver#SCHEMA} rows in input order).
    *
    * @param committed sorted ids already committed ({@link SortedIds})
    * @param skipped sorted ids to skip

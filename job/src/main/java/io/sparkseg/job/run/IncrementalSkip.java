@@ -35,7 +35,10 @@ public final class IncrementalSkip {
 
   private IncrementalSkip() {}
 
-  /** {@code (image_id, path)} rows plus each file's identity, read by executors from the file system. */
+  /**
+   * {@code (image_id, path, refused)} rows as {@code (image_id, path)} plus each file's identity, read by
+   * executors from the file system; a refused path is not looked at (its identity is unknown).
+   */
   public static Dataset<Row> identify(Dataset<Row> input, Configuration conf) {
     HadoopConf hc = new HadoopConf(conf);
     FlatMapFunction<Iterator<Row>, Row> stat = it -> {
@@ -43,14 +46,14 @@ public final class IncrementalSkip {
       List<Row> out = new ArrayList<>();
       while (it.hasNext()) {
         Row r = it.next();
-        FileIdentity id = FileIdentity.of(r.getString(1), c);
+        FileIdentity id = r.isNullAt(2) ? FileIdentity.of(r.getString(1), c) : null;
         out.add(id == null
             ? RowFactory.create(r.getLong(0), r.getString(1), null, null, null)
             : RowFactory.create(r.getLong(0), r.getString(1), id.sizeBytes(), id.modifiedAt(), id.etag()));
       }
       return out.iterator();
     };
-    Dataset<Row> rows = input.select("image_id", "path");
+    Dataset<Row> rows = input.select("image_id", "path", "refused");
     return rows.sparkSession().createDataFrame(rows.javaRDD().mapPartitions(stat), IDENTIFIED);
   }
 

@@ -21,6 +21,7 @@ final class TableCommitPlan implements CommitPlan {
   static final StructType PLANNED = new StructType()
       .add("image_id", DataTypes.LongType, false)
       .add("path", DataTypes.StringType, false)
+      .add("refused", DataTypes.StringType, true)
       .add("commit", DataTypes.IntegerType, false);
 
   private final Dataset<Row> planned;
@@ -39,7 +40,7 @@ final class TableCommitPlan implements CommitPlan {
     }
     this.firstIndex = firstIndex;
     this.n = n;
-    Dataset<Row> rows = input.select("image_id", "path");
+    Dataset<Row> rows = input.select("image_id", "path", "refused");
     this.resumed = committed == null ? 0 : rows.join(ids(committed), col(rows), "left_semi").count();
     Dataset<Row> rest = committed == null ? rows : rows.join(ids(committed), col(rows), "left_anti");
     this.skipped = skippedIds == null ? 0 : rest.join(ids(skippedIds), col(rest), "left_semi").count();
@@ -51,7 +52,7 @@ final class TableCommitPlan implements CommitPlan {
     Dataset<Row> fixed = rest.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       JavaRDD<Row> numbered = fixed.javaRDD().zipWithIndex().map(t -> RowFactory.create(
-          t._1().getLong(0), t._1().getString(1), (int) (firstIndex + t._2() / n)));
+          t._1().getLong(0), t._1().getString(1), t._1().getString(2), (int) (firstIndex + t._2() / n)));
       this.planned = spark.createDataFrame(numbered, PLANNED).persist(StorageLevel.MEMORY_AND_DISK());
       this.remaining = planned.count();
     } finally {
@@ -99,7 +100,7 @@ final class TableCommitPlan implements CommitPlan {
       throw new NoSuchElementException();
     }
     int index = firstIndex + next++;
-    Dataset<Row> slice = planned.where(functions.col("commit").equalTo(index)).select("image_id", "path");
+    Dataset<Row> slice = planned.where(functions.col("commit").equalTo(index)).select("image_id", "path", "refused");
     long images = Math.min(n, remaining - (long) (index - firstIndex) * n);
     return new Commit(index, images, partitions -> slice.repartition(partitions).javaRDD());
   }

@@ -28,6 +28,7 @@ class SegmentCommandTest {
     assertEquals(0, seg.exitCode());
     for (String opt : new String[] {"--input", "--manifest", "--coco-images", "--image-root", "--output", "--model",
         "--run-id", "--batch-size", "--score-threshold", "--mask-threshold", "--partitions", "--max-image-pixels",
+        "--max-image-bytes",
         "--max-failed-fraction", "--summary-json", "--register-tables", "--coco-results", "--flip-test", "--conf"}) {
       assertTrue(seg.out().contains(opt), opt + " missing from help");
     }
@@ -51,6 +52,12 @@ class SegmentCommandTest {
     assertEquals(ExitCodes.USAGE, r.exitCode());
     assertTrue(r.err().contains("--batch-size") && r.err().contains("--score-threshold")
         && r.err().contains("--run-id") && r.err().contains("--max-failed-fraction"), r.err());
+    // w * h * 3 of 800 M pixels is over what a Java array holds (it overflowed an int in the decoder)
+    r = TestSpark.cli("segment", "--input", tmp.toString(), "--output", out.toString(), "--max-image-pixels",
+        "800000000", "--max-image-bytes", "3000000000");
+    assertEquals(ExitCodes.USAGE, r.exitCode());
+    assertTrue(r.err().contains("--max-image-pixels must be in [1, 715827879]")
+        && r.err().contains("--max-image-bytes must be in [1, 2147483639]"), r.err());
     r = TestSpark.cli("segment", "--input", tmp.toString(), "--output", out.toString(), "--batch-size", "many");
     assertEquals(ExitCodes.USAGE, r.exitCode());
     r = TestSpark.cli("segment", "--input", tmp.toString());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.executor.Device;
 import io.sparkseg.job.executor.ModelRef;
@@ -47,7 +48,7 @@ class SegmentConfigTest {
   void validateListsEveryProblemNamingItsOption() {
     SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
         new ModelRef(null, "/tmp/cache", "sometimes", new Device("tpu")),
-        new Thresholds(1.5f, null, 0),
+        new Thresholds(1.5f, null, ImageDecoder.MAX_PIXELS_LIMIT + 1, 0),
         new PipelineSettings(0, -1, 0, -1, -1, -1, -1),
         new Outputs(" ", "bad id", null, null, null),
         new RunLimits(-1, 2.0, -1),
@@ -57,7 +58,8 @@ class SegmentConfigTest {
         "--batch-size must be at least 1", "--max-batch-wait-ms must be 0 or more", "--prefetch must be at least 1",
         "--prepare-threads must be 0", "--inference-threads must be 0", "--torch-threads must be 0",
         "--postprocess-threads must be 0", "--score-threshold must be in [0,1], got 1.5",
-        "--max-image-pixels must be positive", "--device must be auto, cpu, gpu or gpu:N, got 'tpu'",
+        "--max-image-pixels must be in [1, 715827879] (3 bytes a pixel in one array), got 715827880",
+        "--max-image-bytes must be in [1, 2147483639] (one array), got 0", "--device must be auto, cpu, gpu or gpu:N, got 'tpu'",
         "--flip-test must be auto, on or off, got 'sometimes'", "--partitions must be 0",
         "--max-failed-fraction must be in [0,1]", "--progress-interval must not be negative",
         "--commit-images must be at least 1, got 0", "--mode must be one of auto, replace, incremental, got 'sometimes'",
@@ -65,7 +67,7 @@ class SegmentConfigTest {
       assertNotNull(p.stream().filter(s -> s.startsWith(expected)).findFirst().orElse(null),
           "missing '" + expected + "' in " + p);
     }
-    assertEquals(21, p.size(), p.toString());
+    assertEquals(22, p.size(), p.toString());
   }
 
   @Test
@@ -73,7 +75,7 @@ class SegmentConfigTest {
     SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
         new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
             new Device(SegmentKeys.DEVICE_DEFAULT)),
-        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
+        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
         SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
         new Outputs("out", "run-1", null, null, null),
         new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,
@@ -89,7 +91,7 @@ class SegmentConfigTest {
       SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
           new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
               new Device(SegmentKeys.DEVICE_DEFAULT)),
-          new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
+          new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
           SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
           new Outputs("out", "run-1", null, "analytics", null),
           new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,

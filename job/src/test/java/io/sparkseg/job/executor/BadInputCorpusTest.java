@@ -1,6 +1,7 @@
 package io.sparkseg.job.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import io.sparkseg.job.cli.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The generated bad-input corpus through the whole job: corrupt, truncated, zero-byte, text,
  * unsupported, decompression-bomb header, a file missing at read time, and awkward but valid
- * images (grayscale, alpha, 16-bit, CMYK, EXIF-rotated). The job succeeds and reports each.
+ * images (grayscale, alpha, 16-bit, CMYK, EXIF-rotated); then files over the byte limit and names
+ * that leave the image root. The job succeeds and reports each.
  */
 class BadInputCorpusTest {
   @TempDir
@@ -70,6 +73,63 @@ class BadInputCorpusTest {
     assertEquals(counts, byStatus);
     assertEquals(Map.of("ok", 9, "decode_error", 5, "unsupported", 1, "too_large", 1, "missing", 1), counts);
     System.out.println("bad corpus statuses: " + byStatus);
+  }
+
+  /** image_id -> (status, path, error, size_bytes) of the run's images table. */
+  private static Map<Long, List<Object>> imagesById(Path out) {
+    Map<Long, List<Object>> m = new TreeMap<>();
+    for (Row row : TestSpark.session().read().parquet(out.resolve("images").toString()).collectAsList()) {
+      m.put(row.getAs("image_id"), java.util.Arrays.asList(row.getAs("status"), row.getAs("path"), row.getAs("error"),
+          row.getAs("size_bytes")));
+    }
+    return m;
+  }
+
+  @Test
+  void namesThatLeaveTheImageRootAndFilesOverTheByteLimitAreNotReadAndTheJobGoesOn() throws Exception {
+    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    Path root = tmp.resolve("root");
+    Files.createDirectories(root.resolve("sub"));
+    Files.write(root.resolve("good.jpg"), TestImages.jpeg(64, 48));
+    Files.write(root.resolve("sub/good.png"), TestImages.png(64, 48));
+    // every file here decodes: only the limits can keep it out
+    byte[] large = TestImages.jpeg(640, 480);
+    Files.write(root.resolve("large.jpg"), large);
+    Files.write(tmp.resolve("outside.jpg"), TestImages.jpeg(64, 48));
+    String inside = root.resolve("good.jpg").toAbsolutePath().toString();
+    Path lists = Files.createDirectories(tmp.resolve("lists"));
+    Files.writeString(lists.resolve("m.csv"), "path,image_id\ngood.jpg,1\nsub/../sub/good.png,2\nlarge.jpg,3\n"
+        + "/etc/passwd,4\n../outside.jpg,5\n" + inside + ",6\n");
+    Path out = tmp.resolve("out-manifest");
+    TestSpark.CliResult r = TestSpark.cli("segment", "--manifest", lists.resolve("m.csv").toString(),
+        "--image-root", root.toString(), "--max-image-bytes", String.valueOf(large.length - 1), "--output",
+        out.toString(), "--model", TestSpark.modelDir().toString(), "--run-id", "m", "--progress-interval", "0");
+    assertEquals(ExitCodes.OK, r.exitCode(), r.err());
+    Map<Long, List<Object>> m = imagesById(out);
+    assertEquals(List.of("ok", "ok", "too_large", "refused_path", "refused_path", "refused_path"),
+        m.values().stream().map(v -> v.get(0)).toList(), m.toString());
+    assertTrue(((String) m.get(3L).get(2)).contains("max-image-bytes"), m.get(3L).toString());
+    assertEquals((long) large.length, m.get(3L).get(3), "the size from the file status");
+    assertEquals("/etc/passwd", m.get(4L).get(1), "a refused name is reported as given");
+    assertEquals("../outside.jpg", m.get(5L).get(1));
+    assertTrue(((String) m.get(5L).get(2)).contains("climbs out of it"), m.get(5L).toString());
+    assertTrue(((String) m.get(6L).get(2)).contains("is absolute"), m.get(6L).toString());
+
+    Files.writeString(lists.resolve("gt.json"), "{\"images\": [{\"id\": 1, \"file_name\": \"good.jpg\"},"
+        + " {\"id\": 2, \"file_name\": \"/etc/passwd\"}, {\"id\": 3, \"file_name\": \"../outside.jpg\"},"
+        + " {\"id\": 4, \"file_name\": \"s3a://elsewhere/x.jpg\"}]}");
+    out = tmp.resolve("out-coco");
+    r = TestSpark.cli("segment", "--coco-images", lists.resolve("gt.json").toString(), "--image-root", root.toString(),
+        "--output", out.toString(), "--model", TestSpark.modelDir().toString(), "--run-id", "c",
+        "--progress-interval", "0");
+    assertEquals(ExitCodes.OK, r.exitCode(), r.err());
+    m = imagesById(out);
+    assertEquals(List.of("ok", "refused_path", "refused_path", "refused_path"),
+        m.values().stream().map(v -> v.get(0)).toList(), m.toString());
+    assertEquals("s3a://elsewhere/x.jpg", m.get(4L).get(1));
+    for (long id = 2; id <= 4; id++) {
+      assertNull(m.get(id).get(3), "nothing was looked at, not even the file's status: " + m.get(id));
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.core.image.RgbImage;
+import io.sparkseg.core.model.FlatImages;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.core.model.PredictOptions;
@@ -32,8 +33,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Faults under the task-side window, injected by wrapping the real model's forward call: an Error
- * fails the task (no rows, no hang) and leaves a working pipeline, an interrupt stops the window
+ * Faults under the task-side window, injected by wrapping the real model's forward call (or, for
+ * decoding, by an ImageIO plugin): an Error fails the task (no rows, no hang) and leaves a working pipeline, an interrupt stops the window
  * at once, and a failed batch is retried on the inference threads so that only the image that
  * fails alone gets {@code inference_error}.
  */
@@ -71,6 +72,16 @@ class SegmentingWindowFaultTest {
     return out;
   }
 
+  /** Drains {@code w} into {@code rows} until it fails the task, as it must. */
+  private static IllegalStateException drainFailing(SegmentingWindow<String> w,
+      List<SegmentingWindow.Segmented<String>> rows, String why) {
+    return assertThrows(IllegalStateException.class, () -> {
+      while (w.hasNext()) {
+        rows.add(w.next());
+      }
+    }, why);
+  }
+
   @Test
   void anErrorInTheModelFailsTheTaskWithoutRowsAndTheNextTaskRuns() {
     List<String> threads = new CopyOnWriteArrayList<>();
@@ -84,13 +95,9 @@ class SegmentingWindowFaultTest {
     };
     ExecutorPipeline pipeline = ExecutorPipeline.unshared(model, errorOnce, new PipelineSettings(4, 2_000, 4, 2, 1, 1, 0));
     try {
-      SegmentingWindow<String> first = window(List.of("ok", "ok", "ok", "ok"), pipeline, null);
       List<SegmentingWindow.Segmented<String>> rows = new ArrayList<>();
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
-        while (first.hasNext()) {
-          rows.add(first.next());
-        }
-      }, "a resource failure fails the task");
+      IllegalStateException e = drainFailing(window(List.of("ok", "ok", "ok", "ok"), pipeline, null), rows,
+          "a resource failure fails the task");
       assertInstanceOf(StackOverflowError.class, e.getCause(), e.toString());
       assertTrue(rows.stream().noneMatch(s -> s.outcome().status() == ImageStatus.INFERENCE_ERROR),
           "no permanent inference_error row for a resource failure: " + rows);
@@ -101,6 +108,26 @@ class SegmentingWindowFaultTest {
       next.forEach(s -> assertEquals(ImageStatus.OK, s.outcome().status(), s.outcome().toString()));
       assertEquals(1, pipeline.batcher().inferenceThreads());
       assertTrue(!threads.get(threads.size() - 1).equals(threads.get(0)), "the inference thread was replaced: " + threads);
+    } finally {
+      pipeline.close();
+    }
+  }
+
+  @Test
+  void anOutOfMemoryErrorDecodingFailsTheTaskAndIsNotADecodeError() throws Exception {
+    ExecutorPipeline pipeline = ExecutorPipeline.unshared(model, model::infer, new PipelineSettings(1, 0, 4, 2, 1, 1, 0));
+    try (AutoCloseable plugin = OutOfMemoryImageReader.register()) {
+      List<SegmentingWindow.Segmented<String>> rows = new ArrayList<>();
+      IllegalStateException e = drainFailing(window(List.of("ok", "poison", "ok"), pipeline,
+          OutOfMemoryImageReader.MAGIC), rows, "the task fails: on a bigger executor the image may decode");
+      assertInstanceOf(OutOfMemoryError.class, e.getCause(), e.toString());
+      assertTrue(e.getMessage().contains("out of resources"), e.getMessage());
+      assertTrue(rows.stream().noneMatch(s -> s.item().equals("poison")),
+          "no row, so no permanent decode_error, for the image the machine could not decode: " + rows);
+
+      // the prepare threads go on: the next task decodes and segments
+      List<SegmentingWindow.Segmented<String>> next = drain(window(List.of("ok", "ok"), pipeline, null));
+      next.forEach(s -> assertEquals(ImageStatus.OK, s.outcome().status(), s.outcome().toString()));
     } finally {
       pipeline.close();
     }
@@ -173,8 +200,7 @@ class SegmentingWindowFaultTest {
     InferenceBatcher.Forward failsOnPoison = (batch, minScore) -> {
       boolean poisoned = false;
       for (int i = 0; i < batch.size(); i++) {
-        byte[] rgb = batch.image(i).rgb();
-        poisoned |= rgb[0] == 1 && rgb[1] == 2 && rgb[2] == 3 && rgb[rgb.length - 1] == 3;
+        poisoned |= FlatImages.holds(batch, i, 1, 2, 3);
       }
       calls.add(new Call(Thread.currentThread().getName(), batch.size(), poisoned));
       if (poisoned) {

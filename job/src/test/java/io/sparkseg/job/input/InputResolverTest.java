@@ -94,6 +94,37 @@ class InputResolverTest {
     assertEquals(Map.of(uri(dir.resolve("imgs/a.jpg")), 42L, uri(dir.resolve("imgs/sub/c.jpg")), 43L), m);
   }
 
+  /** Path -> why it is refused ("" when it is not) of each resolved row. */
+  private static Map<String, String> refusals(InputSpec spec) {
+    Map<String, String> m = new TreeMap<>();
+    for (Row r : InputResolver.resolve(spark(), spec).rows().collectAsList()) {
+      m.put(r.getString(1), r.isNullAt(2) ? "" : r.getString(2));
+    }
+    return m;
+  }
+
+  @Test
+  void cocoFileNamesAndManifestPathsThatLeaveTheImageRootAreRefusedAsGiven() throws Exception {
+    String root = dir.resolve("imgs").toString();
+    Path gt = dir.resolve("gt-escape.json");
+    Files.writeString(gt, "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}, {\"id\": 2, \"file_name\": \"/etc/passwd\"},"
+        + " {\"id\": 3, \"file_name\": \"../gt.json\"}, {\"id\": 4, \"file_name\": \"sub/../sub/c.jpg\"}]}");
+    Path csv = dir.resolve("escape.csv");
+    Files.writeString(csv, "path,image_id\na.jpg,1\n/etc/passwd,2\n../gt.json,3\nsub/../sub/c.jpg,4\n");
+    for (InputSpec spec : List.of(new InputSpec(null, null, gt.toString(), root), new InputSpec(null, csv.toString(), null, root))) {
+      Map<String, String> m = refusals(spec);
+      assertEquals(List.of("../gt.json", "/etc/passwd", uri(dir.resolve("imgs/a.jpg")), uri(dir.resolve("imgs/sub/c.jpg"))),
+          List.copyOf(m.keySet()), spec.describe());
+      assertEquals("", m.get(uri(dir.resolve("imgs/a.jpg"))));
+      assertEquals("", m.get(uri(dir.resolve("imgs/sub/c.jpg"))));
+      assertTrue(m.get("/etc/passwd").contains("is absolute"), m.toString());
+      assertTrue(m.get("../gt.json").contains("climbs out"), m.toString());
+    }
+    // without --image-root a manifest names files anywhere, relative to its own folder
+    assertEquals(Map.of("file:/etc/passwd", "", uri(dir.getParent().resolve("gt.json")), "", uri(dir.resolve("a.jpg")),
+        "", uri(dir.resolve("sub/c.jpg")), ""), refusals(new InputSpec(null, csv.toString(), null, null)));
+  }
+
   @Test
   void listedInputsAreSlicedInOrderWithoutAShuffleAndManifestsRepartitioned() throws Exception {
     ResolvedInput folder = InputResolver.resolve(spark(), new InputSpec(dir.resolve("imgs").toString(), null, null, null));

@@ -73,14 +73,19 @@ class MaskRcnnTransformerTest {
     TestSpark.requireModel();
     Path img = tmp.resolve("a.png");
     Files.write(img, TestImages.png(64, 48));
+    Path large = tmp.resolve("large.png");
+    Files.write(large, TestImages.png(640, 480));
     StructType schema = new StructType().add("id", DataTypes.IntegerType).add("p", DataTypes.StringType);
     Dataset<Row> df = TestSpark.session().createDataFrame(List.of(
-        RowFactory.create(1, img.toString()), RowFactory.create(2, tmp.resolve("gone.png").toString())), schema);
+        RowFactory.create(1, img.toString()), RowFactory.create(2, tmp.resolve("gone.png").toString()),
+        RowFactory.create(3, large.toString())), schema);
     MaskRcnnTransformer t = new MaskRcnnTransformer().setModelUri(TestSpark.modelDir().toString())
-        .setInputCol("p").setOutputCol("found").setStatusCol("st").setFlipTest("off");
+        .setInputCol("p").setOutputCol("found").setStatusCol("st").setFlipTest("off")
+        .setMaxImageBytes(Files.size(img));
     List<Row> rows = t.transform(df).orderBy("id").select("id", "st").collectAsList();
-    assertEquals("ok", rows.get(0).getString(1));
+    assertEquals("ok", rows.get(0).getString(1), "a file at the byte limit is read");
     assertEquals("missing", rows.get(1).getString(1));
+    assertEquals("too_large", rows.get(2).getString(1), "a file over the byte limit is not");
 
     t.write().overwrite().save(tmp.resolve("saved").toString());
     MaskRcnnTransformer back = MaskRcnnTransformer.load(tmp.resolve("saved").toString());
@@ -88,6 +93,10 @@ class MaskRcnnTransformerTest {
     assertEquals("p", back.getOrDefault(back.inputCol));
     assertEquals("found", back.getOrDefault(back.outputCol));
     assertEquals("off", back.getOrDefault(back.flipTest));
+    assertEquals(Files.size(img), (long) back.getOrDefault(back.maxImageBytes));
+    // a limit over what one Java array holds is refused when set
+    assertThrows(IllegalArgumentException.class, () -> new MaskRcnnTransformer().setMaxImagePixels(800_000_000L));
+    assertThrows(IllegalArgumentException.class, () -> new MaskRcnnTransformer().setMaxImageBytes(3_000_000_000L));
     String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setFlipTest("maybe").transformSchema(schema)).getMessage();
     assertEquals("flipTest must be auto, on or off, got 'maybe'", msg);

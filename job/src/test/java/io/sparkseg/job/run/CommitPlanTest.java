@@ -26,9 +26,9 @@ class CommitPlanTest {
 
   private static List<Row> input(int n) {
     List<Row> rows = new ArrayList<>();
-    // ids out of order: the plan keeps the input's order, not the ids'
+    // ids out of order: the plan keeps the input's order, not the ids'; every 5th path refused
     for (int i = 0; i < n; i++) {
-      rows.add(RowFactory.create((long) (i * 7919 % 1000), "file:/in/" + i + ".jpg"));
+      rows.add(RowFactory.create((long) (i * 7919 % 1000), "file:/in/" + i + ".jpg", i % 5 == 4 ? "refused " + i : null));
     }
     return rows;
   }
@@ -105,6 +105,11 @@ class CommitPlanTest {
           assertTrue(seen.add(id), "image " + id + " in two commits");
         }
         total += ids.size();
+        for (Row r : c.partitioned(1).collect()) {
+          // the reason a path is refused travels with it to the task
+          int i = Integer.parseInt(r.getString(1).replaceAll("\\D", ""));
+          assertEquals(i % 5 == 4 ? "refused " + i : null, r.getString(2));
+        }
       }
       assertEquals(22, total);
       assertFalse(seen.contains(id(in, 0)) || seen.contains(id(in, 10)) || seen.contains(id(in, 3)));

@@ -110,14 +110,15 @@ class IncrementalSkipTest {
   }
 
   @Test
-  void identifyReadsSizeAndModificationTimeAndLeavesMissingFilesUnknown() throws Exception {
+  void identifyReadsSizeAndModificationTimeAndLeavesMissingFilesAndRefusedPathsUnknown() throws Exception {
     SparkSession spark = TestSpark.session();
     Path a = Files.write(tmp.resolve("a.jpg"), new byte[1234]);
     Files.setLastModifiedTime(a, java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_000L));
     String pa = a.toUri().toString();
     String missing = tmp.resolve("gone.jpg").toUri().toString();
-    Dataset<Row> in = spark.createDataFrame(
-        List.of(RowFactory.create(1L, pa), RowFactory.create(2L, missing)), InputResolver.SCHEMA);
+    // a refused path is not looked at, even where a file is
+    Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create(1L, pa, null), RowFactory.create(2L, missing, null),
+        RowFactory.create(3L, pa, "refused")), InputResolver.SCHEMA);
     Map<Long, Row> got = new TreeMap<>();
     for (Row r : IncrementalSkip.identify(in, spark.sparkContext().hadoopConfiguration()).collectAsList()) {
       got.put(r.getLong(0), r);
@@ -128,6 +129,7 @@ class IncrementalSkipTest {
     assertEquals(pa, got.get(1L).getString(1));
     for (int i = 2; i <= 4; i++) {
       assertNull(got.get(2L).get(i), "a missing file has no identity");
+      assertNull(got.get(3L).get(i), "a refused path has no identity");
     }
   }
 

@@ -55,7 +55,7 @@ final class BenchJobs {
     return new SegmentConfig(new InputSpec(null, manifest.toString(), null, null),
         new ModelRef(model.toAbsolutePath().toUri().toString(), workDir.resolve("cache").toAbsolutePath().toString(),
             flip.name(), new Device("cpu")),
-        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
+        new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
         SegmentKeys.defaultPipeline(batchSize, threads.inferenceThreads(), threads.torchThreads()),
         new Outputs(workDir.resolve("out").toAbsolutePath().toString(), runId, null, null, null),
         new RunLimits(partitions, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT, 0),
