@@ -23,7 +23,9 @@
 #   DEPLOY_MODE                 cluster (default) or client
 #   YARN_QUEUE                  YARN queue (default: default)
 #   NUM_EXECUTORS, EXECUTOR_CORES, EXECUTOR_MEMORY, EXECUTOR_MEMORY_OVERHEAD, DRIVER_MEMORY
-#   SPARK_EXTRA_CONF            more "--conf k=v" words, split on spaces
+#   SPARK_EXTRA_CONF            more spark-submit words, split as a shell splits them (quote a
+#                               value with spaces: --conf "spark.driver.extraJavaOptions=-Da=1 -Db=2");
+#                               nothing in it is expanded or run
 #   DRY_RUN=1                   print the spark-submit command (one word a line) instead of running it
 set -euo pipefail
 
@@ -102,8 +104,14 @@ fi
 
 files_csv=$(IFS=,; echo "${files[*]}")
 cmd+=(--files "$files_csv")
-# shellcheck disable=SC2206
-[ -n "${SPARK_EXTRA_CONF:-}" ] && cmd+=(${SPARK_EXTRA_CONF})
+if [[ ${SPARK_EXTRA_CONF:-} = *[![:space:]]* ]]; then
+  # xargs splits words the way a shell does (quotes, backslashes) and only runs printf: no
+  # globbing, no $(...) as eval would
+  xargs printf '' <<<"$SPARK_EXTRA_CONF" 2>/dev/null \
+    || { echo "submit.sh: SPARK_EXTRA_CONF has an unmatched quote: $SPARK_EXTRA_CONF" >&2; exit 2; }
+  mapfile -d '' -t extra < <(xargs printf '%s\0' <<<"$SPARK_EXTRA_CONF")
+  cmd+=("${extra[@]}")
+fi
 cmd+=(--class io.sparkseg.job.cli.SparksegCli "$jar" "$@")
 
 if [ "$deploy_mode" = client ]; then

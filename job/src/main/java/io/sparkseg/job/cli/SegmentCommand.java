@@ -15,6 +15,7 @@ import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.fs.ModelUris;
 import io.sparkseg.job.input.InputException;
 import io.sparkseg.job.input.InputSpec;
+import io.sparkseg.job.output.TableRegistrar;
 import io.sparkseg.job.run.RunConflictException;
 import io.sparkseg.job.run.RunLockedException;
 import io.sparkseg.job.run.RunStatus;
@@ -149,7 +150,8 @@ public final class SegmentCommand implements Callable<Integer> {
   String summaryJson;
 
   @Option(names = "--register-tables", paramLabel = "DB",
-      description = "Create/update external tables DB.instances and DB.images over the output in the catalog.")
+      description = "Also name the run's tables DB.instances and DB.images in the session catalog: external tables "
+          + "over the output (parquet, delta; delta needs Delta's spark_catalog), views over the Iceberg tables (iceberg).")
   String registerTables;
 
   @Option(names = "--coco-results", paramLabel = "FILE",
@@ -218,6 +220,11 @@ public final class SegmentCommand implements Callable<Integer> {
     String id = config.outputs().runId();
     Map<String, String> sessionConf = config.durability().format().sessionConf(spark.values());
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg segment " + id, sessionConf, registerTables != null)) {
+      String sessionProblem = registerTables == null ? null
+          : TableRegistrar.sessionProblem(h.spark(), config.durability().format());
+      if (sessionProblem != null) {
+        return usage(err, sessionProblem);
+      }
       Configuration hconf = h.spark().sparkContext().hadoopConfiguration();
       try {
         config = config.withModelUri(resolveModel(model, hconf));

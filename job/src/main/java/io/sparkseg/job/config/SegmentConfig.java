@@ -28,6 +28,7 @@ import io.sparkseg.job.executor.PipelineSettings;
 import io.sparkseg.job.executor.Thresholds;
 import io.sparkseg.job.input.InputSpec;
 import io.sparkseg.job.output.OutputLayout;
+import io.sparkseg.job.output.TableRegistrar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -79,15 +80,13 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
       p.add(e.getMessage());
     }
     try {
-      // registration creates external Parquet tables over the output folders: Delta path tables and
-      // Iceberg catalog tables are registered by their own catalogs, so refuse it before any task
-      io.sparkseg.job.output.format.TableFormat format = durability.format();
-      if (outputs.registerTables() != null && format != io.sparkseg.job.output.format.TableFormat.PARQUET) {
-        p.add("--register-tables works with --table-format parquet only (the tables of --table-format "
-            + durability.tableFormat() + " are already in a catalog or readable as delta.`PATH`), got both");
-      }
+      durability.format();
     } catch (IllegalArgumentException e) {
       p.add(e.getMessage());
+    }
+    String database = TableRegistrar.databaseProblem(outputs.registerTables());
+    if (database != null) {
+      p.add(database);
     }
     if (!(durability.lockTimeoutSeconds() > 0)) {
       p.add("--" + LOCK_TIMEOUT_S + " must be positive, got " + durability.lockTimeoutSeconds());

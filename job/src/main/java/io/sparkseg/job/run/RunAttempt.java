@@ -219,7 +219,7 @@ final class RunAttempt {
     TableFormat format = tables.format();
     OutputLayout layout = format == TableFormat.ICEBERG ? null : new OutputLayout(o.output());
     if (o.registerTables() != null) {
-      registered = TableRegistrar.register(spark, o.registerTables(), layout, runId);
+      registered = TableRegistrar.register(spark, o.registerTables(), format, o.output(), runId);
     }
     long tEnd = System.nanoTime();
 

@@ -9,7 +9,10 @@ import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.config.Defaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -64,6 +67,47 @@ class SegmentCommandTest {
     assertEquals(ExitCodes.USAGE, r.exitCode());
     assertTrue(r.err().contains("--output is required"), r.err());
     assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aBadRegisterTablesNameExitsWith2BeforeAnyTask() throws Exception {
+    TestSpark.CliResult r = segmentOneImage("--register-tables", "team-db");
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--register-tables needs a plain database name ([A-Za-z_][A-Za-z0-9_]*), got 'team-db'"),
+        r.err());
+    assertFalse(Files.exists(tmp.resolve("out")), "nothing was written");
+  }
+
+  @Test
+  void registeringDeltaTablesInASessionWithoutDeltaExitsWith2BeforeAnyTask() throws Exception {
+    // a notebook's session: started without Delta; the catalog can still be set, the extension not
+    SparkSession.setActiveSession(TestSpark.session().newSession());
+    try {
+      TestSpark.CliResult r = segmentOneImage("--table-format", "delta", "--register-tables", "lakehouse");
+      assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+      assertTrue(r.err().contains("the Spark session must start with spark.sql.extensions including "
+          + "io.delta.sql.DeltaSparkSessionExtension"), r.err());
+      r = segmentOneImage("--table-format", "delta", "--register-tables", "lakehouse",
+          "--conf", "spark.sql.catalog.spark_catalog=org.example.OtherCatalog");
+      assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+      assertTrue(r.err().contains("spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog "
+          + "(the session has org.example.OtherCatalog)"), r.err());
+    } finally {
+      SparkSession.setActiveSession(TestSpark.session());
+    }
+    assertFalse(Files.exists(tmp.resolve("out")), "nothing was written");
+  }
+
+  /** {@code segment} of one sample image into tmp/out with the sample model and {@code options}. */
+  private TestSpark.CliResult segmentOneImage(String... options) throws Exception {
+    Path images = tmp.resolve("images");
+    if (!Files.isDirectory(images)) {
+      TestSpark.copySamples(images, 1);
+    }
+    List<String> args = new ArrayList<>(List.of("segment", "--input", images.toString(), "--output",
+        tmp.resolve("out").toString(), "--model", TestSpark.modelDir().toString()));
+    args.addAll(List.of(options));
+    return TestSpark.cli(args.toArray(new String[0]));
   }
 
   @Test

@@ -72,38 +72,34 @@ class SegmentConfigTest {
 
   @Test
   void theBuiltInDefaultsAreValid() {
-    SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
+    assertEquals(List.of(), withDefaults(null, SegmentKeys.TABLE_FORMAT_DEFAULT).validate());
+  }
+
+  /** The built-in defaults with these --register-tables and --table-format values. */
+  private static SegmentConfig withDefaults(String registerTables, String tableFormat) {
+    return new SegmentConfig(new InputSpec("in", null, null, null),
         new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
             new Device(SegmentKeys.DEVICE_DEFAULT)),
         new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
         SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
-        new Outputs("out", "run-1", null, null, null),
+        new Outputs("out", "run-1", null, registerTables, null),
         new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,
             SegmentKeys.PROGRESS_INTERVAL_DEFAULT),
-        new Durability(SegmentKeys.COMMIT_IMAGES_DEFAULT, SegmentKeys.MODE_DEFAULT, SegmentKeys.TABLE_FORMAT_DEFAULT,
+        new Durability(SegmentKeys.COMMIT_IMAGES_DEFAULT, SegmentKeys.MODE_DEFAULT, tableFormat,
             SegmentKeys.LOCK_TIMEOUT_S_DEFAULT));
-    assertEquals(List.of(), c.validate());
   }
 
   @Test
-  void registerTablesIsRefusedBeforeAnyTaskForDeltaAndIceberg() {
+  void registerTablesTakesAPlainDatabaseNameWithEveryFormat() {
     for (String format : List.of("parquet", "delta", "iceberg")) {
-      SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
-          new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
-              new Device(SegmentKeys.DEVICE_DEFAULT)),
-          new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
-          SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
-          new Outputs("out", "run-1", null, "analytics", null),
-          new RunLimits(SegmentKeys.PARTITIONS_DEFAULT, SegmentKeys.MAX_FAILED_FRACTION_DEFAULT,
-              SegmentKeys.PROGRESS_INTERVAL_DEFAULT),
-          new Durability(SegmentKeys.COMMIT_IMAGES_DEFAULT, SegmentKeys.MODE_DEFAULT, format,
-              SegmentKeys.LOCK_TIMEOUT_S_DEFAULT));
-      List<String> p = c.validate();
-      if (format.equals("parquet")) {
-        assertEquals(List.of(), p);
-      } else {
-        assertEquals(1, p.size(), p.toString());
-        assertTrue(p.get(0).startsWith("--register-tables works with --table-format parquet only"), p.get(0));
+      for (String db : List.of("analytics", "my_db2", "bad-name", "db.sub", "")) {
+        List<String> p = withDefaults(db, format).validate();
+        if (List.of("analytics", "my_db2").contains(db)) {
+          assertEquals(List.of(), p, format + " " + db);
+        } else {
+          assertEquals(List.of("--register-tables needs a plain database name ([A-Za-z_][A-Za-z0-9_]*), got '" + db + "'"),
+              p, format);
+        }
       }
     }
   }

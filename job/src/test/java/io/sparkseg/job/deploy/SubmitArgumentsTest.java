@@ -78,21 +78,10 @@ class SubmitArgumentsTest {
   void yarnWrapperSubmitsTheJarWithTheDefaultsFileAndPassesTheJobArguments(@TempDir Path tmp) throws Exception {
     List<String> job = List.of("segment", "--input", "hdfs:///images/2026-11-25", "--output", "hdfs:///out",
         "--model", "hdfs:///models/m", "--run-id", "20261125", "--summary-json", "hdfs:///out/s.json");
-    List<String> cmd = new ArrayList<>(List.of("bash", DeployFiles.deploy("yarn/submit.sh").toString(), "--gpu"));
-    cmd.addAll(job);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false);
-    pb.environment().put("DRY_RUN", "1");
-    pb.environment().put("SPARK_SUBMIT", "/opt/spark/bin/spark-submit");
-    pb.environment().put("GPU_NATIVES_JAR", "/opt/djl/pytorch-native-cu128-2.7.1-linux-x86_64.jar");
-    pb.environment().remove("SPARKSEG_CONF");
-    pb.environment().remove("SPARKSEG_JAR");
-    pb.environment().remove("SPARKSEG_HOME");
-    pb.redirectError(tmp.resolve("err").toFile());
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("err")));
-    List<String> words = List.of(out.split("\n"));
+    List<String> args = new ArrayList<>(List.of("--gpu"));
+    args.addAll(job);
+    List<String> words = yarnDryRun(tmp, Map.of("GPU_NATIVES_JAR", "/opt/djl/pytorch-native-cu128-2.7.1-linux-x86_64.jar"),
+        args, 0);
 
     assertEquals("/opt/spark/bin/spark-submit", words.get(0));
     assertEquals("yarn", after(words, "--master"));
@@ -114,6 +103,48 @@ class SubmitArgumentsTest {
     List<String> passed = words.subList(jarAt + 1, words.size());
     assertEquals(job, passed);
     DeployFiles.parseJobArgs(passed);
+  }
+
+  @Test
+  void yarnWrapperKeepsQuotedExtraConfValuesWhole(@TempDir Path tmp) throws Exception {
+    String javaOptions = "-Dsparkseg.a=1 -Dsparkseg.b='two words'";
+    List<String> words = yarnDryRun(tmp, Map.of("SPARK_EXTRA_CONF", "--conf \"spark.driver.extraJavaOptions="
+        + javaOptions + "\"  --conf spark.sql.shuffle.partitions=8 --conf 'spark.x=*' --conf 'spark.y=$(exit 9)'"),
+        List.of("segment", "--run-id", "r"), 0);
+    Map<String, String> confs = confs(words);
+    assertEquals(javaOptions, confs.get("spark.driver.extraJavaOptions"), words.toString());
+    assertEquals("8", confs.get("spark.sql.shuffle.partitions"));
+    assertEquals("*", confs.get("spark.x"), "not a glob");
+    assertEquals("$(exit 9)", confs.get("spark.y"), "not run");
+    assertEquals(List.of("segment", "--run-id", "r"), words.subList(words.size() - 3, words.size()));
+
+    List<String> err = yarnDryRun(tmp, Map.of("SPARK_EXTRA_CONF", "--conf 'spark.x=1"), List.of("segment"), 2);
+    assertTrue(err.toString().contains("SPARK_EXTRA_CONF has an unmatched quote"), err.toString());
+  }
+
+  /**
+   * The words deploy/yarn/submit.sh prints under DRY_RUN with {@code env} and {@code args} (stderr's
+   * lines when it exits with {@code exitCode} other than 0).
+   */
+  private static List<String> yarnDryRun(Path tmp, Map<String, String> env, List<String> args, int exitCode)
+      throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("bash", DeployFiles.deploy("yarn/submit.sh").toString()));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false);
+    pb.environment().put("DRY_RUN", "1");
+    pb.environment().put("SPARK_SUBMIT", "/opt/spark/bin/spark-submit");
+    for (String k : List.of("SPARKSEG_CONF", "SPARKSEG_JAR", "SPARKSEG_HOME", "SPARK_EXTRA_CONF", "GPU_NATIVES_JAR",
+        "GPU_NATIVES_PATH")) {
+      pb.environment().remove(k);
+    }
+    pb.environment().putAll(env);
+    Path err = Files.createTempFile(tmp, "submit", ".err");
+    pb.redirectError(err.toFile());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(exitCode, p.exitValue(), Files.readString(err));
+    return List.of((exitCode == 0 ? out : Files.readString(err)).split("\n"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.output.format.TableFormat;
 import io.sparkseg.tables.ImagesTable;
 import io.sparkseg.tables.InstancesTable;
 import io.sparkseg.tables.Tables;
@@ -41,7 +42,7 @@ class TableRegistrarTest {
         .drop("run_id").write().parquet(layout.instances() + "/run_id=new-run/commit=0");
     spark.createDataFrame(List.<Row>of(), ImagesTable.SCHEMA).drop("run_id").write()
         .parquet(layout.images() + "/run_id=new-run/commit=0");
-    TableRegistrar.register(spark, "evolve", layout, "new-run");
+    TableRegistrar.register(spark, "evolve", TableFormat.PARQUET, layout.root(), "new-run");
 
     assertTrue(Arrays.asList(spark.table("evolve.instances").columns()).contains("mask_score"));
     List<Row> rows = spark.sql("SELECT run_id, mask_score FROM evolve.instances ORDER BY run_id").collectAsList();

@@ -85,12 +85,18 @@ class TableFormatRunsTest {
       r = TestSpark.cli("segment", "--coco-images", gt.toString(),
           "--image-root", TestSpark.repoRoot().resolve("samples/images").toString(), "--output", OUT.get(format),
           "--table-format", format.id(), "--model", TestSpark.modelDir().toString(), "--run-id", RUN,
-          "--commit-images", String.valueOf(COMMIT), "--progress-interval", "0", "--summary-json", summary.toString());
+          "--commit-images", String.valueOf(COMMIT), "--progress-interval", "0", "--summary-json", summary.toString(),
+          "--register-tables", database(format));
     } finally {
       SparkSession.setActiveSession(TestSpark.session());
     }
     assertEquals(0, r.exitCode(), format.id() + ": " + r.err());
     return JSON.readTree(summary.toFile());
+  }
+
+  /** Where --register-tables names the format's tables. */
+  private static String database(TableFormat format) {
+    return "tf_" + format.id();
   }
 
   /** The sample annotations of their first {@code n} images: input (ids, files) and ground truth. */
@@ -184,6 +190,19 @@ class TableFormatRunsTest {
       List<Row> snaps = spark.sql("SELECT operation, summary['sparkseg.run-id'], summary['sparkseg.commit'] FROM "
           + OUT.get(TableFormat.ICEBERG) + "." + table + ".snapshots ORDER BY committed_at").collectAsList();
       assertEquals("[[append,tf,0], [append,tf,1], [append,tf,2]]", snaps.toString(), table);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void registeredTablesShowTheRunInEveryFormat() {
+    for (TableFormat f : FORMATS) {
+      String db = database(f);
+      assertEquals("[\"" + db + ".instances\",\"" + db + ".images\"]", SUMMARY.get(f).get("outputs").get("tables").toString());
+      RunTables t = RunTables.open(spark, f, OUT.get(f));
+      assertEquals(imageRows(t), text(spark.sql("SELECT * FROM " + db + ".images WHERE run_id = '" + RUN + "'")
+          .selectExpr(TableSchemas.IMAGES_TABLE.fieldNames()).drop("inference_ms")), f.id());
+      assertEquals(instanceRows(t).size(), spark.table(db + ".instances").where("run_id = '" + RUN + "'").count(), f.id());
     }
   }
 

@@ -44,6 +44,11 @@ public enum TableFormat {
     return extensions;
   }
 
+  /** The catalog settings this format needs (key, value). */
+  public Map<String, String> catalogs() {
+    return catalogs;
+  }
+
   /** {@code --table-format VALUE}, case-insensitive. */
   public static TableFormat parse(String value) {
     String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);

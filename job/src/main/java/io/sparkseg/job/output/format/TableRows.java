@@ -13,7 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /** Rows as the tables take them, and the checks and literals every format needs. */
-final class TableRows {
+public final class TableRows {
   private TableRows() {}
 
   /**
@@ -79,7 +79,7 @@ final class TableRows {
   }
 
   /** {@code value} as a SQL string literal. */
-  static String sqlString(String value) {
+  public static String sqlString(String value) {
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 

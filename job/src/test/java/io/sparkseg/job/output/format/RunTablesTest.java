@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.job.TestSpark;
+import io.sparkseg.job.output.TableRegistrar;
 import io.sparkseg.tables.ImagesTable;
 import io.sparkseg.tables.InstancesTable;
 import java.nio.file.Files;
@@ -207,6 +209,47 @@ class RunTablesTest {
       t.appendCommit("r1", "a1", k, instances("r1", 10 * k + 1), images("r1", 10 * k + 1, 10 * k + 2));
     }
     return out;
+  }
+
+  // ---- tables by name (--register-tables) ----
+
+  @ParameterizedTest
+  @EnumSource(TableFormat.class)
+  void registeredTablesShowTheRunByNameFollowItsCommitsAndRefuseAnotherOutput(TableFormat format) throws Exception {
+    // SQL string literals end at a quote and escape with a backslash: a folder holding both (Parquet
+    // only the quote: its commit folders are found by glob patterns, where a backslash escapes)
+    String out = format == TableFormat.ICEBERG ? newOutput(format) : Files.createDirectories(
+        tmp.resolve((format == TableFormat.DELTA ? "it's a \\ " : "it's a ") + format.id())).toString();
+    String db = "reg_" + format.id();
+    RunTables t = RunTables.open(spark, format, out);
+    t.appendCommit("r1", "a1", 0, instances("r1", 1, 2), images("r1", 1, 2));
+    assertEquals(List.of(db + ".instances", db + ".images"), TableRegistrar.register(spark, db, format, out, "r1"));
+    assertEquals(List.of(1L, 2L), imageIds(spark.sql("SELECT image_id FROM " + db + ".images WHERE run_id = 'r1'")));
+
+    t.appendCommit("r1", "a1", 1, instances("r1", 3), images("r1", 3));
+    TableRegistrar.register(spark, db, format, out, "r1");
+    assertEquals(List.of(1L, 2L, 3L), imageIds(spark.table(db + ".images")));
+    assertEquals(instanceKeys(t.instances("r1")), instanceKeys(spark.table(db + ".instances")));
+    assertEquals(format == TableFormat.ICEBERG ? "VIEW" : "EXTERNAL", spark.catalog().getTable(db, "images").tableType());
+
+    String other = newOutput(format);
+    RunTables.open(spark, format, other).appendCommit("r2", "b1", 0, instances("r2", 9), images("r2", 9));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> TableRegistrar.register(spark, db, format, other, "r2"));
+    assertTrue(e.getMessage().contains(db + ".instances already exists"), e.getMessage());
+  }
+
+  @Test
+  void registeringDeltaTablesNeedsDeltasCatalogAndExtension() {
+    assertEquals(null, TableRegistrar.sessionProblem(spark, TableFormat.DELTA));
+    SparkSession plain = TestSpark.session().newSession();
+    String problem = TableRegistrar.sessionProblem(plain, TableFormat.DELTA);
+    assertTrue(problem != null && problem.contains(
+        "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog (the session has none)")
+        && problem.contains("spark.sql.extensions including io.delta.sql.DeltaSparkSessionExtension"), problem);
+    for (TableFormat f : List.of(TableFormat.PARQUET, TableFormat.ICEBERG)) {
+      assertEquals(null, TableRegistrar.sessionProblem(plain, f), f.id());
+    }
   }
 
   // ---- bad outputs ----
