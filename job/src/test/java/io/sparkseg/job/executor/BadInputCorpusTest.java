@@ -87,7 +87,7 @@ class BadInputCorpusTest {
 
   @Test
   void namesThatLeaveTheImageRootAndFilesOverTheByteLimitAreNotReadAndTheJobGoesOn() throws Exception {
-    assumeTrue(TestSpark.modelAvailable(), "samples/model is not there yet");
+    TestSpark.requireModel();
     Path root = tmp.resolve("root");
     Files.createDirectories(root.resolve("sub"));
     Files.write(root.resolve("good.jpg"), TestImages.jpeg(64, 48));
