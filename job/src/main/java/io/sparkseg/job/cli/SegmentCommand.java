@@ -248,6 +248,8 @@ public final class SegmentCommand implements Callable<Integer> {
         return ExitCodes.TOO_MANY_FAILED;
       }
       return ExitCodes.OK;
+    } catch (SharedSessionSecretsException e) {
+      return usage(err, e.getMessage());
     } catch (Exception e) {
       err.println("sparkseg segment: run failed: " + e);
       e.printStackTrace(err);

@@ -1,6 +1,8 @@
 package io.sparkseg.job.cli;
 
 import io.sparkseg.job.metrics.SparksegMetricsPlugin;
+import io.sparkseg.job.secrets.Secrets;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -11,9 +13,11 @@ import org.slf4j.LoggerFactory;
  * Gets the SparkSession a command runs in. Under spark-submit the master and settings come from
  * it; run as a plain {@code java} program (bin/sparkseg) the master defaults to {@code local[*]}.
  * {@code --conf k=v} pairs are applied to a new session, or, for an already running one (tests,
- * notebooks), set at runtime where Spark allows it. A new session always gets sparkseg's metrics
- * plugin ({@link SparksegMetricsPlugin}) in {@code spark.plugins}. A session this class created is stopped by
- * {@link Handle#close()}; one that already existed is left running.
+ * notebooks), set at runtime where Spark allows it; secrets ({@link Secrets#isSecretKey}) are refused
+ * there ({@link SharedSessionSecretsException}): that session is shared, and its other users could read
+ * them. A new session's secret values are registered for masking ({@link Secrets#register}). A new
+ * session always gets sparkseg's metrics plugin ({@link SparksegMetricsPlugin}) in {@code spark.plugins}.
+ * A session this class created is stopped by {@link Handle#close()}; one that already existed is left running.
  */
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
@@ -35,6 +39,10 @@ public final class SparkSessions {
         ? SparkSession.getActiveSession().get()
         : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
     if (existing != null && !existing.sparkContext().isStopped()) {
+      List<String> secrets = conf.keySet().stream().filter(Secrets::isSecretKey).toList();
+      if (!secrets.isEmpty()) {
+        throw new SharedSessionSecretsException(secrets);
+      }
       for (Map.Entry<String, String> e : conf.entrySet()) {
         try {
           if (e.getKey().startsWith("spark.hadoop.")) {
@@ -50,6 +58,10 @@ public final class SparkSessions {
       return new Handle(existing, false);
     }
     SparkConf sc = new SparkConf();
+    for (scala.Tuple2<String, String> e : sc.getAll()) {
+      Secrets.registerIfSecret(e._1(), e._2());
+    }
+    conf.forEach(Secrets::registerIfSecret);
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     if (!sc.contains("spark.master") && !conf.containsKey("spark.master")) {
       b.master("local[*]");

@@ -2,6 +2,7 @@ package io.sparkseg.job.cli;
 
 import io.sparkseg.job.cli.bench.BenchCommand;
 import io.sparkseg.job.config.Defaults;
+import io.sparkseg.job.secrets.RedactingWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,11 +28,17 @@ public final class SparksegCli implements Runnable {
     spec.commandLine().usage(System.err);
   }
 
-  /** Builds the command line with the config-file defaults. */
+  /**
+   * Builds the command line with the config-file defaults. Its writers mask secrets ({@link RedactingWriter}), and
+   * URIs with login details are refused before any command runs ({@link LoginCheck}).
+   */
   public static CommandLine commandLine(Defaults defaults) {
     CommandLine cl = new CommandLine(new SparksegCli());
     cl.setDefaultValueProvider(defaults);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setOut(RedactingWriter.onto(System.out));
+    cl.setErr(RedactingWriter.onto(System.err));
+    cl.setExecutionStrategy(new LoginCheck(new CommandLine.RunLast()));
     return cl;
   }
 

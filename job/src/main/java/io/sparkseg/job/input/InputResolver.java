@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sparkseg.job.fs.HadoopConf;
+import io.sparkseg.job.secrets.Secrets;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -92,7 +94,10 @@ public final class InputResolver {
     return ResolvedInput.table(spark, distinct, n);
   }
 
-  /** Drops repeated (id, path) rows keeping the first; fails when an id names two paths or nothing is left. */
+  /**
+   * Drops repeated (id, path) rows keeping the first; fails when an id names two paths, a path holds login details
+   * (the images table would keep them) or nothing is left.
+   */
   static List<Row> distinctChecked(List<Row> rows, InputSpec spec) {
     Map<Long, String> pathById = new HashMap<>();
     List<Row> out = new ArrayList<>(rows.size());
@@ -101,6 +106,9 @@ public final class InputResolver {
     for (Row r : rows) {
       long id = r.getLong(0);
       String path = r.getString(1);
+      if (Secrets.hasLogin(path)) {
+        throw loginIn(spec, rows.stream().filter(x -> Secrets.hasLogin(x.getString(1))).count(), path);
+      }
       String seen = pathById.putIfAbsent(id, path);
       if (seen == null) {
         out.add(r);
@@ -117,6 +125,11 @@ public final class InputResolver {
           + spec.describe() + ", e.g. image_id " + example);
     }
     return out;
+  }
+
+  private static InputException loginIn(InputSpec spec, long paths, String example) {
+    return new InputException(spec.describe() + ": " + paths + " paths hold login details (user:secret@), e.g. "
+        + Secrets.redact(example) + "; give credentials in the configuration instead");
   }
 
   /** Lists the files a folder or glob names, sorted, qualified. */
@@ -213,6 +226,11 @@ public final class InputResolver {
       if (badIds > 0) {
         throw new InputException("manifest " + manifest + ": " + badIds + " image_id values are not integers");
       }
+    }
+    Dataset<Row> logins = sel.filter((FilterFunction<Row>) r -> Secrets.hasLogin(r.getString(1)));
+    long withLogin = logins.count();
+    if (withLogin > 0) {
+      throw loginIn(new InputSpec(null, manifest, null, null), withLogin, logins.first().getString(1));
     }
     HadoopConf hc = new HadoopConf(conf);
     ImageRoot root = InputSpec.blank(imageRoot) ? null : ImageRoot.of(imageRoot, conf);

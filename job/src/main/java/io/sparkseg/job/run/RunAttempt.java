@@ -15,6 +15,7 @@ import io.sparkseg.job.output.TableRegistrar;
 import io.sparkseg.job.output.format.RunTables;
 import io.sparkseg.job.output.format.Staging;
 import io.sparkseg.job.output.format.TableFormat;
+import io.sparkseg.job.secrets.Secrets;
 import io.sparkseg.tables.ImagesTable;
 import java.io.IOException;
 import java.time.Instant;
@@ -233,15 +234,15 @@ final class RunAttempt {
     record.finishedAt = Instant.now();
     record.instances = instances;
     RunSummary.Outputs outputs = layout != null
-        ? new RunSummary.Outputs(RunSummary.redact(layout.instances() + "/run_id=" + runId),
-            RunSummary.redact(layout.images() + "/run_id=" + runId), RunSummary.redact(o.output() + "/runs"),
-            RunSummary.redact(layout.summary(runId)), RunSummary.redact(o.cocoResults()), cocoCount, registered)
+        ? new RunSummary.Outputs(Secrets.redact(layout.instances() + "/run_id=" + runId),
+            Secrets.redact(layout.images() + "/run_id=" + runId), Secrets.redact(o.output() + "/runs"),
+            Secrets.redact(layout.summary(runId)), Secrets.redact(o.cocoResults()), cocoCount, registered)
         : new RunSummary.Outputs(o.output() + ".instances", o.output() + ".images", o.output() + ".runs", null,
-            RunSummary.redact(o.cocoResults()), cocoCount, registered);
+            Secrets.redact(o.cocoResults()), cocoCount, registered);
     RunSummary s = new RunSummary(runId, status, record.mode.id(), format.id(), record.attempt, record.attempts,
-        record.startedAt.toString(), record.finishedAt.toString(), RunSummary.redact(c.input().describe()),
-        RunSummary.redact(o.output()),
-        new RunSummary.Model(RunSummary.redact(c.model().uri()), bundle.name(), bundle.version(), bundle.sha256(),
+        record.startedAt.toString(), record.finishedAt.toString(), Secrets.redact(c.input().describe()),
+        Secrets.redact(o.output()),
+        new RunSummary.Model(Secrets.redact(c.model().uri()), bundle.name(), bundle.version(), bundle.sha256(),
             c.model().flip().flips(bundle)),
         input.count(), record.imagesResumed, record.imagesComputed, record.imagesSkipped, byStatus, ok, failed,
         round(failedFraction, 4), c.limits().maxFailedFraction(), instances,
@@ -252,7 +253,7 @@ final class RunAttempt {
             round(secs(tStats - tPlan - segmentNanos - writeNanos), 3), round(secs(tEnd - tStats), 3),
             metrics.modelLoads.value(), metrics.modelLoadMs.value(), round(metrics.readMs.value(), 1),
             round(metrics.decodeMs.value(), 1), round(metrics.inferenceMs.value(), 1)),
-        outputs, new RunSummary.Spark(spark.sparkContext().applicationId(), spark.sparkContext().master()));
+        outputs, new RunSummary.Spark(spark.sparkContext().applicationId(), Secrets.redact(spark.sparkContext().master())));
     record.summary = s.toJson();
     if (layout != null) {
       s.writeTo(layout.summary(runId), hconf);

@@ -10,17 +10,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.sparkseg.job.fs.HadoopFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 
 /**
  * The run summary, written beside the output, to {@code --summary-json} and to stdout. It holds
  * counts, timings and locations only: never configuration values, so no credentials can leak
- * through it (locations pass through {@link #redact}).
+ * through it (locations pass through {@link io.sparkseg.job.secrets.Secrets#redact}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"run_id", "status", "mode", "table_format", "attempt", "attempts", "started_at", "finished_at",
@@ -130,22 +128,6 @@ public record RunSummary(
     try (OutputStream out = HadoopFiles.create(conf, file)) {
       out.write(toJson().getBytes(StandardCharsets.UTF_8));
       out.write('\n');
-    }
-  }
-
-  /** A URI or path with any user-info (user:secret@) removed, for display. */
-  public static String redact(String location) {
-    if (location == null) {
-      return null;
-    }
-    try {
-      URI u = new Path(location).toUri();
-      if (u.getUserInfo() == null) {
-        return location;
-      }
-      return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), u.getFragment()).toString();
-    } catch (Exception e) {
-      return location.replaceAll("//[^/@]*@", "//");
     }
   }
 }

@@ -7,6 +7,7 @@ import io.sparkseg.job.config.SegmentConfig;
 import io.sparkseg.job.input.InputResolver;
 import io.sparkseg.job.input.ResolvedInput;
 import io.sparkseg.job.output.format.RunTables;
+import io.sparkseg.job.secrets.Secrets;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -41,10 +42,10 @@ public final class SegmentJob {
 
     ModelBundle bundle = c.model().validateOnDriver(hconf);
     long tModel = System.nanoTime();
-    LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), RunSummary.redact(c.model().uri()));
+    LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), Secrets.redact(c.model().uri()));
     ResolvedInput input = InputResolver.resolve(spark, c.input());
     long tInput = System.nanoTime();
-    String inputDescription = RunSummary.redact(c.input().describe());
+    String inputDescription = Secrets.redact(c.input().describe());
     try {
       RunTables tables = RunTables.open(spark, d.format(), o.output());
       String attempt = Attempts.newId();

@@ -111,6 +111,21 @@ class SegmentCommandTest {
   }
 
   @Test
+  void uriLoginsInAnyOptionAreRefusedMaskedBeforeAnything() {
+    TestSpark.CliResult r = TestSpark.cli("report", "--output", "s3a://AKIA:reportPw789@bucket/out", "--run-id", "x");
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("sparkseg report: --output s3a://***@bucket/out: the URI holds login details"), r.err());
+    Path out = tmp.resolve("login-out");
+    r = TestSpark.cli("segment", "--input", tmp.toString(), "--output", out.toString(),
+        "--conf", "spark.hadoop.fs.defaultFS=hdfs://user:confPw321@nn:8020/");
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--conf spark.hadoop.fs.defaultFS=hdfs://***@nn:8020/"), r.err());
+    assertTrue(r.err().contains("spark.hadoop.fs.s3a.access.key"), "says where credentials go: " + r.err());
+    assertFalse(r.err().contains("reportPw789") || r.err().contains("confPw321"), r.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void aBadModelBundleFailsOnTheDriverBeforeAnyTask() throws Exception {
     Path images = tmp.resolve("images");
     TestSpark.copySamples(images, 1);

@@ -1,6 +1,7 @@
 package io.sparkseg.job.input;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -196,5 +197,21 @@ class InputResolverTest {
     e = assertThrows(InputException.class,
         () -> InputResolver.resolve(spark(), new InputSpec(null, null, dir.resolve("nogt.json").toString(), dir.toString())));
     assertTrue(e.getMessage().contains("not found"), e.getMessage());
+  }
+
+  @Test
+  void pathsWithLoginDetailsAreRefusedMasked() throws Exception {
+    Path csv = dir.resolve("logins.csv");
+    Files.writeString(csv, "path\nimgs/a.jpg\nftp://user:manifestPw123@host/x.jpg\n");
+    InputException e = assertThrows(InputException.class,
+        () -> InputResolver.resolve(spark(), new InputSpec(null, csv.toString(), null, null)));
+    assertTrue(e.getMessage().contains("1 paths hold login details (user:secret@), e.g. ftp://***@host/x.jpg"),
+        e.getMessage());
+    Path gt = dir.resolve("gt-logins.json");
+    Files.writeString(gt, "{\"images\": [{\"id\": 1, \"file_name\": \"s3a://AKIA:cocoPw456@bucket/a.jpg\"}]}");
+    e = assertThrows(InputException.class,
+        () -> InputResolver.resolve(spark(), new InputSpec(null, null, gt.toString(), dir.resolve("imgs").toString())));
+    assertTrue(e.getMessage().contains("e.g. s3a://***@bucket/a.jpg"), e.getMessage());
+    assertFalse(e.getMessage().contains("cocoPw456"), e.getMessage());
   }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkseg.job.run.RunSummary;
 import org.junit.jupiter.api.Test;
 
 class OutputLayoutTest {
@@ -27,11 +26,5 @@ class OutputLayoutTest {
     assertFalse(OutputLayout.validRunId("x=y"));
     assertFalse(OutputLayout.validRunId(".hidden"));
     assertFalse(OutputLayout.validRunId(""));
-  }
-
-  @Test
-  void summaryLocationsNeverCarryUserInfo() {
-    assertEquals("s3a://bucket/out", RunSummary.redact("s3a://AKIA:secret@bucket/out"));
-    assertEquals("/plain/path", RunSummary.redact("/plain/path"));
   }
 }
