@@ -30,6 +30,11 @@ import org.apache.hadoop.fs.FileSystem;
 public final class BundleFetcher {
   private BundleFetcher() {}
 
+  /** {@code <java.io.tmpdir>/sparkseg-model-cache-<user>} of this JVM, created private to the user when first used. */
+  public static Path defaultCacheRoot() {
+    return ModelCache.defaultRoot();
+  }
+
   /** Fetches (if remote) and validates the bundle the URI holds now. */
   public static ModelBundle fetch(URI uri, Configuration conf, Path cacheRoot) {
     return fetch(uri, conf, cacheRoot, null);

@@ -153,7 +153,9 @@ public final class MaskRcnnModel implements AutoCloseable {
         infer(batch, minScore);
       }
     } catch (InvalidBundleException e) {
-      throw e;
+      // outputs that break the bundle's output contract (MaskRcnnTranslator names which)
+      throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow its bundle's output "
+          + "contract: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
           + "(forward(images[B,3,H,W] float32, sizes[B,2] int64"

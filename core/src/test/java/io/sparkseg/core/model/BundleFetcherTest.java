@@ -168,9 +168,22 @@ class BundleFetcherTest {
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
     BundleFetcher.fetch(archive.toUri(), conf(), open);
     assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(open));
-    String user = System.getProperty("user.name");
-    assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache-" + user),
-        ModelCache.defaultRoot(), "one default folder per user");
+  }
+
+  @Test
+  void theDefaultCacheFolderIsOnePerUserAndCreatedPrivate() throws Exception {
+    Path archive = zipBundle(tmp.resolve("d.zip"), bundle("d", "1.0.0"));
+    String saved = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", tmp.resolve("host-tmp").toString());
+    try {
+      Path root = BundleFetcher.defaultCacheRoot();
+      assertEquals(tmp.resolve("host-tmp").resolve("sparkseg-model-cache-" + System.getProperty("user.name")), root);
+      ModelBundle b = BundleFetcher.fetch(archive.toUri(), conf(), root);
+      assertTrue(b.directory().startsWith(root));
+      assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(root));
+    } finally {
+      System.setProperty("java.io.tmpdir", saved);
+    }
   }
 
   @Test

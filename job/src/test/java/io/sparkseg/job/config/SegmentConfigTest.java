@@ -71,7 +71,7 @@ class SegmentConfigTest {
   @Test
   void theBuiltInDefaultsAreValid() {
     SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
-        new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
+        new ModelRef("samples/model", null, SegmentKeys.FLIP_TEST_DEFAULT,
             new Device(SegmentKeys.DEVICE_DEFAULT)),
         new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
         SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
@@ -87,7 +87,7 @@ class SegmentConfigTest {
   void registerTablesIsRefusedBeforeAnyTaskForDeltaAndIceberg() {
     for (String format : List.of("parquet", "delta", "iceberg")) {
       SegmentConfig c = new SegmentConfig(new InputSpec("in", null, null, null),
-          new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
+          new ModelRef("samples/model", null, SegmentKeys.FLIP_TEST_DEFAULT,
               new Device(SegmentKeys.DEVICE_DEFAULT)),
           new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT),
           SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),
