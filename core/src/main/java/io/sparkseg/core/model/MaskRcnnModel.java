@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.result.ImageResult;
@@ -102,7 +103,14 @@ public final class MaskRcnnModel implements AutoCloseable {
     }
     try (MaskRcnnModel m = open(bundle, Device.cpu(), flip)) {
       ImageBatch small = ImageBatch.of(List.of(new RgbImage(64, 48, new byte[64 * 48 * 3])), new ResizeRule(48, 64));
-      m.checkContract(small, bundle.takesMinScore() ? List.of(small) : List.of());
+      // passes that run once: TorchScript's profiling and fusion compiling would cost more than they save
+      // (the setting is the calling thread's; the same outputs either way)
+      JniUtils.setGraphExecutorOptimize(false);
+      try {
+        m.checkContract(small, bundle.takesMinScore() ? List.of(small) : List.of());
+      } finally {
+        JniUtils.setGraphExecutorOptimize(true);
+      }
     }
     CHECKED.add(checkKey(bundle, flipInput));
   }
