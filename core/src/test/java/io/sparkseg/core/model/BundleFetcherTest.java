@@ -66,6 +66,11 @@ class BundleFetcherTest {
     return TestBundles.write(tmp.resolve(name), new byte[] {4, 5, 6}, d -> d.put("version", version));
   }
 
+  /** {@link #bundle} zipped as {@code name.zip}. */
+  private Path zipped(String name, String version) throws IOException {
+    return zipBundle(tmp.resolve(name + ".zip"), bundle(name, version));
+  }
+
   private static List<Path> leftovers(Path cache) throws IOException {
     try (Stream<Path> s = Files.list(cache)) {
       return s.filter(p -> p.getFileName().toString().startsWith(".fetch-")).toList();
@@ -104,8 +109,7 @@ class BundleFetcherTest {
 
   @Test
   void aCacheEntryIsUsedOnlyWhileItHoldsExactlyTheBundleAsked() throws Exception {
-    Path dir = bundle("e", "1.0.0");
-    Path archive = zipBundle(tmp.resolve("e.zip"), dir);
+    Path archive = zipped("e", "1.0.0");
     Path cache = tmp.resolve("cache");
     ModelBundle first = BundleFetcher.fetch(archive.toUri(), conf(), cache);
     Path entry = cache.resolve(first.sha256());
@@ -130,8 +134,7 @@ class BundleFetcherTest {
 
   @Test
   void withTheValidatedDigestTheCacheServesItAndAnotherBundleIsRefused() throws Exception {
-    Path dir = bundle("v", "1.0.0");
-    Path archive = zipBundle(tmp.resolve("v.zip"), dir);
+    Path archive = zipped("v", "1.0.0");
     Path cache = tmp.resolve("cache");
     ModelBundle first = BundleFetcher.fetch(archive.toUri(), conf(), cache);
     BundleDigest validated = first.digest();
@@ -159,8 +162,7 @@ class BundleFetcherTest {
 
   @Test
   void theCacheFolderIsPrivateToItsUser() throws Exception {
-    Path dir = bundle("p", "1.0.0");
-    Path archive = zipBundle(tmp.resolve("p.zip"), dir);
+    Path archive = zipped("p", "1.0.0");
     Path fresh = tmp.resolve("a/b/cache");
     BundleFetcher.fetch(archive.toUri(), conf(), fresh);
     assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(fresh));
@@ -172,7 +174,7 @@ class BundleFetcherTest {
 
   @Test
   void theDefaultCacheFolderIsOnePerUserAndCreatedPrivate() throws Exception {
-    Path archive = zipBundle(tmp.resolve("d.zip"), bundle("d", "1.0.0"));
+    Path archive = zipped("d", "1.0.0");
     String saved = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", tmp.resolve("host-tmp").toString());
     try {
