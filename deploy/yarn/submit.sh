@@ -22,7 +22,8 @@
 #   SPARKSEG_CONF               the defaults file (default: conf/sparkseg-defaults.properties)
 #   DEPLOY_MODE                 cluster (default) or client
 #   YARN_QUEUE                  YARN queue (default: default)
-#   NUM_EXECUTORS, EXECUTOR_CORES, EXECUTOR_MEMORY, EXECUTOR_MEMORY_OVERHEAD, DRIVER_MEMORY
+#   NUM_EXECUTORS, EXECUTOR_CORES, EXECUTOR_MEMORY, EXECUTOR_MEMORY_OVERHEAD, DRIVER_MEMORY,
+#   DRIVER_MEMORY_OVERHEAD (default 1g: the driver loads model.pt once to check it)
 #   SPARK_EXTRA_CONF            more spark-submit words, split as a shell splits them (quote a
 #                               value with spaces: --conf "spark.driver.extraJavaOptions=-Da=1 -Db=2");
 #                               nothing in it is expanded or run
@@ -76,6 +77,8 @@ cmd=("$submit"
   --executor-cores "$cores"
   --executor-memory "${EXECUTOR_MEMORY:-6g}"
   --driver-memory "${DRIVER_MEMORY:-4g}"
+  # the driver loads model.pt once on its CPU to check it before any task (native memory)
+  --conf "spark.driver.memoryOverhead=${DRIVER_MEMORY_OVERHEAD:-1g}"
   --conf "spark.executor.memoryOverhead=${EXECUTOR_MEMORY_OVERHEAD:-$([ $gpu = 1 ] && echo 6g || echo 3g)}"
   # the job's option defaults, in the driver's container (cluster mode)
   --conf "spark.yarn.appMasterEnv.SPARKSEG_CONF_DIR=.")

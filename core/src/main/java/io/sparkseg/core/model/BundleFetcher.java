@@ -4,17 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -29,100 +21,160 @@ import org.apache.hadoop.fs.FileSystem;
  * Brings a model bundle from any Hadoop FileSystem URI (file://, hdfs://, s3a://, ...) to local
  * disk and loads it. A bundle is a folder, or a zip archive of one ({@code model.json} at the top of
  * the archive or inside a single top folder). Local folders are used in place. Remote folders and
- * all archives are copied (unpacked) into {@code cacheRoot/<hash of the URI>/} through a temporary
- * folder and an atomic rename, so concurrent executors on one host never see a half-copied bundle;
- * a cached copy is reused while a remote folder's model.json, or an archive's size and modification
- * time, are unchanged.
+ * all archives are copied (unpacked) into a {@link ModelCache} entry named by the model's sha256.
+ * Given the digest the driver validated, a fetch takes the cache entry with that digest without
+ * reading the URI, and refuses a URI that now holds another bundle; without one, it reads the
+ * URI's current model.json (from an archive, streaming up to it) and reuses the entry that holds
+ * exactly that model.json.
  */
 public final class BundleFetcher {
   private BundleFetcher() {}
 
-  /** Fetches (if remote) and validates the bundle at {@code uri}. */
+  /** {@code <java.io.tmpdir>/sparkseg-model-cache-<user>} of this JVM, created private to the user when first used. */
+  public static Path defaultCacheRoot() {
+    return ModelCache.defaultRoot();
+  }
+
+  /** Fetches (if remote) and validates the bundle the URI holds now. */
   public static ModelBundle fetch(URI uri, Configuration conf, Path cacheRoot) {
-    String scheme = uri.getScheme();
-    if (scheme == null || scheme.equals("file")) {
-      Path local = scheme == null ? Path.of(uri.getPath()) : Path.of(uri);
-      if (Files.isRegularFile(local)) {
-        try {
-          String stamp = Files.size(local) + " " + Files.getLastModifiedTime(local).toMillis();
-          // keyed by the absolute path: one relative name may mean different files
-          return fromArchive(local.toAbsolutePath().toUri(), () -> Files.newInputStream(local), stamp, cacheRoot);
-        } catch (IOException e) {
-          throw new InvalidBundleException("model bundle " + uri + ": cannot read it: " + e.getMessage(), e);
-        }
-      }
-      return ModelBundle.load(local);
-    }
-    org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
+    return fetch(uri, conf, cacheRoot, null);
+  }
+
+  /**
+   * Fetches (if remote) and validates the bundle at {@code uri}, which must have the digest {@code expected}
+   * (the bundle validated earlier, e.g. on the driver) unless that is null.
+   *
+   * @throws InvalidBundleException naming the URI and the problem, also when it holds another bundle than
+   *     {@code expected}
+   */
+  public static ModelBundle fetch(URI uri, Configuration conf, Path cacheRoot, BundleDigest expected) {
+    ModelBundle bundle;
     try {
-      FileSystem fs = remote.getFileSystem(conf);
-      if (!fs.exists(remote)) {
-        throw new InvalidBundleException("model bundle " + uri + ": no such directory or archive");
+      Source source = source(uri, conf);
+      if (source == null) {
+        bundle = ModelBundle.load(localPath(uri)); // a local folder, used in place
+      } else {
+        bundle = fromCache(uri, source, ModelCache.open(cacheRoot), expected);
       }
-      FileStatus status = fs.getFileStatus(remote);
-      if (status.isFile()) {
-        return fromArchive(uri, () -> fs.open(remote), status.getLen() + " " + status.getModificationTime(), cacheRoot);
-      }
-      org.apache.hadoop.fs.Path remoteDescriptor = new org.apache.hadoop.fs.Path(remote, ModelBundle.DESCRIPTOR);
-      if (!fs.exists(remoteDescriptor)) {
-        throw new InvalidBundleException("model bundle " + uri + ": " + ModelBundle.DESCRIPTOR + " is missing");
-      }
-      byte[] descriptor = readAll(fs, remoteDescriptor);
-      Path target = cacheRoot.resolve(hash(uri.toString()));
-      Path cachedDescriptor = target.resolve(ModelBundle.DESCRIPTOR);
-      if (Files.isRegularFile(cachedDescriptor) && Arrays.equals(Files.readAllBytes(cachedDescriptor), descriptor)) {
-        return ModelBundle.load(target);
-      }
-      Files.createDirectories(cacheRoot);
-      Path tmp = Files.createTempDirectory(cacheRoot, ".fetch-");
-      try {
-        for (FileStatus st : fs.listStatus(remote)) {
-          if (st.isFile()) {
-            try (InputStream in = fs.open(st.getPath())) {
-              Files.copy(in, tmp.resolve(st.getPath().getName()));
-            }
-          }
-        }
-        validate(uri, tmp); // sha256 and model.json, before anyone can see it
-        replace(tmp, target);
-      } finally {
-        deleteRecursively(tmp);
-      }
-      return ModelBundle.load(target);
     } catch (IOException e) {
       throw new InvalidBundleException("model bundle " + uri + ": cannot read it: " + e.getMessage(), e);
     }
+    if (expected != null && !expected.equals(bundle.digest())) {
+      throw new InvalidBundleException("model bundle " + uri + " changed after it was validated: it now holds "
+          + bundle.name() + " " + bundle.version() + " (" + bundle.digest() + "), the run validated " + expected
+          + "; this task does not run it (restore the bundle, or start the run again to validate the new one)");
+    }
+    return bundle;
   }
 
-  /** Opens the archive's bytes; called once per unpacking. */
-  private interface ArchiveSource {
+  /** Where a bundle's files come from when it is not a local folder. */
+  private interface Source {
+    /** The digest the bundle there claims now (from its model.json), or null when that cannot be read. */
+    BundleDigest claimed() throws IOException;
+
+    /** Copies the bundle's files into {@code dir}; returns the folder that holds model.json. */
+    Path copyInto(Path dir) throws IOException;
+  }
+
+  private static Path localPath(URI uri) {
+    return uri.getScheme() == null ? Path.of(uri.getPath()) : Path.of(uri);
+  }
+
+  /** The bundle's source, or null for a local folder. */
+  private static Source source(URI uri, Configuration conf) throws IOException {
+    String scheme = uri.getScheme();
+    if (scheme == null || scheme.equals("file")) {
+      Path local = localPath(uri);
+      return Files.isRegularFile(local) ? new Archive(uri, () -> Files.newInputStream(local)) : null;
+    }
+    org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
+    FileSystem fs = remote.getFileSystem(conf);
+    if (!fs.exists(remote)) {
+      throw new InvalidBundleException("model bundle " + uri + ": no such directory or archive");
+    }
+    FileStatus status = fs.getFileStatus(remote);
+    if (status.isFile()) {
+      return new Archive(uri, () -> fs.open(remote));
+    }
+    org.apache.hadoop.fs.Path descriptor = new org.apache.hadoop.fs.Path(remote, ModelBundle.DESCRIPTOR);
+    if (!fs.exists(descriptor)) {
+      throw new InvalidBundleException("model bundle " + uri + ": " + ModelBundle.DESCRIPTOR + " is missing");
+    }
+    return new Source() {
+      @Override
+      public BundleDigest claimed() throws IOException {
+        try (FSDataInputStream in = fs.open(descriptor)) {
+          return ModelBundle.digestOf(in.readAllBytes());
+        }
+      }
+
+      @Override
+      public Path copyInto(Path dir) throws IOException {
+        for (FileStatus st : fs.listStatus(remote)) {
+          if (st.isFile()) {
+            try (InputStream in = fs.open(st.getPath())) {
+              Files.copy(in, dir.resolve(st.getPath().getName()));
+            }
+          }
+        }
+        return dir;
+      }
+    };
+  }
+
+  private static ModelBundle fromCache(URI uri, Source source, ModelCache cache, BundleDigest expected)
+      throws IOException {
+    BundleDigest wanted = expected != null ? expected : source.claimed();
+    ModelBundle cached = wanted == null ? null : cache.find(wanted);
+    if (cached != null) {
+      return cached;
+    }
+    Path tmp = cache.newTemp();
+    try {
+      Path dir = source.copyInto(tmp);
+      ModelBundle fresh;
+      try {
+        fresh = ModelBundle.load(dir); // sha256 and model.json, before anyone can see it
+      } catch (InvalidBundleException e) {
+        // reported against the URI the user gave, not the temp folder
+        throw new InvalidBundleException("model bundle " + uri + ": " + e.getMessage(), e);
+      }
+      return cache.put(dir, fresh.digest());
+    } finally {
+      ModelCache.deleteRecursively(tmp);
+    }
+  }
+
+  /** Opens an archive's bytes; called once per read. */
+  private interface ArchiveBytes {
     InputStream open() throws IOException;
   }
 
-  private static ModelBundle fromArchive(URI uri, ArchiveSource source, String stamp, Path cacheRoot)
-      throws IOException {
-    Path target = cacheRoot.resolve(hash(uri.toString()));
-    Path stampFile = target.resolve(ARCHIVE_STAMP);
-    if (Files.isRegularFile(stampFile) && Files.readString(stampFile).equals(stamp)) {
-      return ModelBundle.load(bundleRoot(uri, target));
-    }
-    Files.createDirectories(cacheRoot);
-    Path tmp = Files.createTempDirectory(cacheRoot, ".fetch-");
-    try {
-      try (InputStream in = source.open()) {
-        unzip(uri, in, tmp);
+  private record Archive(URI uri, ArchiveBytes bytes) implements Source {
+    @Override
+    public BundleDigest claimed() throws IOException {
+      try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(bytes.open(), 1 << 16))) {
+        for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+          String[] parts = e.getName().split("/");
+          if (!e.getName().startsWith("__MACOSX/") && parts.length <= 2
+              && parts[parts.length - 1].equals(ModelBundle.DESCRIPTOR)) {
+            return ModelBundle.digestOf(zip.readAllBytes());
+          }
+        }
+      } catch (ZipException e) {
+        return null; // unpacking names the problem
       }
-      validate(uri, bundleRoot(uri, tmp));
-      Files.writeString(tmp.resolve(ARCHIVE_STAMP), stamp);
-      replace(tmp, target);
-    } finally {
-      deleteRecursively(tmp);
+      return null;
     }
-    return ModelBundle.load(bundleRoot(uri, target));
-  }
 
-  /** Name of the file, next to an unpacked archive, that records which archive it came from. */
-  static final String ARCHIVE_STAMP = ".archive-stamp";
+    @Override
+    public Path copyInto(Path dir) throws IOException {
+      try (InputStream in = bytes.open()) {
+        unzip(uri, in, dir);
+      }
+      return bundleRoot(uri, dir);
+    }
+  }
 
   private static void unzip(URI uri, InputStream raw, Path dir) throws IOException {
     int files = 0;
@@ -167,64 +219,5 @@ public final class BundleFetcher {
     }
     throw new InvalidBundleException("model bundle archive " + uri + ": " + ModelBundle.DESCRIPTOR
         + " is missing (expected at the top of the archive or inside a single top folder)");
-  }
-
-  /** Loads a freshly copied bundle, reporting problems against the URI the user gave, not the temp folder. */
-  private static void validate(URI uri, Path dir) {
-    try {
-      ModelBundle.load(dir);
-    } catch (InvalidBundleException e) {
-      throw new InvalidBundleException("model bundle " + uri + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void replace(Path tmp, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = target.resolveSibling(target.getFileName() + ".old-" + System.nanoTime());
-      try {
-        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        old = null; // someone else is replacing it; fall through and try our move
-      }
-    }
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-      // a concurrent fetcher won the race with an identical, validated copy
-    } catch (IOException e) {
-      if (!Files.isDirectory(target)) {
-        throw e;
-      }
-    }
-    if (old != null) {
-      deleteRecursively(old);
-    }
-  }
-
-  private static byte[] readAll(FileSystem fs, org.apache.hadoop.fs.Path p) throws IOException {
-    try (FSDataInputStream in = fs.open(p)) {
-      return in.readAllBytes();
-    }
-  }
-
-  private static String hash(String s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteRecursively(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort: a leftover temp folder costs disk, not correctness
-    }
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.result.ImageResult;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -65,7 +68,62 @@ public final class MaskRcnnModel implements AutoCloseable {
    *     when {@code flip} asks for a switch the bundle does not have
    */
   public static MaskRcnnModel load(ModelBundle bundle, String device, FlipTest flip) {
-    Device dev = parseDevice(device);
+    MaskRcnnModel loaded = open(bundle, parseDevice(device), flip);
+    try {
+      RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
+      // More passes, alone, at two more sizes: TorchScript profiles and re-optimises a method's graph
+      // over its first runs; that one-off work happens here rather than concurrently in the first tasks.
+      // With min_score they also check the four-input call that runs use at their default threshold.
+      List<ImageBatch> warmUps = new ArrayList<>();
+      for (int i = 0; i < WARM_UP_PASSES; i++) {
+        warmUps.add(ImageBatch.of(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])),
+            bundle.resize()));
+      }
+      loaded.checkContract(ImageBatch.of(List.of(blank), bundle.resize()), warmUps);
+    } catch (RuntimeException e) {
+      loaded.close();
+      throw e;
+    }
+    CHECKED.add(checkKey(bundle, loaded.flipInput));
+    return loaded;
+  }
+
+  /**
+   * Checks, on the CPU, what {@link #load} checks, and frees the model again: for a driver that validates a
+   * bundle it will not run. The passes run on a small image as it is (no resize: the contract does not depend
+   * on the size), in each call form a run makes. A bundle that passed this or {@link #load} in this JVM with the
+   * same flip input is not checked again (its digest pins its content).
+   *
+   * @throws InvalidBundleException as {@link #load} does
+   */
+  public static void verify(ModelBundle bundle, FlipTest flip) {
+    Boolean flipInput = flip.input(bundle);
+    if (CHECKED.contains(checkKey(bundle, flipInput))) {
+      return;
+    }
+    try (MaskRcnnModel m = open(bundle, Device.cpu(), flip)) {
+      ImageBatch small = ImageBatch.of(List.of(new RgbImage(64, 48, new byte[64 * 48 * 3])), new ResizeRule(48, 64));
+      // passes that run once: TorchScript's profiling and fusion compiling would cost more than they save
+      // (the setting is the calling thread's; the same outputs either way)
+      JniUtils.setGraphExecutorOptimize(false);
+      try {
+        m.checkContract(small, bundle.takesMinScore() ? List.of(small) : List.of());
+      } finally {
+        JniUtils.setGraphExecutorOptimize(true);
+      }
+    }
+    CHECKED.add(checkKey(bundle, flipInput));
+  }
+
+  /** Bundles (digest and flip input) whose model passed the checks in this JVM. */
+  private static final Set<String> CHECKED = ConcurrentHashMap.newKeySet();
+
+  private static String checkKey(ModelBundle bundle, Boolean flipInput) {
+    return bundle.digest().descriptorSha256() + "|flip-" + flipInput;
+  }
+
+  /** Loads the file on {@code dev} after the checks that need no forward pass; the contract is not checked yet. */
+  private static MaskRcnnModel open(ModelBundle bundle, Device dev, FlipTest flip) {
     Boolean flipInput = flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
     List<String> writes = ModuleStateWrites.find(bundle.modelFile());
     if (!writes.isEmpty()) {
@@ -83,35 +141,29 @@ public final class MaskRcnnModel implements AutoCloseable {
       throw new InvalidBundleException(bundle.modelFile() + ": libtorch cannot load it as a TorchScript model: "
           + rootMessage(e), e);
     }
-    MaskRcnnModel loaded = new MaskRcnnModel(bundle, model, dev, flip, flipInput);
-    try {
-      loaded.checkContract();
-    } catch (RuntimeException e) {
-      loaded.close();
-      throw e;
-    }
-    return loaded;
+    return new MaskRcnnModel(bundle, model, dev, flip, flipInput);
   }
 
   /** Forward passes after the contract check, on the loading thread (see checkContract). */
   static final int WARM_UP_PASSES = 2;
 
-  private void checkContract() {
-    RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
+  /**
+   * One pass on {@code first} in the plain call form, decoded; then each of {@code withMinScore} in the call form
+   * runs use at the bundle's default score threshold (four inputs with min_score).
+   */
+  private void checkContract(ImageBatch first, List<ImageBatch> withMinScore) {
     try {
-      decoder.decode(infer(List.of(blank)), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
-      // More passes, alone, at two more sizes: TorchScript profiles and re-optimises a method's graph
-      // over its first runs; that one-off work happens here rather than concurrently in the first tasks.
-      // (Sharing the module between threads needs a forward that writes no module attribute: load
+      decoder.decode(infer(first, 0f), new PredictOptions(0f, bundle.defaultOptions().maskThreshold()));
+      // (Sharing the module between threads needs a forward that writes no module attribute: open
       // checked that already, with ModuleStateWrites.)
-      // With min_score they also check the four-input call that runs use at their default threshold.
       float minScore = bundle.takesMinScore() ? bundle.defaultOptions().scoreThreshold() : 0f;
-      for (int i = 0; i < WARM_UP_PASSES; i++) {
-        infer(ImageBatch.of(List.of(new RgbImage(48 + 16 * i, 64, new byte[(48 + 16 * i) * 64 * 3])),
-            bundle.resize()), minScore);
+      for (ImageBatch batch : withMinScore) {
+        infer(batch, minScore);
       }
     } catch (InvalidBundleException e) {
-      throw e;
+      // outputs that break the bundle's output contract (MaskRcnnTranslator names which)
+      throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow its bundle's output "
+          + "contract: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
           + "(forward(images[B,3,H,W] float32, sizes[B,2] int64"

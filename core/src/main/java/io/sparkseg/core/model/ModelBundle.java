@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -39,6 +40,7 @@ public final class ModelBundle {
   private final String name;
   private final String version;
   private final String sha256;
+  private final String descriptorSha256;
   private final List<Category> categories;
   private final ResizeRule resize;
   private final int sizeDivisibility;
@@ -50,8 +52,9 @@ public final class ModelBundle {
   private final boolean flipSwitchable;
   private final boolean minScoreInput;
 
-  private ModelBundle(Path directory, JsonNode root) {
+  private ModelBundle(Path directory, JsonNode root, String descriptorSha256) {
     this.directory = directory;
+    this.descriptorSha256 = descriptorSha256;
     String where = "model bundle " + directory;
     // presence and types of the fields: the schema; what follows checks values and how fields agree
     BundleSchema.check(root, where);
@@ -145,16 +148,22 @@ public final class ModelBundle {
     if (!Files.isRegularFile(descriptor)) {
       throw new InvalidBundleException("model bundle " + dir + ": " + DESCRIPTOR + " is missing");
     }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(descriptor);
+    } catch (IOException e) {
+      throw new InvalidBundleException(descriptor + ": cannot read: " + e.getMessage(), e);
+    }
     JsonNode root;
     try {
-      root = JSON.readTree(descriptor.toFile());
+      root = JSON.readTree(bytes);
     } catch (IOException e) {
       throw new InvalidBundleException(descriptor + ": not valid JSON: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new InvalidBundleException(descriptor + ": expected a JSON object");
     }
-    ModelBundle bundle = new ModelBundle(dir, root);
+    ModelBundle bundle = new ModelBundle(dir, root, sha256Hex(bytes));
     bundle.verifyChecksum();
     return bundle;
   }
@@ -167,6 +176,30 @@ public final class ModelBundle {
     if (!actual.equals(sha256)) {
       throw new InvalidBundleException(modelFile + ": sha256 mismatch: model.json says " + sha256
           + " but the file hashes to " + actual + " (corrupt or replaced model file)");
+    }
+  }
+
+  /**
+   * The digest a model.json's bytes promise (its recorded model sha256 and their own), without validating them;
+   * null when they are not a JSON object with a hex sha256.
+   */
+  static BundleDigest digestOf(byte[] descriptor) {
+    try {
+      JsonNode root = JSON.readTree(descriptor);
+      JsonNode sha = root == null ? null : root.get("sha256");
+      String hex = sha != null && sha.isTextual() ? sha.asText().toLowerCase(Locale.ROOT) : "";
+      return hex.matches("[0-9a-f]{64}") ? new BundleDigest(hex, sha256Hex(descriptor)) : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Lower-case hex SHA-256 of some bytes. */
+  static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -278,6 +311,11 @@ public final class ModelBundle {
 
   public String sha256() {
     return sha256;
+  }
+
+  /** The model file's and model.json's sha256: what the executors check they run the validated bundle by. */
+  public BundleDigest digest() {
+    return new BundleDigest(sha256, descriptorSha256);
   }
 
   /** Categories in label order: {@code categories().get(label - 1)}. */

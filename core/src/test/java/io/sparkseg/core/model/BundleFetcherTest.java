@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -65,6 +66,11 @@ class BundleFetcherTest {
     return TestBundles.write(tmp.resolve(name), new byte[] {4, 5, 6}, d -> d.put("version", version));
   }
 
+  /** {@link #bundle} zipped as {@code name.zip}. */
+  private Path zipped(String name, String version) throws IOException {
+    return zipBundle(tmp.resolve(name + ".zip"), bundle(name, version));
+  }
+
   private static List<Path> leftovers(Path cache) throws IOException {
     try (Stream<Path> s = Files.list(cache)) {
       return s.filter(p -> p.getFileName().toString().startsWith(".fetch-")).toList();
@@ -102,6 +108,87 @@ class BundleFetcherTest {
   }
 
   @Test
+  void aCacheEntryIsUsedOnlyWhileItHoldsExactlyTheBundleAsked() throws Exception {
+    Path archive = zipped("e", "1.0.0");
+    Path cache = tmp.resolve("cache");
+    ModelBundle first = BundleFetcher.fetch(archive.toUri(), conf(), cache);
+    Path entry = cache.resolve(first.sha256());
+    assertEquals(entry, first.directory(), "the cache is keyed by the model's sha256");
+
+    // the entry's model.json edited in place, same size and modification time: not the archive's bundle any more
+    Path cachedJson = entry.resolve("model.json");
+    FileTime mtime = Files.getLastModifiedTime(cachedJson);
+    String json = Files.readString(cachedJson);
+    Files.writeString(cachedJson, json.replace("\"car\"", "\"bus\""));
+    Files.setLastModifiedTime(cachedJson, mtime);
+    assertEquals(json.length(), Files.size(cachedJson));
+    ModelBundle again = BundleFetcher.fetch(archive.toUri(), conf(), cache);
+    assertEquals("car", again.categories().get(1).name(), "unpacked again from the archive");
+    assertEquals(first.digest(), again.digest());
+
+    // the entry's model file swapped for other bytes of the same size: refused by its hash, fetched again
+    Files.write(entry.resolve("model.pt"), new byte[] {7, 7, 7});
+    assertEquals(first.digest(), BundleFetcher.fetch(archive.toUri(), conf(), cache, first.digest()).digest());
+    assertEquals(first.sha256(), ModelBundle.sha256Hex(entry.resolve("model.pt")));
+  }
+
+  @Test
+  void withTheValidatedDigestTheCacheServesItAndAnotherBundleIsRefused() throws Exception {
+    Path archive = zipped("v", "1.0.0");
+    Path cache = tmp.resolve("cache");
+    ModelBundle first = BundleFetcher.fetch(archive.toUri(), conf(), cache);
+    BundleDigest validated = first.digest();
+
+    // an executor holding the entry uses it as it is
+    Path marker = Files.createFile(first.directory().resolve("marker"));
+    assertEquals(first.directory(), BundleFetcher.fetch(archive.toUri(), conf(), cache, validated).directory());
+    assertTrue(Files.exists(marker));
+
+    // the URI now holds another bundle: an executor without the entry refuses it
+    zipBundle(archive, bundle("v2", "2.0.0"));
+    Path otherCache = tmp.resolve("other-cache");
+    String msg = assertThrows(InvalidBundleException.class,
+        () -> BundleFetcher.fetch(archive.toUri(), conf(), otherCache, validated)).getMessage();
+    assertTrue(msg.contains("v.zip changed after it was validated") && msg.contains("2.0.0")
+        && msg.contains(validated.descriptorSha256()), msg);
+    // so does one reading a local folder in place
+    Path folder = bundle("in-place", "1.0.0");
+    BundleDigest before = BundleFetcher.fetch(folder.toUri(), conf(), cache).digest();
+    TestBundles.write(folder, new byte[] {4, 5, 6}, d -> d.put("version", "1.0.1"));
+    msg = assertThrows(InvalidBundleException.class,
+        () -> BundleFetcher.fetch(folder.toUri(), conf(), cache, before)).getMessage();
+    assertTrue(msg.contains("in-place") && msg.contains("changed after it was validated") && msg.contains("1.0.1"), msg);
+  }
+
+  @Test
+  void theCacheFolderIsPrivateToItsUser() throws Exception {
+    Path archive = zipped("p", "1.0.0");
+    Path fresh = tmp.resolve("a/b/cache");
+    BundleFetcher.fetch(archive.toUri(), conf(), fresh);
+    assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(fresh));
+    Path open = Files.createDirectories(tmp.resolve("shared-cache"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    BundleFetcher.fetch(archive.toUri(), conf(), open);
+    assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(open));
+  }
+
+  @Test
+  void theDefaultCacheFolderIsOnePerUserAndCreatedPrivate() throws Exception {
+    Path archive = zipped("d", "1.0.0");
+    String saved = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", tmp.resolve("host-tmp").toString());
+    try {
+      Path root = BundleFetcher.defaultCacheRoot();
+      assertEquals(tmp.resolve("host-tmp").resolve("sparkseg-model-cache-" + System.getProperty("user.name")), root);
+      ModelBundle b = BundleFetcher.fetch(archive.toUri(), conf(), root);
+      assertTrue(b.directory().startsWith(root));
+      assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(root));
+    } finally {
+      System.setProperty("java.io.tmpdir", saved);
+    }
+  }
+
+  @Test
   void zipWithOneTopFolderLoads() throws Exception {
     Path dir = bundle("folder", "1.1.0");
     Path archive = tmp.resolve("folder.zip");
@@ -109,7 +196,7 @@ class BundleFetcherTest {
         dir.resolve("model.pt"), "__MACOSX/my-model/._model.json", dir.resolve("model.json")));
     ModelBundle b = BundleFetcher.fetch(archive.toUri(), conf(), tmp.resolve("cache"));
     assertEquals("1.1.0", b.version());
-    assertEquals("my-model", b.directory().getFileName().toString());
+    assertEquals(tmp.resolve("cache").resolve(b.sha256()), b.directory());
   }
 
   @Test
@@ -122,7 +209,7 @@ class BundleFetcherTest {
     assertEquals("3.0.0", fromFolder.version());
     assertEquals("3.0.0", fromZip.version());
     assertTrue(fromFolder.directory().startsWith(cache) && fromZip.directory().startsWith(cache));
-    assertFalse(fromFolder.directory().equals(fromZip.directory()));
+    assertEquals(fromFolder.directory(), fromZip.directory(), "one cache entry per bundle, whichever URI it came from");
 
     Path other = TestBundles.write(tmp.resolve("other"), new byte[] {1}, d -> d.put("sha256", "00"));
     String msg = assertThrows(InvalidBundleException.class,

@@ -1,5 +1,6 @@
 package io.sparkseg.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Files that pass bundle validation but cannot serve as the model fail in {@link MaskRcnnModel#load},
- * with the file and the reason in the message (real libtorch; tiny TorchScript files from models/tools).
+ * Files that pass bundle validation but cannot serve as the model fail in {@link MaskRcnnModel#load}, and in the
+ * driver's {@link MaskRcnnModel#verify}, with the file and the reason in the message (real libtorch; tiny
+ * TorchScript files from models/tools).
  */
 class MaskRcnnModelContractTest {
   @TempDir Path tmp;
@@ -23,9 +25,14 @@ class MaskRcnnModelContractTest {
     }
   }
 
+  /** The message of load's failure, checked to be verify's too. */
   private String loadFailure(byte[] model) throws Exception {
     ModelBundle bundle = ModelBundle.load(TestBundles.write(tmp.resolve("b" + System.nanoTime()), model, d -> {}));
-    return assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.load(bundle, "cpu")).getMessage();
+    String verifyMsg = assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.verify(bundle, FlipTest.AUTO))
+        .getMessage();
+    String msg = assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.load(bundle, "cpu")).getMessage();
+    assertEquals(msg, verifyMsg);
+    return msg;
   }
 
   @Test
@@ -68,6 +75,19 @@ class MaskRcnnModelContractTest {
     String msg = assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.load(declaring, "cpu")).getMessage();
     assertTrue(msg.contains("model.pt") && msg.contains("does not follow the sparkseg contract")
         && msg.contains("min_score"), msg);
+    // the driver's check makes the four-input call too
+    MaskRcnnModel.verify(plain, FlipTest.AUTO);
+    assertEquals(msg, assertThrows(InvalidBundleException.class, () -> MaskRcnnModel.verify(declaring, FlipTest.AUTO))
+        .getMessage());
+  }
+
+  @Test
+  void theEmbeddedModelPassesTheDriversCheck() throws Exception {
+    ModelBundle sample = ModelBundle.load(TestBundles.repoRoot().resolve("samples/model"));
+    MaskRcnnModel.verify(sample, FlipTest.AUTO);
+    try (MaskRcnnModel m = MaskRcnnModel.load(sample, "cpu")) {
+      assertEquals(sample, m.bundle());
+    }
   }
 
   @Test

@@ -170,8 +170,9 @@ public final class SegmentCommand implements Callable<Integer> {
   String flipTest;
 
   @Option(names = "--" + SegmentKeys.MODEL_CACHE_DIR, paramLabel = "DIR",
-      description = "Local folder that remote bundles and bundle archives are copied and unpacked into. "
-          + "Default: <java.io.tmpdir>/sparkseg-model-cache")
+      description = "Local folder that remote bundles and bundle archives are copied and unpacked into, one entry "
+          + "per model sha256, made private to the user (0700). Default: <java.io.tmpdir>/sparkseg-model-cache-<user> "
+          + "of each host")
   String modelCacheDir;
 
   @Option(names = "--" + SegmentKeys.PROGRESS_INTERVAL, paramLabel = "SECONDS",
@@ -286,7 +287,7 @@ public final class SegmentCommand implements Callable<Integer> {
         : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     return new SegmentConfig(
         new InputSpec(input, manifest, cocoImages, imageRoot),
-        new ModelRef(model, modelCacheDir != null ? modelCacheDir : SegmentKeys.defaultModelCacheDir(), flipTest,
+        new ModelRef(model, modelCacheDir, flipTest,
             new Device(device)),
         new Thresholds(scoreThreshold, maskThreshold, maxImagePixels, maxImageBytes),
         new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads, inferenceThreads,

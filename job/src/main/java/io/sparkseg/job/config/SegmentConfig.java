@@ -43,7 +43,11 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
 
   /** The same configuration with the model's canonical URI (known once a Hadoop configuration is). */
   public SegmentConfig withModelUri(String uri) {
-    ModelRef m = new ModelRef(uri, model.cacheDir(), model.flipTest(), model.device());
+    return withModel(model.withUri(uri));
+  }
+
+  /** The same configuration with another model reference (the validated one). */
+  public SegmentConfig withModel(ModelRef m) {
     return new SegmentConfig(input, m, thresholds, pipeline, outputs, limits, durability);
   }
 

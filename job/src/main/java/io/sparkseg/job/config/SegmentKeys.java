@@ -2,7 +2,6 @@ package io.sparkseg.job.config;
 
 import io.sparkseg.core.image.ImageDecoder;
 import io.sparkseg.job.executor.PipelineSettings;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +19,7 @@ public final class SegmentKeys {
 
   // model: no built-in default; the shipped defaults file names the embedded sample bundle
   public static final String MODEL = "model";
-  public static final String MODEL_CACHE_DIR = "model-cache-dir"; // none = <java.io.tmpdir>/sparkseg-model-cache
+  public static final String MODEL_CACHE_DIR = "model-cache-dir"; // none = <java.io.tmpdir>/sparkseg-model-cache-<user> of each host
   public static final String DEVICE = "device";
   public static final String DEVICE_DEFAULT = "auto";
   public static final String FLIP_TEST = "flip-test";
@@ -104,8 +103,4 @@ public final class SegmentKeys {
         AUTO_THREADS, AUTO_THREADS, inferenceThreads, torchThreads);
   }
 
-  /** Where executors cache remote bundles unless {@link #MODEL_CACHE_DIR} says otherwise. */
-  public static String defaultModelCacheDir() {
-    return Path.of(System.getProperty("java.io.tmpdir"), "sparkseg-model-cache").toString();
-  }
 }

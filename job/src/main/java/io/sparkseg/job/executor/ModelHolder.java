@@ -1,11 +1,7 @@
 package io.sparkseg.job.executor;
 
-import io.sparkseg.core.model.BundleFetcher;
-import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,10 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link MaskRcnnModel} per executor JVM per (bundle URI, device, flip setting), shared by all task threads
- * and loaded lazily by the first task that needs it; the others wait for that load instead of
- * starting their own. The bundle is copied from its URI into a local cache once
- * ({@link BundleFetcher}). {@link #loadCount()} counts the loads this JVM has performed.
+ * One {@link MaskRcnnModel} per executor JVM per (bundle URI and validated digest, device, flip setting), shared by
+ * all task threads and loaded lazily by the first task that needs it; the others wait for that load instead of
+ * starting their own. The bundle comes from the host's cache, or is copied there from its URI once, and must have
+ * the digest the driver validated ({@link ModelRef#fetchValidated}). {@link #loadCount()} counts the loads this JVM
+ * has performed.
  */
 public final class ModelHolder {
   private static final Logger LOG = LoggerFactory.getLogger(ModelHolder.class);
@@ -35,9 +32,9 @@ public final class ModelHolder {
     }
   }
 
-  /** The model for {@code bundleUri} on {@code device} with the {@code flip} setting, loading it on first use. */
-  public static Lease get(String bundleUri, String device, FlipTest flip, Configuration conf, Path cacheRoot) {
-    String key = key(bundleUri, device, flip);
+  /** The model of {@code ref} on {@code device}, loading it on first use. */
+  public static Lease get(ModelRef ref, String device, Configuration conf) {
+    String key = key(ref, device);
     MaskRcnnModel m = MODELS.get(key);
     if (m != null) {
       return new Lease(m, -1);
@@ -48,14 +45,14 @@ public final class ModelHolder {
         return new Lease(m, -1);
       }
       long t0 = System.nanoTime();
-      ModelBundle bundle = BundleFetcher.fetch(URI.create(bundleUri), conf, cacheRoot);
-      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, flip);
+      ModelBundle bundle = ref.fetchValidated(conf);
+      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, ref.flip());
       long ms = (System.nanoTime() - t0) / 1_000_000;
       MODELS.put(key, loaded);
       LOADS.incrementAndGet();
       LOADS_BY_KEY.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      LOG.info("loaded model {} {} from {} on {} (flip test {}) in {} ms", bundle.name(), bundle.version(), bundleUri,
-          device, loaded.flips() ? "on" : "off", ms);
+      LOG.info("loaded model {} {} (sha256 {}) from {} on {} (flip test {}) in {} ms", bundle.name(), bundle.version(),
+          bundle.sha256(), ref.uri(), device, loaded.flips() ? "on" : "off", ms);
       return new Lease(loaded, ms);
     }
   }
@@ -66,13 +63,17 @@ public final class ModelHolder {
   }
 
   /** Number of loads of one bundle on one device with one flip setting in this JVM (1 once loaded, never more). */
-  public static int loadCount(String bundleUri, String device, FlipTest flip) {
-    AtomicInteger n = LOADS_BY_KEY.get(key(bundleUri, device, flip));
+  public static int loadCount(ModelRef ref, String device) {
+    AtomicInteger n = LOADS_BY_KEY.get(key(ref, device));
     return n == null ? 0 : n.get();
   }
 
   /** What tells one loaded model from another; also the key of its {@link ExecutorPipeline}. */
-  public static String key(String bundleUri, String device, FlipTest flip) {
-    return bundleUri + "|" + device + "|flip-" + flip.name().toLowerCase(java.util.Locale.ROOT);
+  public static String key(ModelRef ref, String device) {
+    if (ref.digest() == null) {
+      throw new IllegalStateException("model bundle " + ref.uri() + " was not validated on the driver");
+    }
+    return ref.uri() + "|" + ref.digest().descriptorSha256() + "|" + device + "|flip-"
+        + ref.flip().name().toLowerCase(java.util.Locale.ROOT);
   }
 }

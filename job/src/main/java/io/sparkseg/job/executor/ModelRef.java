@@ -1,7 +1,10 @@
 package io.sparkseg.job.executor;
 
+import io.sparkseg.core.model.BundleDigest;
 import io.sparkseg.core.model.BundleFetcher;
 import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.core.model.InvalidBundleException;
+import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import java.io.Serializable;
 import java.net.URI;
@@ -10,23 +13,64 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * Which model executors run and how: the bundle's URI (fully qualified once a Hadoop configuration
- * is known: {@link io.sparkseg.job.fs.ModelUris}), the local folder remote bundles are cached in,
- * the flip test-time augmentation setting as given ({@code auto}, {@code on}, {@code off}) and the device.
+ * is known: {@link io.sparkseg.job.fs.ModelUris}), the local folder remote bundles are cached in
+ * (null or blank: {@link BundleFetcher#defaultCacheRoot()} of each host), the flip test-time augmentation
+ * setting as given ({@code auto}, {@code on}, {@code off}), the device, and the digest of the bundle the
+ * driver validated (null until {@link #validateOnDriver}).
  */
-public record ModelRef(String uri, String cacheDir, String flipTest, Device device) implements Serializable {
+public record ModelRef(String uri, String cacheDir, String flipTest, Device device, BundleDigest digest)
+    implements Serializable {
+
+  /** A reference not validated yet. */
+  public ModelRef(String uri, String cacheDir, String flipTest, Device device) {
+    this(uri, cacheDir, flipTest, device, null);
+  }
+
+  /** The same reference to another URI (the canonical one), not validated. */
+  public ModelRef withUri(String canonicalUri) {
+    return new ModelRef(canonicalUri, cacheDir, flipTest, device);
+  }
 
   /** The flip setting (checked by the configuration's validation before a run). */
   public FlipTest flip() {
     return FlipTest.parse(flipTest);
   }
 
+  /** The cache folder on this host. */
+  public Path cacheRoot() {
+    return cacheDir == null || cacheDir.isBlank() ? BundleFetcher.defaultCacheRoot() : Path.of(cacheDir);
+  }
+
+  /** A bundle the driver checked, and the reference executors run it by (carrying its digest). */
+  public record Validated(ModelBundle bundle, ModelRef model) {}
+
   /**
    * Fetches and checks the bundle on the driver, so a bad bundle (or a flip setting it cannot
-   * switch) fails before any task.
+   * switch) fails before any task: model.json and the model file's sha256, then the model file itself,
+   * loaded on the CPU and run once on a small image in each call form a run makes ({@link MaskRcnnModel#verify}).
+   *
+   * @throws InvalidBundleException naming the bundle, the file and the problem
    */
-  public ModelBundle validateOnDriver(Configuration conf) {
-    ModelBundle bundle = BundleFetcher.fetch(URI.create(uri), conf, Path.of(cacheDir));
-    flip().input(bundle);
-    return bundle;
+  public Validated validateOnDriver(Configuration conf) {
+    ModelBundle bundle = BundleFetcher.fetch(URI.create(uri), conf, cacheRoot());
+    try {
+      MaskRcnnModel.verify(bundle, flip());
+    } catch (InvalidBundleException e) {
+      throw new InvalidBundleException("model bundle " + uri + ": " + e.getMessage(), e);
+    }
+    return new Validated(bundle, new ModelRef(uri, cacheDir, flipTest, device, bundle.digest()));
+  }
+
+  /**
+   * The bundle the driver validated, on an executor: fetched into (or found in) this host's cache and
+   * checked to have the validated digest.
+   *
+   * @throws InvalidBundleException when the URI now holds another bundle
+   */
+  public ModelBundle fetchValidated(Configuration conf) {
+    if (digest == null) {
+      throw new IllegalStateException("model bundle " + uri + " was not validated on the driver (validateOnDriver)");
+    }
+    return BundleFetcher.fetch(URI.create(uri), conf, cacheRoot(), digest);
   }
 }

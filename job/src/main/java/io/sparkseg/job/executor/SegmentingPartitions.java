@@ -1,6 +1,5 @@
 package io.sparkseg.job.executor;
 
-import java.nio.file.Path;
 import java.util.Iterator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
@@ -10,7 +9,8 @@ import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The one executor path every Spark entry point (the segment job, the ML transformer) runs: per
- * partition it leases the executor's model ({@link ModelHolder}, loaded once per JVM), joins the
+ * partition it leases the executor's model ({@link ModelHolder}, loaded once per JVM, the bundle the driver
+ * validated and no other), joins the
  * executor's shared pipeline ({@link ExecutorPipeline}) through a bounded {@link SegmentingWindow},
  * counts every image in the {@link RunMetrics} accumulators, and emits one row per input row, in
  * input order. Subclasses only say where an input row's image bytes come from and what row to emit.
@@ -49,13 +49,13 @@ public abstract class SegmentingPartitions implements FlatMapFunction<Iterator<R
     Configuration conf = settings.hadoopConf().get();
     ModelRef m = settings.model();
     String device = m.device().forTask();
-    ModelHolder.Lease lease = ModelHolder.get(m.uri(), device, m.flip(), conf, Path.of(m.cacheDir()));
+    ModelHolder.Lease lease = ModelHolder.get(m, device, conf);
     if (lease.loadedNow()) {
       metrics.modelLoads.add(1);
       metrics.modelLoadMs.add(lease.loadMs());
     }
     ExecutorPipeline pipeline =
-        ExecutorPipeline.get(ModelHolder.key(m.uri(), device, m.flip()), lease.model(), settings.pipeline());
+        ExecutorPipeline.get(ModelHolder.key(m, device), lease.model(), settings.pipeline());
     Thresholds t = settings.thresholds();
     SegmentingWindow<Row> window = new SegmentingWindow<>(input, r -> read(r, conf), lease.model(), pipeline,
         SegmentingWindow.options(lease.model(), t.score(), t.mask()), t.maxImagePixels(),

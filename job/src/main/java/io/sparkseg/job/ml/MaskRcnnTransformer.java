@@ -97,7 +97,8 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
     flipTest = new Param<>(this, "flipTest", "flip test-time augmentation of the mask and keypoint heads: auto (the "
       + "bundle's default), on or off");
-    modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles");
+    modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles, private to the user ('' = "
+      + "<java.io.tmpdir>/sparkseg-model-cache-<user> of each host)");
     maxBatchWaitMs = new LongParam(this, "maxBatchWaitMs", "how long the model waits for a batch to fill (ms)",
       ParamValidators.gtEq(0));
     prefetch = new IntParam(this, "prefetch", "images each task keeps read and decoded ahead of the model",
@@ -126,7 +127,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(postprocessThreads, SegmentKeys.AUTO_THREADS);
     setDefault(inferenceThreads, SegmentKeys.AUTO_THREADS);
     setDefault(torchThreads, SegmentKeys.AUTO_THREADS);
-    setDefault(modelCacheDir, SegmentKeys.defaultModelCacheDir());
+    setDefault(modelCacheDir, "");
   }
 
   @Override
@@ -332,8 +333,8 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     SparkSession spark = dataset.sparkSession();
     Dataset<Row> df = dataset.toDF();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
-    ModelRef model = modelRef(ModelUris.qualify($(modelUri), hconf));
-    model.validateOnDriver(hconf);
+    // checked here, before any task; the executors run this bundle and no other
+    ModelRef model = modelRef(ModelUris.qualify($(modelUri), hconf)).validateOnDriver(hconf).model();
     ExecutorSettings settings = new ExecutorSettings(model, thresholds(), pipelineSettings(), new HadoopConf(hconf));
     metrics = new RunMetrics(spark.sparkContext());
     ColumnPartitions fn = new ColumnPartitions(settings, metrics, List.of(df.schema().fieldNames()).indexOf($(inputCol)),

@@ -4,6 +4,7 @@ import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.job.config.Durability;
 import io.sparkseg.job.config.Outputs;
 import io.sparkseg.job.config.SegmentConfig;
+import io.sparkseg.job.executor.ModelRef;
 import io.sparkseg.job.input.InputResolver;
 import io.sparkseg.job.input.ResolvedInput;
 import io.sparkseg.job.output.format.RunTables;
@@ -18,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One segment run, driver side: validates the model bundle (fetch + model.json + sha256) and the
- * input before any task runs, takes the run's lock ({@link RunLock}: a second attempt fails fast),
+ * One segment run, driver side: validates the model bundle (fetch, model.json, sha256, and the model file
+ * loaded and run once on the CPU) and the input before any task runs, hands the executors the bundle's digest
+ * so they run that bundle and no other, takes the run's lock ({@link RunLock}: a second attempt fails fast),
  * reads the run's {@code runs} row and decides ({@link RunDecision}): a finished run computes
  * nothing and returns its stored summary; otherwise a {@link RunAttempt} segments what is left in
  * commits and returns the run's {@link RunSummary}. Validation failures throw
@@ -40,9 +42,13 @@ public final class SegmentJob {
     Durability d = c.durability();
     String runId = o.runId();
 
-    ModelBundle bundle = c.model().validateOnDriver(hconf);
+    ModelRef.Validated validated = c.model().validateOnDriver(hconf);
+    ModelBundle bundle = validated.bundle();
+    c = c.withModel(validated.model()); // executors run this bundle and no other
     long tModel = System.nanoTime();
-    LOG.info("model bundle {} {} ({}) is valid", bundle.name(), bundle.version(), Secrets.redact(c.model().uri()));
+    LOG.info("model bundle {} {} ({}, sha256 {}) is valid: model.json, sha256, and model file loaded and checked "
+        + "on the driver in {} ms", bundle.name(), bundle.version(), Secrets.redact(c.model().uri()),
+        bundle.sha256(), (tModel - t0) / 1_000_000);
     ResolvedInput input = InputResolver.resolve(spark, c.input());
     long tInput = System.nanoTime();
     String inputDescription = Secrets.redact(c.input().describe());

@@ -5,13 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.config.Defaults;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,6 +152,63 @@ class SegmentCommandTest {
         "--model", tmp.resolve("no-such-bundle").toString());
     assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
     assertFalse(Files.exists(out), "nothing was written");
+  }
+
+  /** A copy of the sample bundle's model.json beside {@code modelBytes} as model.pt, with their sha256: a valid descriptor. */
+  private Path bundleAround(String name, byte[] modelBytes) throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve(name));
+    Files.write(bundle.resolve("model.pt"), modelBytes);
+    ObjectNode d = (ObjectNode) new ObjectMapper().readTree(TestSpark.modelDir().resolve("model.json").toFile());
+    d.put("sha256", ModelBundle.sha256Hex(bundle.resolve("model.pt")));
+    new ObjectMapper().writeValue(bundle.resolve("model.json").toFile(), d);
+    return bundle;
+  }
+
+  /** Runs segment on one sample image with {@code bundle}; asserts it exits 2 before any task and returns stderr. */
+  private String failsOnTheDriver(Path bundle) throws Exception {
+    Path images = tmp.resolve("images-" + bundle.getFileName());
+    TestSpark.copySamples(images, 1);
+    Path out = tmp.resolve("out-" + bundle.getFileName());
+    AtomicInteger tasks = new AtomicInteger();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onTaskStart(SparkListenerTaskStart e) {
+        tasks.incrementAndGet();
+      }
+    };
+    SparkContext sc = TestSpark.session().sparkContext();
+    sc.addSparkListener(listener);
+    TestSpark.CliResult r;
+    try {
+      r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(), "--model",
+          bundle.toString());
+      sc.listenerBus().waitUntilEmpty();
+    } finally {
+      sc.removeSparkListener(listener);
+    }
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r.err());
+    assertEquals(0, tasks.get(), "no task started");
+    assertFalse(Files.exists(out), "nothing was written");
+    return r.err();
+  }
+
+  @Test
+  void aModelFileLibtorchCannotLoadFailsOnTheDriverBeforeAnyTask() throws Exception {
+    byte[] junk = new byte[4096];
+    new Random(3).nextBytes(junk);
+    String err = failsOnTheDriver(bundleAround("corrupt-model", junk));
+    assertTrue(err.contains("corrupt-model/model.pt: libtorch cannot load it as a TorchScript model"), err);
+  }
+
+  @Test
+  void aModelFileThatBreaksTheOutputContractFailsOnTheDriverBeforeAnyTask() throws Exception {
+    byte[] threeOutputs;
+    try (InputStream in = getClass().getResourceAsStream("/bundles/three_outputs.pt")) {
+      threeOutputs = in.readAllBytes();
+    }
+    String err = failsOnTheDriver(bundleAround("contract-breaker", threeOutputs));
+    assertTrue(err.contains("contract-breaker/model.pt") && err.contains("returned 3 outputs, its bundle declares 7"),
+        err);
   }
 
   @Test

@@ -78,7 +78,7 @@ class SegmentConfigTest {
   /** The built-in defaults with these --register-tables and --table-format values. */
   private static SegmentConfig withDefaults(String registerTables, String tableFormat) {
     return new SegmentConfig(new InputSpec("in", null, null, null),
-        new ModelRef("samples/model", SegmentKeys.defaultModelCacheDir(), SegmentKeys.FLIP_TEST_DEFAULT,
+        new ModelRef("samples/model", null, SegmentKeys.FLIP_TEST_DEFAULT,
             new Device(SegmentKeys.DEVICE_DEFAULT)),
         new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
         SegmentKeys.defaultPipeline(SegmentKeys.BATCH_SIZE_DEFAULT, SegmentKeys.AUTO_THREADS, SegmentKeys.AUTO_THREADS),

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.image.TestImages;
-import io.sparkseg.core.model.FlipTest;
+import io.sparkseg.core.model.ModelBundle;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.fs.ModelUris;
 import java.nio.file.Files;
@@ -50,7 +50,8 @@ class ModelSharingTest {
     }
     assertEquals(0, r.exitCode(), r.err());
     String uri = ModelUris.qualify(TestSpark.modelDir().toString(), TestSpark.session().sparkContext().hadoopConfiguration());
-    assertEquals(1, ModelHolder.loadCount(uri, "cpu", FlipTest.AUTO), "loaded once for this bundle and device in this JVM");
+    ModelRef ref = new ModelRef(uri, null, "auto", new Device("cpu"), ModelBundle.load(TestSpark.modelDir()).digest());
+    assertEquals(1, ModelHolder.loadCount(ref, "cpu"), "loaded once for this bundle and device in this JVM");
     assertTrue(ModelHolder.loadCount() - before <= 1);
     JsonNode s = new ObjectMapper().readTree(tmp.resolve("s.json").toFile());
     assertEquals(8, s.get("partitions").asInt());
