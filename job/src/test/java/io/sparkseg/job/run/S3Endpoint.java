@@ -48,7 +48,7 @@ final class S3Endpoint implements AutoCloseable {
     return blobs.getBlobStore();
   }
 
-  /** The Hadoop settings (no {@code spark.hadoop.} prefix) that reach it with its keys; S3A's local files under tmp. */
+  /** The Hadoop settings (no {@code spark.hadoop.} prefix) that reach it with its keys; S3A's buffers under tmp (no committer staging path: the magic committer needs none). */
   Map<String, String> s3aConf(Path tmp) {
     Map<String, String> s3a = new TreeMap<>();
     s3a.put("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
@@ -58,7 +58,6 @@ final class S3Endpoint implements AutoCloseable {
     s3a.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
     s3a.put("fs.s3a.access.key", access);
     s3a.put("fs.s3a.secret.key", secret);
-    s3a.put("fs.s3a.committer.staging.tmp.path", tmp.resolve("staging").toUri().toString());
     s3a.put("fs.s3a.buffer.dir", tmp.resolve("buffer").toString());
     return s3a;
   }

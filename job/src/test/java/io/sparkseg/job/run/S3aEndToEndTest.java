@@ -122,10 +122,18 @@ class S3aEndToEndTest {
     assertEquals(0, r1.exitCode(), r1.err());
     // the model itself from S3, as a zip archive of the bundle
     upload("models/bundle.zip", zipOf(TestSpark.modelDir()));
+    // another writer's multipart upload, still pending, inside the folder the next commit writes:
+    // committing must complete only its own uploads and abort nobody else's
+    org.jclouds.blobstore.domain.MultipartUpload foreign = s3.store().initiateMultipartUpload(BUCKET,
+        s3.store().blobBuilder("out/images/run_id=other/commit=0/foreign.parquet").build().getMetadata(),
+        org.jclouds.blobstore.options.PutOptions.NONE);
     TestSpark.CliResult other = segment("--input", "s3a://" + BUCKET + "/in/a/img0.jpg", "--output", out,
         "--model", "s3a://" + BUCKET + "/models/bundle.zip", "--model-cache-dir", tmp.resolve("models").toString(),
         "--run-id", "other", "--progress-interval", "0");
     assertEquals(0, other.exitCode(), other.err());
+    assertTrue(s3.store().listMultipartUploads(BUCKET).stream().anyMatch(u -> u.id().equals(foreign.id())),
+        "the other writer's pending upload survived the commit: " + s3.store().listMultipartUploads(BUCKET));
+    s3.store().abortMultipartUpload(foreign);
     try (Stream<Path> unpacked = Files.walk(tmp.resolve("models"))) {
       assertTrue(unpacked.anyMatch(p -> p.getFileName().toString().equals("model.pt")), "unpacked into the cache");
     }
