@@ -4,22 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkseg.core.result.ImageStatus;
 import io.sparkseg.job.config.SegmentKeys;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import java.util.Locale;
+import org.apache.hadoop.fs.FileUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench scale}: {@code segment} on a manifest of dataset size, each run a child JVM with a
@@ -89,19 +89,23 @@ final class ScaleBench implements Callable<Integer> {
           "--rows " + rows + " in commits of " + commitImages + " make one commit: nothing to kill midway");
     }
     Files.createDirectories(workDir);
-    ScaleManifest manifest = ScaleManifest.write(workDir, samples(), rows, realImages);
+    ScaleManifest manifest = ScaleManifest.write(workDir, ModelBenchOptions.imageFiles(images), rows, realImages);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("what", "segment on a " + rows + "-row manifest (" + realImages + " existing images), commits of "
         + commitImages + ", " + master + ", each run a child JVM with -Xmx" + driverHeap);
-    report.put("rows", rows);
-    report.put("real_images", realImages);
+    report.put("manifest", manifest.file().toString());
+    report.put("rows", manifest.rows());
+    report.put("real_images", manifest.real());
     report.put("commit_images", commitImages);
     report.put("commits", commits);
     report.put("driver_heap_limit", driverHeap);
 
     Measured reference = run("reference", -1);
     JsonNode refSummary = summary("reference");
-    report.put("reference", reference.toMap(refSummary));
+    Map<String, Object> ref = reference.toMap(refSummary);
+    // the steady cost of a commit: what follows the first durable one, spread over the others
+    ref.put("seconds_per_later_commit", round((reference.seconds - reference.firstCommitSeconds) / (commits - 1)));
+    report.put("reference", ref);
 
     int killAfter = (int) Math.max(1, Math.min(commits - 1, Math.ceil(commits * killAt)));
     Measured killed = run("killed", killAfter);
@@ -109,6 +113,7 @@ final class ScaleBench implements Callable<Integer> {
     kill.put("after_s", round(killed.seconds));
     kill.put("durable_commits", killed.durableCommits);
     kill.put("heap", heapMap(killed.heap));
+    kill.put("load_average_before_after", List.of(round(killed.loadBefore), round(killed.loadAfter)));
     report.put("kill", kill);
 
     Measured resumed = run("resumed", -1);
@@ -118,10 +123,10 @@ final class ScaleBench implements Callable<Integer> {
     resume.put("images_resumed", s.path("images_resumed").asLong());
     resume.put("images_computed", s.path("images_computed").asLong());
     resume.put("commits_computed", s.path("commits").asLong() - killed.durableCommits);
-    // every durable commit is kept; of the work lost, only the commit in flight is computed again
+    // every durable commit is kept: what the killed attempt had done of the commit in flight is all
+    // that is computed twice
     resume.put("durable_commits_recomputed",
         killed.durableCommits - s.path("images_resumed").asLong() / commitImages);
-    resume.put("commits_in_flight_recomputed", killed.durableCommits < commits ? 1 : 0);
     resume.put("time_lost_s", round(killed.seconds + resumed.seconds - reference.seconds));
     report.put("resume", resume);
 
@@ -141,10 +146,13 @@ final class ScaleBench implements Callable<Integer> {
   }
 
   /** What one child run showed from outside. */
-  private record Measured(double seconds, double firstCommitSeconds, int durableCommits, HeapPeak heap) {
+  private record Measured(double seconds, double firstCommitSeconds, int durableCommits, HeapPeak heap,
+      double loadBefore, double loadAfter) {
     Map<String, Object> toMap(JsonNode summary) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("seconds", round(seconds));
+      // the machine's load: on a shared one the times below depend on it
+      m.put("load_average_before_after", List.of(round(loadBefore), round(loadAfter)));
       m.put("first_durable_commit_s", round(firstCommitSeconds));
       m.put("heap", heapMap(heap));
       m.put("images_by_status", summary.path("images_by_status"));
@@ -166,6 +174,7 @@ final class ScaleBench implements Callable<Integer> {
     DurableCommits durable = new DurableCommits(out, RUN_ID);
     int before = durable.count();
     progress("bench scale: %s run starts (%d commits already durable)", name, before);
+    double load = loadAverage();
     ChildJvm child = ChildJvm.start(workDir, name, driverHeap, segment(out, name));
     long deadline = System.nanoTime() + Duration.ofMinutes(timeoutMinutes).toNanos();
     double first = -1;
@@ -180,7 +189,7 @@ final class ScaleBench implements Callable<Integer> {
         child.kill();
         n = durable.count();
         progress("bench scale: %s: killed after %.1f s with %d commits durable", name, child.seconds(), n);
-        return new Measured(child.seconds(), first, n, child.heap());
+        return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage());
       }
       if (System.nanoTime() > deadline) {
         child.kill();
@@ -196,7 +205,7 @@ final class ScaleBench implements Callable<Integer> {
     }
     n = durable.count();
     progress("bench scale: %s: done in %.1f s, %d commits durable", name, child.seconds(), n);
-    return new Measured(child.seconds(), first, n, child.heap());
+    return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage());
   }
 
   /** A progress line on the command's error stream (the report goes to its output). */
@@ -219,12 +228,6 @@ final class ScaleBench implements Callable<Integer> {
     return BenchCommand.JSON.readTree(workDir.resolve(name + ".json").toFile());
   }
 
-  private List<Path> samples() throws IOException {
-    try (Stream<Path> s = Files.list(images)) {
-      return s.filter(p -> p.getFileName().toString().matches("(?i).*\\.(jpe?g|png)$")).sorted().toList();
-    }
-  }
-
   private static Map<String, Object> heapMap(HeapPeak h) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("used_peak_mb", round(h.usedMb()));
@@ -233,18 +236,17 @@ final class ScaleBench implements Callable<Integer> {
     return m;
   }
 
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+    if (Files.exists(dir) && !FileUtil.fullyDelete(dir.toFile())) {
+      throw new IOException("cannot delete " + dir + " (an earlier run's output)");
     }
   }
 }
