@@ -22,6 +22,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -73,11 +74,13 @@ public final class InputResolver {
       return ResolvedInput.listed(spark, distinctChecked(listed, spec));
     }
     // cached: counted and checked here, then partitioned by the job (the manifest is read once).
-    // Coalesced to the cluster's parallelism first: a cached plan keeps distinct's
-    // spark.sql.shuffle.partitions (200) partitions, and the job's repartition then ran 200 tiny
-    // tasks (0.7 s for a 100-row manifest here) before the first image
-    Dataset<Row> distinct = readManifest(spark, spec.manifest(), spec.imageRoot(), conf).distinct()
-        .coalesce(Math.max(1, spark.sparkContext().defaultParallelism()))
+    // Hashed by image_id into the cluster's parallelism: the repeats of a row and the rows of an
+    // id then share a partition, so neither distinct nor the id check below shuffles again (a
+    // second shuffle of every row), and the cache is not left in spark.sql.shuffle.partitions
+    // pieces, each a tiny task of every later job
+    Dataset<Row> distinct = readManifest(spark, spec.manifest(), spec.imageRoot(), conf)
+        .repartition(Math.max(1, spark.sparkContext().defaultParallelism()), functions.col("image_id"))
+        .distinct()
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     long n = distinct.count();
     if (n == 0) {
@@ -217,15 +220,18 @@ public final class InputResolver {
             ? functions.col("image_id").cast(DataTypes.LongType).as("image_id")
             : functions.lit(null).cast(DataTypes.LongType).as("image_id"),
         functions.col("path").cast(DataTypes.StringType).as("path"));
-    long bad = sel.filter("path IS NULL OR trim(path) = ''").count();
-    if (bad > 0) {
-      throw new InputException("manifest " + manifest + ": " + bad + " rows have an empty path");
+    // both checks in one scan of the manifest; try_cast: an ANSI cast fails on the first bad value
+    Column path = df.col("path").cast(DataTypes.StringType);
+    Column badId = cols.contains("image_id")
+        ? df.col("image_id").isNotNull().and(df.col("image_id").try_cast(DataTypes.LongType).isNull())
+        : functions.lit(false);
+    Row bad = df.agg(functions.count(functions.when(path.isNull().or(functions.trim(path).equalTo("")), 1)),
+        functions.count(functions.when(badId, 1))).first();
+    if (bad.getLong(0) > 0) {
+      throw new InputException("manifest " + manifest + ": " + bad.getLong(0) + " rows have an empty path");
     }
-    if (cols.contains("image_id")) {
-      long badIds = df.filter("image_id IS NOT NULL AND CAST(image_id AS BIGINT) IS NULL").count();
-      if (badIds > 0) {
-        throw new InputException("manifest " + manifest + ": " + badIds + " image_id values are not integers");
-      }
+    if (bad.getLong(1) > 0) {
+      throw new InputException("manifest " + manifest + ": " + bad.getLong(1) + " image_id values are not integers");
     }
     Dataset<Row> logins = sel.filter((FilterFunction<Row>) r -> Secrets.hasLogin(r.getString(1)));
     long withLogin = logins.count();

@@ -190,6 +190,14 @@ class InputResolverTest {
     Files.writeString(bad, "file,id\na.jpg,1\n");
     e = assertThrows(InputException.class, () -> InputResolver.resolve(spark(), new InputSpec(null, bad.toString(), null, null)));
     assertTrue(e.getMessage().contains("no 'path' column"), e.getMessage());
+    Path empty = dir.resolve("empty-path.csv");
+    Files.writeString(empty, "path,image_id\nimgs/a.jpg,1\n,2\n\"  \",3\n");
+    e = assertThrows(InputException.class, () -> InputResolver.resolve(spark(), new InputSpec(null, empty.toString(), null, null)));
+    assertTrue(e.getMessage().contains("2 rows have an empty path"), e.getMessage());
+    Path badIds = dir.resolve("bad-ids.csv");
+    Files.writeString(badIds, "path,image_id\nimgs/a.jpg,1\nimgs/b.png,two\nimgs/sub/c.jpg,\n");
+    e = assertThrows(InputException.class, () -> InputResolver.resolve(spark(), new InputSpec(null, badIds.toString(), null, null)));
+    assertTrue(e.getMessage().contains("1 image_id values are not integers"), e.getMessage());
     Path dup = dir.resolve("dup.csv");
     Files.writeString(dup, "path,image_id\nimgs/a.jpg,5\nimgs/b.png,5\n");
     e = assertThrows(InputException.class, () -> InputResolver.resolve(spark(), new InputSpec(null, dup.toString(), null, null)));

@@ -60,10 +60,7 @@ final class ModelBenchOptions {
 
   /** {@code --num} images of {@code --images}, in name order, cycled. */
   List<Path> files() throws Exception {
-    List<Path> all;
-    try (Stream<Path> s = Files.list(images)) {
-      all = s.filter(p -> p.getFileName().toString().matches("(?i).*\\.(jpe?g|png)$")).sorted().toList();
-    }
+    List<Path> all = imageFiles(images);
     if (all.isEmpty()) {
       throw new IllegalArgumentException("no .jpg/.png images in " + images);
     }
@@ -72,6 +69,13 @@ final class ModelBenchOptions {
       files.add(all.get(i % all.size()));
     }
     return files;
+  }
+
+  /** The .jpg/.png files of a folder, in name order. */
+  static List<Path> imageFiles(Path folder) throws java.io.IOException {
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.filter(p -> p.getFileName().toString().matches("(?i).*\\.(jpe?g|png)$")).sorted().toList();
+    }
   }
 
   static List<RgbImage> decode(List<Path> files) throws Exception {

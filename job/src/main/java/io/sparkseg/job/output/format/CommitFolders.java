@@ -75,7 +75,7 @@ final class CommitFolders {
 
   /** Writes one commit, instances then images; a no-op when its images folder is complete. */
   void append(String runId, int commit, Dataset<Row> instances, Dataset<Row> images) {
-    if (complete(IMAGES, runId).contains(commit)) {
+    if (isComplete(IMAGES, runId, commit)) {
       LOG.info("commit {} of run {} is already complete under {}: not written again", commit, runId, root);
       return;
     }
@@ -119,6 +119,19 @@ final class CommitFolders {
   /** The commit indexes of the run's complete folders in {@code table}. */
   SortedSet<Integer> complete(String table, String runId) {
     return indexes(glob(new Path(runDir(table, runId), COMMIT + "=*/" + SUCCESS)), true);
+  }
+
+  /**
+   * Whether one commit folder is complete: one status call, where {@link #complete} lists every
+   * commit of the run (a check per commit of a run of thousands made the run quadratic in them).
+   */
+  boolean isComplete(String table, String runId, int commit) {
+    Path marker = new Path(commitDir(table, runId, commit), SUCCESS);
+    try {
+      return fs().exists(marker);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + marker, e);
+    }
   }
 
   /** Deletes incomplete commit folders, and instances commits whose images commit is not complete. */

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bench model} on the bundled model, with libtorch's profiler; {@code bench eval} on a small case. */
+/**
+ * {@code bench model} on the bundled model, with libtorch's profiler; {@code bench eval} on a small case;
+ * {@code bench scale} end to end on a tiny manifest (three child JVMs: uninterrupted, killed, resumed).
+ */
 class BenchCommandTest {
   @TempDir
   Path tmp;
@@ -49,6 +52,36 @@ class BenchCommandTest {
     assertEquals(ExitCodes.USAGE, r.exitCode());
     assertTrue(r.err().contains("--inference-threads 1"), r.err());
     assertFalse(Files.exists(tmp.resolve("t.json")));
+  }
+
+  @Test
+  void scaleBenchRunsKillsAndResumesATinyManifestAndReportsItsFigures() throws Exception {
+    Path root = TestSpark.repoRoot();
+    TestSpark.CliResult r = TestSpark.cli("bench", "scale", "--rows", "200", "--real-images", "4",
+        "--commit-images", "20", "--driver-heap", "1g", "--flip-test", "off",
+        "--model", root.resolve("samples/model").toString(), "--images", root.resolve("samples/images").toString(),
+        "--work-dir", tmp.resolve("scale").toString());
+    assertEquals(0, r.exitCode(), r.err() + r.out());
+    JsonNode out = new ObjectMapper().readTree(r.out());
+    assertEquals(200, out.path("rows").asLong());
+    assertEquals(10, out.path("commits").asLong());
+    JsonNode ref = out.path("reference");
+    assertTrue(ref.path("first_durable_commit_s").asDouble() > 0, ref.toString());
+    assertTrue(ref.path("first_durable_commit_s").asDouble() < ref.path("seconds").asDouble(), ref.toString());
+    double peak = ref.path("heap").path("used_peak_mb").asDouble();
+    assertTrue(peak > 0 && peak <= 1024, "a peak within -Xmx1g, from the run's GC log: " + ref);
+    assertTrue(ref.path("heap").path("after_gc_peak_mb").asDouble() <= peak, ref.toString());
+    assertEquals(196, ref.path("images_by_status").path("missing").asLong(), "a missing row per missing file");
+    assertEquals(4, ref.path("images_by_status").path("ok").asLong());
+    long durable = out.path("kill").path("durable_commits").asLong();
+    assertTrue(durable >= 5 && durable < 10, "killed at half the commits, before the end: " + out.path("kill"));
+    JsonNode resume = out.path("resume");
+    assertEquals(durable * 20, resume.path("images_resumed").asLong(), resume.toString());
+    assertEquals(200 - durable * 20, resume.path("images_computed").asLong(), resume.toString());
+    assertEquals(0, resume.path("durable_commits_recomputed").asLong(), resume.toString());
+    assertTrue(resume.has("time_lost_s"), resume.toString());
+    out.path("checks").fields().forEachRemaining(c -> assertTrue(c.getValue().asBoolean(), c.getKey()));
+    assertEquals(6, out.path("checks").size());
   }
 
   @Test
