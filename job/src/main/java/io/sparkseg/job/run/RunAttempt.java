@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -154,9 +155,11 @@ final class RunAttempt {
         : SegmentJob.autoPartitions(k.images(), spark.sparkContext().defaultParallelism());
     spark.sparkContext().setJobDescription("sparkseg " + runId + ": commit " + k.index() + " (" + k.images()
         + " images)");
-    Dataset<Row> results = spark.createDataFrame(
-            k.partitioned(partitions).mapPartitions(new ImageResultPartitions(settings, metrics)), ImagesTable.WITH_INSTANCES)
+    // cached as an RDD, not with Dataset.persist: Spark 4.0.1's cache manager clones the session
+    // for every persist and the clone is never freed (SPARK-54753), a driver leak per commit
+    JavaRDD<Row> computed = k.partitioned(partitions).mapPartitions(new ImageResultPartitions(settings, metrics))
         .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> results = spark.createDataFrame(computed, ImagesTable.WITH_INSTANCES);
     try {
       long images = 0;
       long ok = 0;
@@ -187,7 +190,7 @@ final class RunAttempt {
       }
       return new long[] {t1 - t0, System.nanoTime() - t1};
     } finally {
-      results.unpersist(false);
+      computed.unpersist(false);
     }
   }
 
