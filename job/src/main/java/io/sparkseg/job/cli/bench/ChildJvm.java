@@ -64,6 +64,10 @@ final class ChildJvm {
     return out;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean alive() {
     return process.isAlive();
   }

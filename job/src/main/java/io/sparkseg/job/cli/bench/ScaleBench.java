@@ -114,6 +114,14 @@ final class ScaleBench implements Callable<Integer> {
     kill.put("durable_commits", killed.durableCommits);
     kill.put("heap", heapMap(killed.heap));
     kill.put("load_average_before_after", List.of(round(killed.loadBefore), round(killed.loadAfter)));
+    if (killed.first != null && killed.first.liveMb != null && killed.last.liveMb != null) {
+      // live data after a full GC: what the driver really keeps, and whether it grows with commits
+      kill.put("live_heap", List.of(Map.of("after_commits", killed.first.commits, "mb", round(killed.first.liveMb)),
+          Map.of("after_commits", killed.last.commits, "mb", round(killed.last.liveMb))));
+      kill.put("live_heap_growth_kb_per_commit", round((killed.last.liveMb - killed.first.liveMb) * 1024
+          / Math.max(1, killed.last.commits - killed.first.commits)));
+      kill.put("live_heap_looks_s", round(killed.probeSeconds()));
+    }
     report.put("kill", kill);
 
     Measured resumed = run("resumed", -1);
@@ -127,7 +135,8 @@ final class ScaleBench implements Callable<Integer> {
     // that is computed twice
     resume.put("durable_commits_recomputed",
         killed.durableCommits - s.path("images_resumed").asLong() / commitImages);
-    resume.put("time_lost_s", round(killed.seconds + resumed.seconds - reference.seconds));
+    // less the pauses of the live-heap looks, which an unobserved kill would not have had
+    resume.put("time_lost_s", round(killed.seconds - killed.probeSeconds() + resumed.seconds - reference.seconds));
     report.put("resume", resume);
 
     Map<String, Object> checks = new LinkedHashMap<>();
@@ -145,9 +154,12 @@ final class ScaleBench implements Callable<Integer> {
     return checks.values().stream().allMatch(Boolean.TRUE::equals) ? 0 : 1;
   }
 
-  /** What one child run showed from outside. */
+  /**
+   * What one child run showed from outside; a killed run also its live heap at its first durable
+   * commit and at the kill ({@link LiveHeap}, null otherwise), and the seconds those looks paused it.
+   */
   private record Measured(double seconds, double firstCommitSeconds, int durableCommits, HeapPeak heap,
-      double loadBefore, double loadAfter) {
+      double loadBefore, double loadAfter, Probe first, Probe last) {
     Map<String, Object> toMap(JsonNode summary) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("seconds", round(seconds));
@@ -158,6 +170,19 @@ final class ScaleBench implements Callable<Integer> {
       m.put("images_by_status", summary.path("images_by_status"));
       m.put("timings", summary.path("timings"));
       return m;
+    }
+
+    double probeSeconds() {
+      return (first == null ? 0 : first.seconds) + (last == null ? 0 : last.seconds);
+    }
+  }
+
+  /** The live heap of a run after {@code commits} durable commits, and how long the look took. */
+  private record Probe(int commits, Double liveMb, double seconds) {
+    static Probe of(ChildJvm child, int commits) throws IOException, InterruptedException {
+      long t0 = System.nanoTime();
+      Double mb = LiveHeap.mb(child.pid());
+      return new Probe(commits, mb, (System.nanoTime() - t0) / 1e9);
     }
   }
 
@@ -178,18 +203,23 @@ final class ScaleBench implements Callable<Integer> {
     ChildJvm child = ChildJvm.start(workDir, name, driverHeap, segment(out, name));
     long deadline = System.nanoTime() + Duration.ofMinutes(timeoutMinutes).toNanos();
     double first = -1;
+    Probe firstProbe = null;
     int n = before;
     while (child.alive()) {
       n = durable.count();
       if (first < 0 && n > before) {
         first = child.seconds();
         progress("bench scale: %s: first durable commit after %.1f s", name, first);
+        if (killAfter >= 0) {
+          firstProbe = Probe.of(child, n);
+        }
       }
       if (killAfter >= 0 && n >= killAfter) {
+        Probe last = Probe.of(child, n);
         child.kill();
         n = durable.count();
         progress("bench scale: %s: killed after %.1f s with %d commits durable", name, child.seconds(), n);
-        return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage());
+        return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage(), firstProbe, last);
       }
       if (System.nanoTime() > deadline) {
         child.kill();
@@ -205,7 +235,7 @@ final class ScaleBench implements Callable<Integer> {
     }
     n = durable.count();
     progress("bench scale: %s: done in %.1f s, %d commits durable", name, child.seconds(), n);
-    return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage());
+    return new Measured(child.seconds(), first, n, child.heap(), load, loadAverage(), null, null);
   }
 
   /** A progress line on the command's error stream (the report goes to its output). */

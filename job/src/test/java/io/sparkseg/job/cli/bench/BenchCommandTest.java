@@ -75,6 +75,10 @@ class BenchCommandTest {
     assertEquals(4, ref.path("images_by_status").path("ok").asLong());
     long durable = out.path("kill").path("durable_commits").asLong();
     assertTrue(durable >= 5 && durable < 10, "killed at half the commits, before the end: " + out.path("kill"));
+    JsonNode live = out.path("kill").path("live_heap");
+    assertEquals(2, live.size(), "the killed run's live heap at its first commit and at the kill: " + out.path("kill"));
+    assertTrue(live.get(0).path("mb").asDouble() > 0 && live.get(1).path("mb").asDouble() < 1024, live.toString());
+    assertTrue(out.path("kill").has("live_heap_growth_kb_per_commit"), out.path("kill").toString());
     JsonNode resume = out.path("resume");
     assertEquals(durable * 20, resume.path("images_resumed").asLong(), resume.toString());
     assertEquals(200 - durable * 20, resume.path("images_computed").asLong(), resume.toString());
