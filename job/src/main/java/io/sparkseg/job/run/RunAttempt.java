@@ -155,8 +155,8 @@ final class RunAttempt {
         : SegmentJob.autoPartitions(k.images(), spark.sparkContext().defaultParallelism());
     spark.sparkContext().setJobDescription("sparkseg " + runId + ": commit " + k.index() + " (" + k.images()
         + " images)");
-    // cached as an RDD, not with Dataset.persist: Spark 4.0.1's cache manager clones the session
-    // for every persist and the clone is never freed (SPARK-54753), a driver leak per commit
+    // cached as an RDD, not with Dataset.persist: in Spark 4.0.1 every Dataset.persist leaves a
+    // cloned session alive after unpersist, a driver leak per commit (DriverHeapPerCommitTest)
     JavaRDD<Row> computed = k.partitioned(partitions).mapPartitions(new ImageResultPartitions(settings, metrics))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> results = spark.createDataFrame(computed, ImagesTable.WITH_INSTANCES);

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A commit leaves nothing behind on the driver: a run of 12 commits keeps as many Spark sessions
- * alive after a full GC as a run of 2 (Spark 4.0.1 leaks the session it clones for each
- * Dataset.persist, SPARK-54753, so a persist per commit grew the driver's heap with every commit).
+ * alive after a full GC as a run of 2 (in Spark 4.0.1 each Dataset.persist leaves a cloned session
+ * alive after unpersist, so a persist per commit grew the driver's heap with every commit).
  */
 class DriverHeapPerCommitTest {
   private static final String SESSION = "org.apache.spark.sql.classic.SparkSession";
