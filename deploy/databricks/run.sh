@@ -17,13 +17,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/recipes.sh"
+help_if_asked "$0" "${1:-}"
 
 runtime=${1:-}
 # each runtime's Spark line (deploy/README.md, "Databricks")
 case "$runtime" in
   15.4-lts) LINE=spark3.5_2.12 ;;
   17.3-lts) LINE=spark4.0_2.13 ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 15.4-lts | 17.3-lts   ($0 --help)" >&2; exit 2 ;;
 esac
 : "${VOLUME:?set VOLUME, a Unity Catalog volume folder, e.g. /Volumes/main/sparkseg/files}"

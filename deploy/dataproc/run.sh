@@ -20,18 +20,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/recipes.sh"
-
+help_if_asked "$0" "${1:-}"
 # Dataproc 2.2: Spark 3.5, Scala 2.12, Java 11 (+ Java 17 from sparkseg-node.sh) (deploy/README.md)
 LINE=spark3.5_2.12
 
-mode=${1:-}
-case "$mode" in
-  create|submit) ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: $0 create | submit   ($0 --help)" >&2; exit 2 ;;
-esac
 : "${GCS_ROOT:?set GCS_ROOT, e.g. gs://my-bucket/sparkseg}"
 : "${REGION:?set REGION, e.g. europe-west4}"
+mode=${1:-}
+if [ "$mode" != create ] && [ "$mode" != submit ]; then
+  echo "usage: $0 create | submit   ($0 --help)" >&2
+  exit 2
+fi
 GCS_ROOT=${GCS_ROOT%/}
 cluster=${CLUSTER:-sparkseg}
 

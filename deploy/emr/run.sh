@@ -19,6 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/recipes.sh"
+help_if_asked "$0" "${1:-}"
 
 # EMR 7.x: Spark 3.5.x-amzn, Scala 2.12, Java 17 (deploy/README.md, "Amazon EMR")
 LINE=spark3.5_2.12
@@ -27,7 +28,6 @@ mode=${1:-}
 case "$mode" in
   create) ;;
   submit) cluster_id=${2:?usage: $0 submit CLUSTER_ID} ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 create | submit CLUSTER_ID   ($0 --help)" >&2; exit 2 ;;
 esac
 : "${S3_ROOT:?set S3_ROOT, e.g. s3://my-bucket/sparkseg}"

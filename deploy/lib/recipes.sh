@@ -49,3 +49,10 @@ built_jar() {
   fi
   printf '%s\n' "$jar"
 }
+
+# Prints SCRIPT's header comment and exits when ARG asks for help (-h, --help).
+help_if_asked() {
+  case "${2:-}" in
+    -h|--help) sed -n '2,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  esac
+}
