@@ -315,19 +315,10 @@ class TableFormatKillResumeIT {
    * resumed plan numbers the images left in its own order, which need not be the uninterrupted run's.
    */
   private static List<String> imageRows(RunTables t) {
-    return text(t.images(RUN).drop("inference_ms", TableSchemas.COMMIT));
+    return RowsText.of(t.images(RUN).drop("inference_ms", TableSchemas.COMMIT));
   }
 
   private static List<String> instanceRows(RunTables t) {
-    return text(t.instances(RUN).drop(TableSchemas.COMMIT));
-  }
-
-  private static List<String> text(Dataset<Row> rows) {
-    List<String> out = new ArrayList<>();
-    for (Row r : rows.collectAsList()) {
-      out.add(r.toString());
-    }
-    out.sort(null);
-    return out;
+    return RowsText.of(t.instances(RUN).drop(TableSchemas.COMMIT));
   }
 }
