@@ -33,9 +33,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * arguments through the job's CLI; each platform runs the Spark line it is built for
  * ({@link #PLATFORM_LINE}), whose jar deploy/spark-lines.properties names; every recipe carries the
  * spark.* keys of conf/sparkseg-defaults.properties; the default line's built jar holds what the
- * platforms lack and none of what they bring.
+ * platforms lack and none of what they bring. A Failsafe IT: the shaded jar exists only after package.
  */
-class ManagedPlatformRecipesTest {
+class ManagedPlatformRecipesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String MAIN_CLASS = "io.sparkseg.job.cli.SparksegCli";
 
