@@ -46,8 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       while it segments, then, once a commit made after that loss is durable and before the last,
  *       the whole job (driver JVM) killed; the same submission again exits 0, resumes the committed
  *       images, computes the rest, and both tables equal the baseline, every image once (one
- *       submission for both faults: each spark-submit here costs minutes of executor start and
- *       model loads);
+ *       submission for both faults: each spark-submit here starts its executors and loads the
+ *       model on each);
  *   <li>run id {@code daily} submitted again: a finished run computes nothing (no executor loads
  *       the model, no table file changes).
  * </ol>
