@@ -15,6 +15,7 @@ import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
@@ -224,8 +225,9 @@ public final class SparksegFunctions {
 
   /** Registers all functions in the session (temporary functions, visible in SQL and {@code expr}). */
   public static void register(SparkSession spark) {
+    FunctionRegistry registry = SparkApi.functionRegistry(spark);
     for (Definition d : DEFINITIONS) {
-      SparkApi.functionRegistry(spark).registerFunction(identifier(d), info(d), ScalaApi.functionBuilder(a -> build(d, a)));
+      registry.registerFunction(identifier(d), info(d), ScalaApi.functionBuilder(a -> build(d, a)));
     }
   }
 
