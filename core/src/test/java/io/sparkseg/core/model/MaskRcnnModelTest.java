@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Test;
 class MaskRcnnModelTest {
   static MaskRcnnModel model;
   static List<RgbImage> images = new ArrayList<>();
+  /** The three images in one batch at score 0.05 (the model's default flip): what several cases check. */
+  static final PredictOptions LOW = new PredictOptions(0.05f, 0.5f);
+  static List<ImageResult> atLow;
 
   @BeforeAll
   static void load() throws Exception {
@@ -39,6 +42,7 @@ class MaskRcnnModelTest {
       assertTrue(r.isOk(), name + ": " + r.message());
       images.add(r.image());
     }
+    atLow = model.predict(images, LOW);
   }
 
   @AfterAll
@@ -48,8 +52,7 @@ class MaskRcnnModelTest {
 
   @Test
   void resultsAreWellFormed() {
-    PredictOptions low = new PredictOptions(0.05f, 0.5f);
-    List<ImageResult> results = model.predict(images, low);
+    List<ImageResult> results = atLow;
     assertEquals(images.size(), results.size());
     for (int i = 0; i < images.size(); i++) {
       ImageResult r = results.get(i);
@@ -97,7 +100,7 @@ class MaskRcnnModelTest {
       }
     }
     // Different sizes: each image's results come back in its own coordinates.
-    List<ImageResult> mixed = model.predict(images, options);
+    List<ImageResult> mixed = atLow;
     for (int i = 0; i < images.size(); i++) {
       assertEquals(images.get(i).width(), mixed.get(i).width());
       assertEquals(images.get(i).height(), mixed.get(i).height());
@@ -170,8 +173,8 @@ class MaskRcnnModelTest {
   void theFlipSwitchMovesMasksAndKeypointsOnly() {
     // the embedded bundle flips by default and takes the switch: on is its default, off the fast setting
     assertTrue(model.bundle().flipByDefault() && model.bundle().flipSwitchable() && model.flips());
-    PredictOptions options = new PredictOptions(0.05f, 0.5f);
-    List<ImageResult> byDefault = model.predict(images, options);
+    PredictOptions options = LOW;
+    List<ImageResult> byDefault = atLow;
     try (MaskRcnnModel on = MaskRcnnModel.load(model.bundle(), "cpu", FlipTest.ON);
         MaskRcnnModel off = MaskRcnnModel.load(model.bundle(), "cpu", FlipTest.OFF)) {
       assertTrue(on.flips());

@@ -118,6 +118,26 @@ class DemoCommandIT {
     assertEquals(readme.get("images"), columns(table("images").schema()), "images as written");
   }
 
+  /**
+   * README's "Segment your own images" queries, run on the demo's tables (its {@code out/mine}
+   * and run id {@code first} read as the demo's): per-category counts that add up to the table,
+   * and the images that did not come out ok (none in the demo).
+   */
+  @Test
+  void readmeOwnImagesQueriesRunOnTheOutput() throws IOException {
+    String readme = Files.readString(root.resolve("README.md"));
+    int at = readme.indexOf("## Segment your own images");
+    assertTrue(at >= 0, "README has no Segment your own images section");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)```sql\n(.*?)```").matcher(readme);
+    assertTrue(m.find(at), "README's own-images section has no sql block");
+    String[] queries = m.group(1).replace("out/mine", out.toString()).replace("'first'", "'demo'").split(";");
+    List<Row> perCategory = spark.sql(queries[0]).collectAsList();
+    assertEquals(table("instances").count(), perCategory.stream().mapToLong(r -> r.getLong(1)).sum(),
+        "instances per category add up to the table");
+    assertEquals(table("instances").select("category_name").distinct().count(), perCategory.size());
+    assertEquals(table("images").where("status <> 'ok'").count(), spark.sql(queries[1]).count());
+  }
+
   @Test
   void everyGroundTruthImageExactlyOnceAndOk() {
     List<Row> rows = table("images").collectAsList();

@@ -42,13 +42,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * output root:
  * <ol>
  *   <li>an uninterrupted run (run id {@code daily}): the baseline; one model load per executor;
- *   <li>the same input as run id {@code exec-kill}, with one executor JVM killed (SIGKILL) while it
- *       segments: the run succeeds and every image/instance is there exactly once, equal to the
- *       baseline;
- *   <li>a new run id {@code driver-kill} in commits of 2 images, the whole
- *       job (driver JVM) killed once its first commit is durable and before its last; the same
- *       submission again exits 0, resumes the committed images, computes the rest, and both tables
- *       equal the baseline, every image once;
+ *   <li>a new run id {@code driver-kill} in commits of 2 images: one executor JVM killed (SIGKILL)
+ *       while it segments, then, once a commit made after that loss is durable and before the last,
+ *       the whole job (driver JVM) killed; the same submission again exits 0, resumes the committed
+ *       images, computes the rest, and both tables equal the baseline, every image once (one
+ *       submission for both faults: each spark-submit here costs minutes of executor start and
+ *       model loads);
  *   <li>run id {@code daily} submitted again: a finished run computes nothing (no executor loads
  *       the model, no table file changes).
  * </ol>
@@ -185,73 +184,47 @@ class SegmentClusterIT {
 
   @Test
   @Order(2)
-  void killingAnExecutorMidRunStillWritesEveryImageOnce() throws Exception {
+  void losingAnExecutorThenTheDriverAndResubmittingResumesToTheUninterruptedResult() throws Exception {
     assumeTrue(baselineImages != null, "needs the baseline run");
+    Path committed = output.resolve("images").resolve("run_id=" + KILLED_RUN);
     long t0 = System.nanoTime();
-    Submission run = new Submission("exec-kill", "2-executor-kill");
-    String appId = run.awaitAppId(Duration.ofMinutes(5));
-    // kill an executor while it segments: right after it loaded the model in its first task
+    Submission killed = new Submission(KILLED_RUN, "2-executor-then-driver-kill");
+    String appId = killed.awaitAppId(Duration.ofMinutes(5));
+    // first an executor dies while it segments, right after it loaded the model in its first task:
+    // the attempt must go on and make a commit durable without it
     StandaloneCluster.waitFor(RUN_TIMEOUT, () -> loadedExecutors(appId).size() >= 1,
-        "an executor to start segmenting", run.process);
+        "an executor to start segmenting", killed.process);
     String victim = loadedExecutors(appId).get(0);
     ProcessHandle h = cluster.executorProcess(cluster.executorDirs(appId).get(victim)).orElseThrow();
-    int finishedBefore = count(StandaloneCluster.read(run.log), "TaskSetManager: Finished task");
+    long doneAtExecutorKill = commitsDone(committed);
     assertTrue(h.destroyForcibly(), "could not kill executor " + victim);
     h.onExit().get(30, TimeUnit.SECONDS);
-    timings.add("  killed executor " + victim + " (pid " + h.pid() + ") after " + finishedBefore + " finished tasks");
-    int rc = run.waitFor(RUN_TIMEOUT);
-    timing("run 2 (one executor killed)", t0);
-    assertEquals(0, rc, run.describe());
-    String driverLog = StandaloneCluster.read(run.log);
+    timings.add("  killed executor " + victim + " (pid " + h.pid() + ") with " + doneAtExecutorKill + " commits durable");
+    // then the whole application dies once a commit made after that loss is durable: the driver
+    // JVM (client mode) is killed, its executors follow
+    StandaloneCluster.waitFor(RUN_TIMEOUT, () -> commitsDone(committed) > doneAtExecutorKill,
+        "a commit of run " + KILLED_RUN + " after losing executor " + victim + " (" + committed + ")", killed.process);
+    killed.process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    killed.process.destroyForcibly();
+    killed.process.waitFor(30, TimeUnit.SECONDS);
+    timing("run 2 (an executor killed, then the driver after a commit)", t0);
+    long done = commitsDone(committed);
+    assertTrue(done < (images + COMMIT_IMAGES - 1) / COMMIT_IMAGES,
+        "killed too late: all " + done + " commits were already done");
+    String driverLog = StandaloneCluster.read(killed.log);
     assertTrue(driverLog.contains("Lost executor " + victim) || driverLog.contains("executor " + victim + " lost")
         || driverLog.contains("Executor lost: " + victim) || driverLog.contains("Removed executor " + victim)
         || driverLog.contains("Removing executor " + victim),
         "the driver did not notice the lost executor:\n" + tail(driverLog));
-
-    JsonNode summary = run.summary();
-    assertEquals(images, summary.get("images_total").asInt());
-    assertEquals(images, summary.get("images_ok").asInt());
-    try (Tables t = Tables.open()) {
-      List<String> imgs = t.images("exec-kill");
-      List<String> inst = t.instances("exec-kill");
-      assertExactlyOnce(imgs, inst);
-      assertEquals(baselineImages, imgs, "images table differs from the uninterrupted run");
-      assertEquals(baselineInstances, inst, "instances table differs from the uninterrupted run");
-      // the baseline run's partition is untouched by another run id
-      assertEquals(baselineImages, t.images("daily"));
-    }
-    timings.add("  executors launched for the run: " + cluster.executorDirs(appId).keySet()
-        + ", summary model_loads " + summary.get("timings").get("model_loads").asInt());
-  }
-
-  @Test
-  @Order(3)
-  void killingTheDriverAfterACommitAndResubmittingResumesToTheUninterruptedResult() throws Exception {
-    assumeTrue(baselineImages != null, "needs the baseline run");
-    Path committed = output.resolve("images").resolve("run_id=" + KILLED_RUN);
-    long t0 = System.nanoTime();
-    Submission killed = new Submission(KILLED_RUN, "3-driver-kill");
-    // the whole application dies once its first commit is durable: the driver JVM (client mode)
-    // is killed, its executors follow
-    StandaloneCluster.waitFor(RUN_TIMEOUT, () -> commitsDone(committed) > 0,
-        "the first commit of run " + KILLED_RUN + " (" + committed + ")", killed.process);
-    killed.process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-    killed.process.destroyForcibly();
-    killed.process.waitFor(30, TimeUnit.SECONDS);
-    timing("run 3 (driver killed after a commit)", t0);
-    long done = commitsDone(committed);
-    assertTrue(done < (images + COMMIT_IMAGES - 1) / COMMIT_IMAGES,
-        "killed too late: all " + done + " commits were already done");
-    String appId = killed.appId();
     StandaloneCluster.waitFor(Duration.ofMinutes(2), () -> cluster.executorDirs(appId).values().stream()
             .allMatch(d -> cluster.executorProcess(d).isEmpty()),
         "the killed application's executors to exit");
     timings.add("  killed the driver with " + done + " commits of " + COMMIT_IMAGES + " images durable");
 
     long t1 = System.nanoTime();
-    Submission resumed = new Submission(KILLED_RUN, "4-resume");
+    Submission resumed = new Submission(KILLED_RUN, "3-resume");
     int rc = resumed.waitFor(RUN_TIMEOUT);
-    timing("run 4 (same submission again: resume)", t1);
+    timing("run 3 (same submission again: resume)", t1);
     assertEquals(0, rc, resumed.describe());
     JsonNode s = resumed.summary();
     long resumedImages = s.get("images_resumed").asLong();
@@ -266,20 +239,22 @@ class SegmentClusterIT {
       assertExactlyOnce(imgs, inst);
       assertEquals(baselineImages, imgs, "images after kill + resume differ from the uninterrupted run");
       assertEquals(baselineInstances, inst, "instances after kill + resume differ from the uninterrupted run");
+      // the baseline run's partition is untouched by another run id
+      assertEquals(baselineImages, t.images("daily"));
     }
     timings.add("  resumed " + resumedImages + " images, computed " + s.get("images_computed").asLong());
   }
 
   @Test
-  @Order(4)
+  @Order(3)
   void resubmittingAFinishedRunComputesNothing() throws Exception {
     assumeTrue(baselineImages != null, "needs the baseline run");
     Path imagesDir = output.resolve("images").resolve("run_id=daily");
     Map<Path, Long> before = files(imagesDir);
     long t0 = System.nanoTime();
-    Submission again = new Submission("daily", "5-finished");
+    Submission again = new Submission("daily", "4-finished");
     int rc = again.waitFor(RUN_TIMEOUT);
-    timing("run 5 (finished run id again: no-op)", t0);
+    timing("run 4 (finished run id again: no-op)", t0);
     assertEquals(0, rc, again.describe());
     String log = StandaloneCluster.read(again.log);
     assertTrue(log.contains("run daily already finished (succeeded): nothing to compute"), again.describe());

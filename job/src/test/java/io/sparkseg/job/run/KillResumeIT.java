@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -54,7 +54,7 @@ class KillResumeIT {
   @BeforeAll
   static void killAndResume() throws Exception {
     work = TestSpark.repoRoot().resolve("job/target/kill-resume-it");
-    deleteTree(work);
+    FileUtils.deleteDirectory(work.toFile());
     images = work.resolve("images");
     copySamples(images, 0, IMAGES);
     out = work.resolve("out");
@@ -75,12 +75,7 @@ class KillResumeIT {
     killed = a.alive() ? a : b;
     refused.waitFor(RUN_TIMEOUT);
     // SIGKILL once the first commit is durable
-    while (!anyCommitDone(out.resolve("images/run_id=" + RUN))) {
-      assertTrue(killed.alive(), () -> "the first attempt ended before its first commit:\n" + killed.logTail());
-      assertTrue(System.nanoTime() < end, "no commit within " + RUN_TIMEOUT);
-      Thread.sleep(50);
-    }
-    killed.kill();
+    killed.killWhen(() -> anyCommitDone(out.resolve("images/run_id=" + RUN)), RUN_TIMEOUT, "the first attempt's first commit");
     assertTrue(commitsDone(out.resolve("images/run_id=" + RUN)) < IMAGES / COMMIT,
         "killed too late: every commit was already done");
 
@@ -161,13 +156,7 @@ class KillResumeIT {
     long instancesBefore = instances(out).count();
     SparksegProcess replace = SparksegProcess.start(work.resolve("replace.log"),
         segment(images, out, RUN, "replace", "replace.json"));
-    long end = System.nanoTime() + RUN_TIMEOUT.toNanos();
-    while (!anyCommitDone(out.resolve("_staging/" + RUN))) {
-      assertTrue(replace.alive(), () -> "replace ended before its first commit:\n" + replace.logTail());
-      assertTrue(System.nanoTime() < end, "no staged commit within " + RUN_TIMEOUT);
-      Thread.sleep(50);
-    }
-    replace.kill();
+    replace.killWhen(() -> anyCommitDone(out.resolve("_staging/" + RUN)), RUN_TIMEOUT, "the replace's first staged commit");
     Dataset<Row> imgs = images(out);
     assertSame(spark().createDataFrame(imgsBefore, imgs.schema()), imgs, "images after a killed replace");
     assertEquals(instancesBefore, instances(out).count());
@@ -241,17 +230,17 @@ class KillResumeIT {
   }
 
   /** Whether a commit folder under {@code dir} (any depth) is complete: it holds {@code _SUCCESS}. */
-  private static boolean anyCommitDone(Path dir) throws IOException {
+  private static boolean anyCommitDone(Path dir) {
     return commitsDone(dir) > 0;
   }
 
-  private static long commitsDone(Path dir) throws IOException {
+  private static long commitsDone(Path dir) {
     if (!Files.isDirectory(dir)) {
       return 0;
     }
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> p.getFileName().toString().equals("_SUCCESS")).count();
-    } catch (java.io.UncheckedIOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       return 0; // a folder renamed away while walking: look again
     }
   }
@@ -273,19 +262,6 @@ class KillResumeIT {
     assertEquals(from + n, all.size(), "samples/images has too few images");
     for (Path p : all.subList(from, from + n)) {
       Files.copy(p, dir.resolve(p.getFileName()));
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      List<Path> all = new ArrayList<>(s.toList());
-      java.util.Collections.reverse(all);
-      for (Path p : all) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** A real {@code bin/sparkseg} child process (built jars, local Spark), its log in a file. */
 final class SparksegProcess {
@@ -55,6 +56,30 @@ final class SparksegProcess {
 
   int exitValue() {
     return process.exitValue();
+  }
+
+  /**
+   * SIGKILLs the process as soon as {@code moment} holds (looked at every 50 ms); fails if the
+   * process ends first or {@code timeout} passes. {@code what} names the moment in the failure.
+   */
+  void killWhen(BooleanSupplier moment, Duration timeout, String what) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (!moment.getAsBoolean()) {
+      if (!process.isAlive()) {
+        throw new AssertionError("sparkseg ended before " + what + "; log tail:\n" + logTail());
+      }
+      if (System.nanoTime() > end) {
+        kill();
+        throw new AssertionError("no " + what + " within " + timeout + "; log tail:\n" + logTail());
+      }
+      Thread.sleep(50);
+    }
+    kill();
+  }
+
+  /** Whether the log holds {@code text} yet. */
+  boolean logged(String text) {
+    return log().contains(text);
   }
 
   /** SIGKILL to the process and everything it started: no shutdown hook runs. */

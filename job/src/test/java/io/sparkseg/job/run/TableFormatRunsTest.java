@@ -20,7 +20,6 @@ import io.sparkseg.job.output.format.TableSchemas;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -200,7 +199,7 @@ class TableFormatRunsTest {
       String db = database(f);
       assertEquals("[\"" + db + ".instances\",\"" + db + ".images\"]", SUMMARY.get(f).get("outputs").get("tables").toString());
       RunTables t = RunTables.open(spark, f, OUT.get(f));
-      assertEquals(imageRows(t), text(spark.sql("SELECT * FROM " + db + ".images WHERE run_id = '" + RUN + "'")
+      assertEquals(imageRows(t), RowsText.of(spark.sql("SELECT * FROM " + db + ".images WHERE run_id = '" + RUN + "'")
           .selectExpr(TableSchemas.IMAGES_TABLE.fieldNames()).drop("inference_ms")), f.id());
       assertEquals(instanceRows(t).size(), spark.table(db + ".instances").where("run_id = '" + RUN + "'").count(), f.id());
     }
@@ -283,19 +282,10 @@ class TableFormatRunsTest {
 
   /** The run's committed images rows as sorted text, without the timing that differs between runs. */
   private static List<String> imageRows(RunTables t) {
-    return text(t.images(RUN).drop("inference_ms"));
+    return RowsText.of(t.images(RUN).drop("inference_ms"));
   }
 
   private static List<String> instanceRows(RunTables t) {
-    return text(t.instances(RUN));
-  }
-
-  private static List<String> text(Dataset<Row> rows) {
-    List<String> out = new ArrayList<>();
-    for (Row r : rows.collectAsList()) {
-      out.add(r.toString());
-    }
-    out.sort(null);
-    return out;
+    return RowsText.of(t.instances(RUN));
   }
 }
