@@ -6,12 +6,12 @@
 # SPARK_LINE_JAR (the cluster jar's file name); the root pom's profiles define the same names.
 case "${SPARKSEG_SPARK:-4.0_2.13}" in
   4.0_2.13)
-    SPARK_LINE=spark4.0_2.13; SPARK_LINE_MVN=(); SPARK_LINE_TARGET=target
-    SPARK_LINE_JAR=sparkseg-0.1.0-SNAPSHOT.jar ;;
+    SPARK_LINE=spark4.0_2.13; SPARK_LINE_MVN=(); SPARK_LINE_TARGET=target ;;
   3.5_2.12 | 3.5_2.13)
-    SPARK_LINE="spark$SPARKSEG_SPARK"; SPARK_LINE_MVN=(-P "$SPARK_LINE"); SPARK_LINE_TARGET="target-$SPARK_LINE"
-    SPARK_LINE_JAR="sparkseg-0.1.0-SNAPSHOT-$SPARK_LINE.jar" ;;
+    SPARK_LINE="spark$SPARKSEG_SPARK"; SPARK_LINE_MVN=(-P "$SPARK_LINE"); SPARK_LINE_TARGET="target-$SPARK_LINE" ;;
   *)
     echo "SPARKSEG_SPARK=$SPARKSEG_SPARK: not a Spark line sparkseg builds (3.5_2.12, 3.5_2.13, 4.0_2.13)" >&2
     exit 2 ;;
 esac
+# the jar's name, from the one file that names each line's jar (the recipes read it too)
+SPARK_LINE_JAR=$(sed -n "s/^$SPARK_LINE=//p" "$(dirname "${BASH_SOURCE[0]}")/../../deploy/spark-lines.properties")
