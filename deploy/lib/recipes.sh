@@ -42,9 +42,14 @@ run() {
 # The local path of LINE's built jar; without DRY_RUN it must exist.
 built_jar() {
   local jar
-  jar=$recipes_repo/job/target/$(line_jar "$1") || return 2
+  # the default line builds into job/target/, every other line into job/target-LINE/
+  local dir=target
+  [ "$1" = spark4.0_2.13 ] || dir=target-$1
+  jar=$recipes_repo/job/$dir/$(line_jar "$1") || return 2
   if [ -z "${DRY_RUN:-}" ] && [ ! -f "$jar" ]; then
-    echo "no $jar: build the $1 line first" >&2
+    local profile=""
+    [ "$1" = spark4.0_2.13 ] || profile=" -P $1"
+    echo "no $jar: build the $1 line first (mvn -B$profile -DskipTests package)" >&2
     return 2
   fi
   printf '%s\n' "$jar"

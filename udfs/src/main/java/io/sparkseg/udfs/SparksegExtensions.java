@@ -1,6 +1,8 @@
 package io.sparkseg.udfs;
 
+import io.sparkseg.compat.ScalaApi;
 import org.apache.spark.sql.SparkSessionExtensions;
+import scala.Tuple3;
 import scala.runtime.AbstractFunction1;
 import scala.runtime.BoxedUnit;
 
@@ -12,7 +14,8 @@ public final class SparksegExtensions extends AbstractFunction1<SparkSessionExte
   @Override
   public BoxedUnit apply(SparkSessionExtensions extensions) {
     for (SparksegFunctions.Definition d : SparksegFunctions.definitions()) {
-      extensions.injectFunction(SparksegFunctions.description(d));
+      extensions.injectFunction(new Tuple3<>(SparksegFunctions.identifier(d), SparksegFunctions.info(d),
+          ScalaApi.functionBuilder(a -> SparksegFunctions.build(d, a))));
     }
     return BoxedUnit.UNIT;
   }

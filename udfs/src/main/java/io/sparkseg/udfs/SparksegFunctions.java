@@ -1,5 +1,7 @@
 package io.sparkseg.udfs;
 
+import io.sparkseg.compat.ScalaApi;
+import io.sparkseg.compat.SparkApi;
 import io.sparkseg.tables.Structs;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,17 +19,10 @@ import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
-import org.apache.spark.sql.classic.ClassicConversions$;
-import org.apache.spark.sql.classic.ColumnNodeToExpressionConverter$;
-import org.apache.spark.sql.classic.ExpressionUtils$;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import scala.Tuple3;
-import scala.collection.immutable.Seq;
-import scala.jdk.javaapi.CollectionConverters;
-import scala.runtime.AbstractFunction1;
 
 /**
  * sparkseg's SQL functions over the mask, box and keypoint columns of the result tables.
@@ -230,62 +225,51 @@ public final class SparksegFunctions {
 
   /** Registers all functions in the session (temporary functions, visible in SQL and {@code expr}). */
   public static void register(SparkSession spark) {
-    FunctionRegistry registry = ClassicConversions$.MODULE$.castToImpl(spark).sessionState().functionRegistry();
+    FunctionRegistry registry = SparkApi.functionRegistry(spark);
     for (Definition d : DEFINITIONS) {
-      Tuple3<FunctionIdentifier, ExpressionInfo, scala.Function1<Seq<Expression>, Expression>> f = description(d);
-      registry.registerFunction(f._1(), f._2(), f._3());
+      registry.registerFunction(identifier(d), info(d), ScalaApi.functionBuilder(a -> build(d, a)));
     }
   }
 
-  /** The catalyst function description of a definition, as {@code injectFunction} takes it. */
-  static Tuple3<FunctionIdentifier, ExpressionInfo, scala.Function1<Seq<Expression>, Expression>> description(
-      Definition d) {
-    ExpressionInfo info = new ExpressionInfo(SparksegFunctions.class.getName(), null, d.name(), d.usage(),
+  /** The catalyst name of a definition. */
+  static FunctionIdentifier identifier(Definition d) {
+    return FunctionIdentifier.apply(d.name());
+  }
+
+  /** The catalyst documentation of a definition ({@code DESCRIBE FUNCTION}). */
+  static ExpressionInfo info(Definition d) {
+    return new ExpressionInfo(SparksegFunctions.class.getName(), null, d.name(), d.usage(),
         "\n    Arguments: see usage.\n    Example:\n      > " + d.example() + "\n");
-    return new Tuple3<>(FunctionIdentifier.apply(d.name()), info, new Builder(d));
   }
 
-  private static final class Builder extends AbstractFunction1<Seq<Expression>, Expression> {
-    private final Definition d;
-
-    Builder(Definition d) {
-      this.d = d;
+  /** The expression a call of a definition with these argument expressions stands for. */
+  static Expression build(Definition d, List<Expression> exprs) {
+    int n = exprs.size();
+    if (n < d.minArgs() || n > d.maxArgs()) {
+      String want = d.minArgs() == d.maxArgs() ? String.valueOf(d.minArgs())
+          : d.maxArgs() == Integer.MAX_VALUE ? "at least " + d.minArgs()
+          : d.minArgs() + " to " + d.maxArgs();
+      throw new IllegalArgumentException(d.name() + " takes " + want + " argument" + (want.equals("1") ? "" : "s")
+          + " but got " + n + ": " + d.signature());
     }
-
-    @Override
-    public Expression apply(Seq<Expression> args) {
-      List<Expression> exprs = CollectionConverters.asJava(args);
-      int n = exprs.size();
-      if (n < d.minArgs() || n > d.maxArgs()) {
-        String want = d.minArgs() == d.maxArgs() ? String.valueOf(d.minArgs())
-            : d.maxArgs() == Integer.MAX_VALUE ? "at least " + d.minArgs()
-            : d.minArgs() + " to " + d.maxArgs();
-        throw new IllegalArgumentException(d.name() + " takes " + want + " argument" + (want.equals("1") ? "" : "s")
-            + " but got " + n + ": " + d.signature());
-      }
-      List<Column> cols = new ArrayList<>(n);
-      for (Expression e : exprs) {
-        cols.add(ExpressionUtils$.MODULE$.column(e));
-      }
-      if ((d.name().equals("seg_mask_union") || d.name().equals("seg_mask_intersection")) && n == 1
-          && exprs.get(0).resolved() && exprs.get(0).dataType() instanceof org.apache.spark.sql.types.ArrayType) {
-        UserDefinedFunction f = d.name().equals("seg_mask_union") ? UNION : INTERSECTION;
-        return unwrap(toExpression(f.apply(cols.get(0))));
-      }
-      Column c = d.builder().apply(cols);
-      if (c == null) {
-        throw new IllegalArgumentException(d.name() + ": wrong number of arguments (" + n + "): " + d.signature());
-      }
-      return unwrap(toExpression(c));
+    List<Column> cols = new ArrayList<>(n);
+    for (Expression e : exprs) {
+      cols.add(SparkApi.column(e));
     }
-
-    private static Expression toExpression(Column c) {
-      return ColumnNodeToExpressionConverter$.MODULE$.apply(c.node());
+    if ((d.name().equals("seg_mask_union") || d.name().equals("seg_mask_intersection")) && n == 1
+        && exprs.get(0).resolved() && exprs.get(0).dataType() instanceof org.apache.spark.sql.types.ArrayType) {
+      UserDefinedFunction f = d.name().equals("seg_mask_union") ? UNION : INTERSECTION;
+      return unwrap(SparkApi.expression(f.apply(cols.get(0))));
     }
-
-    private static Expression unwrap(Expression e) {
-      // let the analyzer wrap aggregate functions itself (so DISTINCT and FILTER work)
-      return e instanceof AggregateExpression ae ? ae.aggregateFunction() : e;
+    Column c = d.builder().apply(cols);
+    if (c == null) {
+      throw new IllegalArgumentException(d.name() + ": wrong number of arguments (" + n + "): " + d.signature());
     }
+    return unwrap(SparkApi.expression(c));
+  }
+
+  private static Expression unwrap(Expression e) {
+    // let the analyzer wrap aggregate functions itself (so DISTINCT and FILTER work)
+    return e instanceof AggregateExpression ae ? ae.aggregateFunction() : e;
   }
 }

@@ -1,5 +1,6 @@
 package io.sparkseg.udfs;
 
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.core.mask.Rle;
 import io.sparkseg.tables.Structs;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Conversions between the SQL values the functions see (rows, Scala sequences, numbers) and core
@@ -127,7 +127,7 @@ final class SqlValues {
       return null;
     }
     if (value instanceof scala.collection.Seq<?> s) {
-      return (List<Object>) CollectionConverters.asJava(s);
+      return (List<Object>) ScalaApi.asJava(s);
     }
     if (value instanceof List<?> l) {
       return (List<Object>) l;

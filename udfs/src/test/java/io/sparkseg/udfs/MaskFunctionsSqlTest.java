@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,6 +79,7 @@ class MaskFunctionsSqlTest {
   }
 
   @Test
+  @Tag("smoke")
   void maskIouMatchesPycocotoolsExactly() {
     List<Row> rows = sql("SELECT d.name, g.name, v.gt_iscrowd, v.iou,"
         + " seg_mask_iou(named_struct('height', CAST(d.h AS INT), 'width', CAST(d.w AS INT), 'counts', d.counts),"
@@ -293,6 +295,7 @@ class MaskFunctionsSqlTest {
   }
 
   @Test
+  @Tag("smoke")
   void nullInNullOut() {
     Row r = sql("SELECT seg_mask_area(NULL), seg_mask_iou(NULL, NULL), seg_mask_bbox(NULL), seg_mask_union(NULL),"
         + " seg_mask_intersection(NULL, NULL), seg_mask_to_png(NULL), seg_mask_to_polygons(NULL),"
@@ -304,6 +307,7 @@ class MaskFunctionsSqlTest {
   }
 
   @Test
+  @Tag("smoke")
   void malformedMasksFailWithAClearMessage() {
     String bad = "named_struct('height', 4, 'width', 5, 'counts', 'abc')";
     Exception e = assertThrows(Exception.class, () -> sql("SELECT seg_mask_area(" + bad + ")"));
@@ -323,6 +327,7 @@ class MaskFunctionsSqlTest {
   }
 
   @Test
+  @Tag("smoke")
   void functionsAreDescribed() {
     for (String name : SparksegFunctions.names()) {
       String text = spark.sql("DESCRIBE FUNCTION EXTENDED " + name).collectAsList().toString();

@@ -1,5 +1,6 @@
 package io.sparkseg.job.executor;
 
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.core.result.BoundingBox;
 import io.sparkseg.core.result.Instance;
 import io.sparkseg.core.result.Keypoints;
@@ -48,7 +49,7 @@ public final class ResultRows {
   }
 
   /** Spark's row encoder wants Scala sequences for array columns. */
-  public static scala.collection.immutable.Seq<Row> seq(List<Row> rows) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(rows).toList();
+  public static scala.collection.immutable.List<Row> seq(List<Row> rows) {
+    return ScalaApi.asScala(rows);
   }
 }

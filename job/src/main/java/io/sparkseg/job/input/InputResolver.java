@@ -221,9 +221,10 @@ public final class InputResolver {
             : functions.lit(null).cast(DataTypes.LongType).as("image_id"),
         functions.col("path").cast(DataTypes.StringType).as("path"));
     // both checks in one scan of the manifest; try_cast: an ANSI cast fails on the first bad value
+    // (SQL's try_cast: Column.try_cast is Spark 4 only)
     Column path = df.col("path").cast(DataTypes.StringType);
     Column badId = cols.contains("image_id")
-        ? df.col("image_id").isNotNull().and(df.col("image_id").try_cast(DataTypes.LongType).isNull())
+        ? df.col("image_id").isNotNull().and(functions.expr("try_cast(`image_id` AS BIGINT)").isNull())
         : functions.lit(false);
     Row bad = df.agg(functions.count(functions.when(path.isNull().or(functions.trim(path).equalTo("")), 1)),
         functions.count(functions.when(badId, 1))).first();

@@ -1,5 +1,6 @@
 package io.sparkseg.job.run;
 
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.job.output.format.TableSchemas;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -135,6 +136,6 @@ final class RunRecord {
         runId, status, mode.id(), attempt, attempts, modelName, modelVersion, modelSha256, input, tableFormat,
         commitImages, imagesTotal, imagesCommitted, imagesResumed, imagesComputed, imagesSkipped, instances,
         Timestamp.from(startedAt), Timestamp.from(Instant.now()), finishedAt == null ? null : Timestamp.from(finishedAt),
-        scala.jdk.javaapi.CollectionConverters.asScala(commits).toList(), summary);
+        ScalaApi.asScala(commits), summary);
   }
 }

@@ -1,5 +1,6 @@
 package io.sparkseg.job.run;
 
+import io.sparkseg.compat.ScalaApi;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -10,8 +11,6 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
-import scala.Tuple4;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A driver-side listener that keeps, per running task, the latest partial values of some long
@@ -46,15 +45,15 @@ final class RunningTaskAccumulators extends SparkListener {
 
   @Override
   public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-    for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> task
-        : CollectionConverters.asJava(update.accumUpdates())) {
+    // (task id, stage id, stage attempt, accumulator updates); the Seq type differs between Scala lines
+    for (var task : ScalaApi.asJava(update.accumUpdates())) {
       // only tasks seen starting and not yet ended: a heartbeat that races a task's end must not
       // bring its partial back after the accumulator already holds the final value
       Map<Long, Long> values = running.get((Long) task._1());
       if (values == null) {
         continue;
       }
-      for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
+      for (AccumulableInfo info : ScalaApi.asJava(task._4())) {
         if (ids.contains(info.id()) && info.update().isDefined() && info.update().get() instanceof Number n) {
           values.put(info.id(), n.longValue());
         }

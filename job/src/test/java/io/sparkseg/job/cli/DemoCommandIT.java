@@ -35,7 +35,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The README's main command, end to end: runs {@code bin/demo} as a child process, as a user
@@ -44,8 +46,12 @@ import org.junit.jupiter.api.Test;
  * job/target/demo-it/out} ({@code SPARKSEG_DEMO_OUT}). Then reads what it wrote: both Parquet
  * tables for run id {@code demo} with exactly the README's columns, every ground-truth image once
  * and {@code ok}, plausible instances, the run summary, the COCO results and the evaluation. The
- * script's output is in {@code job/target/demo-it/demo.log}.
+ * script's output is in {@code job/target/demo-it/demo.log}. On another Spark line ({@code mvn -P
+ * spark3.5_2.12 verify}) it runs that line's bin/demo ({@code SPARKSEG_SPARK}) under that line's
+ * build folder, and with {@code -Dsparkseg.demo.compare=EVALUATION_JSON} (bin/test: the default
+ * line's) also checks that both lines scored the same.
  */
+@Tag("smoke")
 class DemoCommandIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A hang guard: about 4 minutes on an idle 2-core machine, 18.5 under a load average of 8. */
@@ -61,7 +67,7 @@ class DemoCommandIT {
   @BeforeAll
   static void runDemo() throws Exception {
     root = TestSpark.repoRoot();
-    Path work = root.resolve("job/target/demo-it");
+    Path work = Path.of(System.getProperty("sparkseg.build.dir", root.resolve("job/target").toString())).resolve("demo-it");
     out = work.resolve("out");
     deleteTree(out);
     Files.createDirectories(work);
@@ -71,6 +77,8 @@ class DemoCommandIT {
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPARKSEG_DEMO_SKIP_BUILD", "1");
     pb.environment().put("SPARKSEG_DEMO_OUT", out.toString());
+    // the line these tests run on (spark3.5_2.12 -> 3.5_2.12), so bin/demo runs the jars just built
+    pb.environment().put("SPARKSEG_SPARK", System.getProperty("sparkseg.spark.line", "spark4.0_2.13").substring(5));
     long t0 = System.nanoTime();
     Process p = pb.start();
     if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -273,6 +281,19 @@ class DemoCommandIT {
     long instances = table("instances").count();
     assertTrue(Math.abs(instances - readmeInstances) <= readmeInstances / 200,
         "README says " + readmeInstances + " instances, bin/demo wrote " + instances);
+  }
+
+  /** Another Spark line's bin/demo (bin/test: the default line's) scored exactly what this one did. */
+  @Test
+  @EnabledIfSystemProperty(named = "sparkseg.demo.compare", matches = ".+")
+  void evaluationIsTheOtherLinesEvaluation() throws IOException {
+    Path other = Path.of(System.getProperty("sparkseg.demo.compare"));
+    assertTrue(Files.isRegularFile(other), other + ": the other line's evaluation.json (run its DemoCommandIT first)");
+    JsonNode theirs = JSON.readTree(other.toFile());
+    JsonNode ours = JSON.readTree(out.resolve("evaluation.json").toFile());
+    for (String type : List.of("bbox", "segm", "keypoints")) {
+      assertEquals(theirs.get(type).get("stats"), ours.get(type).get("stats"), type + " stats: " + other + " vs " + out);
+    }
   }
 
   /** The rows {@code | type | AP | AP50 | AP75 | ... |} under README's "### Accuracy". */

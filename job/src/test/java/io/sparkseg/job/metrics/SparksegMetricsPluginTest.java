@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.job.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.metrics.source.Source;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A segment run on a session with the plugin publishes sparkseg's executor figures in Spark's
@@ -29,7 +29,7 @@ class SparksegMetricsPluginTest {
   void aRunPublishesThroughputBatchAndQueueFiguresInSparksMetricsSystem() throws Exception {
     TestSpark.requireModel();
     TestSpark.session();
-    List<Source> sources = CollectionConverters.asJava(
+    List<Source> sources = ScalaApi.asJava(
         SparkEnv.get().metricsSystem().getSourcesByName("plugin." + SparksegMetricsPlugin.class.getName()));
     assertFalse(sources.isEmpty(), "the plugin's source is registered with Spark's metrics system");
     MetricRegistry r = sources.get(0).metricRegistry();

@@ -14,12 +14,14 @@ import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The SQL functions on the segment job's real output of sample images (registered with {@code
  * SparksegFunctions.register} on the shared session): consistency with the columns the job wrote.
  */
+@Tag("smoke")
 class FunctionsOnJobOutputTest {
   private static SparkSession spark;
 

@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,9 +125,7 @@ class NotebookSqlTest {
     // one job run (compared with itself in 05); evaluation queries see it only if the job found instances
     Map<String, List<Row>> results = runAll(spark, true);
     // the job's output of sample images, a missing and a corrupt one
-    assertEquals(List.of("decode_error", "missing", "ok"),
-        results.get("01_run_summary.ipynb#2").stream().map(r -> r.getString(0)).sorted().toList());
-    assertEquals(2, results.get("01_run_summary.ipynb#5").size(), "failures");
+    assertRunSummary(results);
     assertEquals(fx.jobInstances > 0, !results.get("02_classes_and_scores.ipynb#1").isEmpty(), "classes");
   }
 
@@ -134,9 +133,7 @@ class NotebookSqlTest {
   void everyNotebookQueryRunsOnTheResultTables() throws IOException {
     Map<String, List<Row>> results = runAll(spark, false);
     // the fixture exercises the interesting paths: failures, classes, curves, both runs
-    assertEquals(List.of("decode_error", "missing", "ok"),
-        results.get("01_run_summary.ipynb#2").stream().map(r -> r.getString(0)).sorted().toList());
-    assertEquals(2, results.get("01_run_summary.ipynb#5").size(), "failures");
+    assertRunSummary(results);
     assertTrue(results.get("02_classes_and_scores.ipynb#1").size() >= 5, "classes");
     assertEquals(List.of(), results.entrySet().stream()
         .filter(e -> e.getValue().isEmpty()).map(Map.Entry::getKey).toList(), "queries without rows");
@@ -149,48 +146,71 @@ class NotebookSqlTest {
    * {@code images} and the eval tables); results by "notebook#n" (1-based, in notebook order).
    */
   static Map<String, List<Row>> runAll(SparkSession spark, boolean job) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    int total = 0;
     Map<String, List<Row>> results = new LinkedHashMap<>();
     for (Path p : notebooks()) {
-      JsonNode nb = json.readTree(p.toFile());
-      StringBuilder code = new StringBuilder();
-      for (JsonNode c : nb.path("cells")) {
-        if (c.path("cell_type").asText().equals("code")) {
-          code.append(text(c.path("source"))).append("\n");
-        }
-      }
-      Map<String, Object> args = new HashMap<>();
-      Matcher pm = PARAMS.matcher(code);
-      if (pm.find()) {
-        Matcher km = KEY.matcher(pm.group(1));
-        while (km.find()) {
-          args.put(km.group(1), value(km.group(1), job));
-        }
-      }
-      Matcher m = QUERY.matcher(code);
-      int n = 0;
-      while (m.find()) {
-        String sql = m.group(1);
-        String where = p.getFileName() + " query " + (n + 1) + ":\n" + sql;
-        List<Row> rows;
-        try {
-          var df = m.group(2) != null ? spark.sql(sql, args) : spark.sql(sql);
-          if (m.group(4) != null) {
-            df.createOrReplaceTempView(m.group(4));
-          }
-          rows = df.collectAsList();
-        } catch (Exception e) {
-          fail(where + "\nfailed (" + (job ? "job runs" : "fixture runs") + "): " + e, e);
-          return null;
-        }
-        results.put(p.getFileName() + "#" + (n + 1), rows);
-        n++;
-      }
-      assertTrue(n >= 3, p + " has only " + n + " queries");
-      total += n;
+      results.putAll(run(spark, p, job));
     }
-    assertTrue(total >= 25, "queries: " + total);
+    assertTrue(results.size() >= 25, "queries: " + results.size());
+    return results;
+  }
+
+  /**
+   * The smoke suite's share (run on the other Spark lines): the run-summary notebook's queries on
+   * the job's own output.
+   */
+  @Test
+  @Tag("smoke")
+  void theRunSummaryNotebooksQueriesRunOnTheJobsOwnOutput() throws IOException {
+    Path nb = notebooks().stream().filter(p -> p.endsWith("01_run_summary.ipynb")).findFirst().orElseThrow();
+    assertRunSummary(run(spark, nb, true));
+  }
+
+  /** The run-summary notebook saw the fixture's statuses (a missing and a corrupt image) and its 2 failures. */
+  private static void assertRunSummary(Map<String, List<Row>> results) {
+    assertEquals(List.of("decode_error", "missing", "ok"),
+        results.get("01_run_summary.ipynb#2").stream().map(r -> r.getString(0)).sorted().toList());
+    assertEquals(2, results.get("01_run_summary.ipynb#5").size(), "failures");
+  }
+
+  /** Runs every query of one notebook in {@code spark}; results by "notebook#n" as {@link #runAll} gives them. */
+  static Map<String, List<Row>> run(SparkSession spark, Path p, boolean job) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    Map<String, List<Row>> results = new LinkedHashMap<>();
+    JsonNode nb = json.readTree(p.toFile());
+    StringBuilder code = new StringBuilder();
+    for (JsonNode c : nb.path("cells")) {
+      if (c.path("cell_type").asText().equals("code")) {
+        code.append(text(c.path("source"))).append("\n");
+      }
+    }
+    Map<String, Object> args = new HashMap<>();
+    Matcher pm = PARAMS.matcher(code);
+    if (pm.find()) {
+      Matcher km = KEY.matcher(pm.group(1));
+      while (km.find()) {
+        args.put(km.group(1), value(km.group(1), job));
+      }
+    }
+    Matcher m = QUERY.matcher(code);
+    int n = 0;
+    while (m.find()) {
+      String sql = m.group(1);
+      String where = p.getFileName() + " query " + (n + 1) + ":\n" + sql;
+      List<Row> rows;
+      try {
+        var df = m.group(2) != null ? spark.sql(sql, args) : spark.sql(sql);
+        if (m.group(4) != null) {
+          df.createOrReplaceTempView(m.group(4));
+        }
+        rows = df.collectAsList();
+      } catch (Exception e) {
+        fail(where + "\nfailed (" + (job ? "job runs" : "fixture runs") + "): " + e, e);
+        return null;
+      }
+      results.put(p.getFileName() + "#" + (n + 1), rows);
+      n++;
+    }
+    assertTrue(n >= 3, p + " has only " + n + " queries");
     return results;
   }
 

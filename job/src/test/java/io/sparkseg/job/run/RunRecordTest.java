@@ -3,6 +3,7 @@ package io.sparkseg.job.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.job.output.format.TableSchemas;
 import java.sql.Timestamp;
 import java.util.List;
@@ -27,7 +28,7 @@ class RunRecordTest {
     v[1] = "running";
     v[4] = 1;
     v[17] = T0;
-    v[20] = scala.jdk.javaapi.CollectionConverters.asScala(List.of(entry(0, "a1", 20, 7), entry(1, "a1", 20, 5))).toList();
+    v[20] = ScalaApi.asScala(List.of(entry(0, "a1", 20, 7), entry(1, "a1", 20, 5)));
     return new GenericRowWithSchema(v, TableSchemas.RUNS_TABLE);
   }
 

@@ -35,7 +35,10 @@ public final class FormatSession {
     // tiny tables: fewer tasks per write, and per Delta log replay (50 by default)
     b.config("spark.sql.shuffle.partitions", "2");
     b.config("spark.databricks.delta.snapshotPartitions", "2");
-    SparkSession s = b.create();
+    // a new session with these extensions on the shared context (Builder.create is Spark 4 only)
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+    SparkSession s = b.getOrCreate();
     SparkSession.setDefaultSession(shared);
     SparkSession.setActiveSession(shared);
     return s;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.compat.ScalaApi;
 import io.sparkseg.job.TestSpark;
 import io.sparkseg.job.output.TableRegistrar;
 import io.sparkseg.tables.ImagesTable;
@@ -305,7 +306,7 @@ class RunTablesTest {
     }
     return RowFactory.create(runId, status, "auto", "a1", 1, "maskrcnn", "1", "abc", "manifest s3a://b/in.csv", "parquet",
         2, 4L, 2L * commits, 0L, 2L * commits, 0L, 4L * commits, t0, now, summary == null ? null : now,
-        scala.jdk.javaapi.CollectionConverters.asScala(entries).toSeq(), summary);
+        ScalaApi.asScala(entries), summary);
   }
 
   static List<String> imageKeys(Dataset<Row> images) {
