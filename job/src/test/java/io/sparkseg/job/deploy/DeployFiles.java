@@ -36,6 +36,17 @@ final class DeployFiles {
     return repo().resolve("conf").resolve(Defaults.FILE_NAME);
   }
 
+  /** Each Spark line's cluster jar file name, from deploy/spark-lines.properties (the one place that names them). */
+  static Map<String, String> lineJars() throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(deploy("spark-lines.properties"), StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, String> out = new TreeMap<>();
+    p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k).trim()));
+    return out;
+  }
+
   /** The spark.* keys of conf/sparkseg-defaults.properties (what spark-submit --properties-file applies). */
   static Map<String, String> sparkKeysOfDefaults() throws IOException {
     Properties p = new Properties();

@@ -143,10 +143,11 @@ class DockerfileTest {
       for (int k = 0; k < parts.length - 1; k++) {
         String src = parts[k];
         if (src.startsWith("job/target/")) {
-          // the shade plugin's finalName sparkseg-${project.version}
+          // the image runs Spark 4.0: the default line's jar, which the shade plugin's finalName writes
           String pom = Files.readString(repo.resolve("job/pom.xml"));
-          assertTrue(pom.contains("<finalName>sparkseg-${project.version}</finalName>"), "job jar name changed");
-          assertEquals("job/target/sparkseg-0.1.0-SNAPSHOT.jar", src);
+          assertTrue(pom.contains("<finalName>sparkseg-${project.version}${spark.line.suffix}</finalName>"),
+              "job jar name changed");
+          assertEquals("job/target/" + DeployFiles.lineJars().get("spark4.0_2.13"), src);
         } else if (src.startsWith("deploy/k8s/target/")) {
           assertEquals(ImageCloudJarsTest.FOLDER + "/", src, "what deploy/k8s/pom.xml writes");
         } else {

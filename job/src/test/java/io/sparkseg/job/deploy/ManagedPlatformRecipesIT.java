@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -46,23 +44,13 @@ class ManagedPlatformRecipesIT {
       "databricks-15.4-lts", "spark3.5_2.12",
       "databricks-17.3-lts", "spark4.0_2.13");
 
-  static Map<String, String> lineJars() throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(DeployFiles.deploy("spark-lines.properties"), StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
-    Map<String, String> out = new TreeMap<>();
-    p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k).trim()));
-    return out;
-  }
-
   static String jarOf(String platform) throws IOException {
-    return lineJars().get(PLATFORM_LINE.get(platform));
+    return DeployFiles.lineJars().get(PLATFORM_LINE.get(platform));
   }
 
   @Test
   void everyLineHasItsOwnJarAndTheDefaultLineIsTheOneMavenBuilds() throws IOException {
-    Map<String, String> jars = lineJars();
+    Map<String, String> jars = DeployFiles.lineJars();
     assertEquals(List.of("spark3.5_2.12", "spark3.5_2.13", "spark4.0_2.13"), List.copyOf(jars.keySet()));
     assertEquals(3, Set.copyOf(jars.values()).size(), "one jar per line: " + jars);
     jars.forEach((line, jar) -> assertTrue(jar.endsWith(".jar") && !jar.contains("/"), line + " -> " + jar));
@@ -255,7 +243,7 @@ class ManagedPlatformRecipesIT {
 
   @Test
   void theDefaultLineJarHoldsWhatPlatformsLackAndNothingTheyBring() throws IOException {
-    Path jar = DeployFiles.repo().resolve("job/target").resolve(lineJars().get("spark4.0_2.13"));
+    Path jar = DeployFiles.repo().resolve("job/target").resolve(DeployFiles.lineJars().get("spark4.0_2.13"));
     try (JarFile j = new JarFile(jar.toFile())) {
       assertEquals(MAIN_CLASS, j.getManifest().getMainAttributes().getValue("Main-Class"));
       for (String lacked : List.of("io/sparkseg/job/cli/SparksegCli.class", "ai/djl/pytorch/engine/PtEngine.class",
