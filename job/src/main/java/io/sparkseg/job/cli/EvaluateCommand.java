@@ -71,7 +71,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   String segmScore;
 
   @Option(names = "--output", paramLabel = "DIR",
-      description = "Write eval_summary, eval_per_category and eval_pr_curves Parquet tables (by run_id) here.")
+      description = "Write eval_summary, eval_per_category, eval_pr_curves, eval_errors and eval_confusion "
+          + "Parquet tables (by run_id) here.")
   String output;
 
   @Option(names = "--summary-json", paramLabel = "FILE", description = "Write the summary JSON here.")
