@@ -11,33 +11,20 @@ import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.TestSpark;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The error analysis on Spark equals the single-machine one, and its AP50 the evaluation's. */
 class DistributedErrorAnalysisTest {
-  private static SparkSession spark;
   private static JavaSparkContext jsc;
-  private static boolean created;
 
   @BeforeAll
   static void start() {
-    created = SparkSession.getDefaultSession().isEmpty() || SparkSession.getDefaultSession().get().sparkContext().isStopped();
-    spark = SparkSession.builder().master("local[2]").appName("DistributedErrorAnalysisTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
-    jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (created) {
-      spark.stop();
-    }
+    jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
   }
 
   @ParameterizedTest(name = "{0} {1} in {2} groups")
