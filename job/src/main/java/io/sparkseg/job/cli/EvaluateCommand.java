@@ -78,6 +78,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--summary-json", paramLabel = "FILE", description = "Write the summary JSON here.")
   String summaryJson;
 
+  @Option(names = "--errors", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Add the error analysis of bbox and segm (TIDE's error types at IoU 0.5: the AP50 gained by "
+          + "fixing each, overall and per category, and a confusion matrix) to the printout, the summary JSON, the "
+          + "eval_errors and eval_confusion tables and so the report; --no-errors skips it (it repeats the "
+          + "per-image work). Default: on.")
+  boolean errors;
+
   @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
       description = "Image groups for the per-image evaluation (0: Spark's default parallelism).")
   int partitions;
@@ -157,6 +164,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
     return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
-        partitions, rankMasksBy);
+        partitions, rankMasksBy, errors);
   }
 }

@@ -158,7 +158,7 @@ public final class EvaluateJob {
         EvalResult r = DistributedCocoEval.evaluate(jsc, gt, ranked, p, partitions);
         EvalSummary s = EvalSummary.of(r);
         results.put(type, s);
-        if (type != IouType.KEYPOINTS) {
+        if (o.errors() && type != IouType.KEYPOINTS) {
           errors.put(type, DistributedErrorAnalysis.analyse(jsc, gt, ranked, p, partitions));
         }
         if (out != null) {

@@ -285,6 +285,14 @@ class DistributedCocoEvalTest {
       }
     }
     assertTrue(written.get("keypoints") == null);
+    assertTrue(written.get("bbox").has("errors") && written.get("segm").has("errors"), "the error analysis by default");
+    Path without = tmp.resolve("without.json");
+    assertEquals(0, new CommandLine(new EvaluateCommand()).execute(
+        "--ground-truth", caseDir(c).resolve("gt.json").toString(),
+        "--detections", caseDir(c).resolve("dt.json").toString(),
+        "--iou-types", "bbox", "--no-errors", "--summary-json", without.toString(), "--partitions", "2"));
+    JsonNode plain = new ObjectMapper().readTree(without.toFile());
+    assertTrue(plain.get("bbox").has("stats") && !plain.get("bbox").has("errors"), "--no-errors");
     int bad = new CommandLine(new EvaluateCommand()).execute("--detections", "x.json", "--iou-types", "boxes");
     assertEquals(2, bad);
     int noMaskScore = new CommandLine(new EvaluateCommand()).execute(

@@ -2,8 +2,10 @@ package io.sparkseg.core.coco.errors;
 
 import io.sparkseg.core.coco.eval.ImageEval;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -27,47 +29,76 @@ final class OracleFixes {
     return 1 + t.ordinal();
   }
 
-  /** Per scenario, the per-category evaluations of one image. */
+  /**
+   * Per scenario, the per-category evaluations of one image; a category a fix leaves as it was
+   * shares the original's evaluation (one object, serialised once).
+   */
   static List<List<ImageEval>> of(long imageId, ImageMatch m, ErrorClassifier c) {
+    Map<Integer, ImageEval> original = scenario(imageId, m, c, null, null);
     List<List<ImageEval>> out = new ArrayList<>();
-    for (int s = 0; s < SCENARIOS; s++) {
-      ErrorType fix = s == ORIGINAL ? null : ErrorType.values()[s - 1];
-      Map<Integer, List<Entry>> entries = new TreeMap<>();
-      Map<Integer, Integer> numGt = new TreeMap<>();
-      for (int g = 0; g < m.gt.length; g++) {
-        int n = !m.gtIgnored[g] && !(fix == ErrorType.MISS && c.missed[g]) ? 1 : 0;
-        numGt.merge(m.gtCat[g], n, Integer::sum);
-      }
+    out.add(new ArrayList<>(original.values()));
+    for (ErrorType fix : ErrorType.values()) {
+      Set<Integer> touched = new HashSet<>();
       for (int d = 0; d < m.det.length; d++) {
-        entries.computeIfAbsent(m.detCat[d], k -> new ArrayList<>());
-        int cat = m.detCat[d];
-        byte state = m.state[d];
-        if (fix != null && c.type[d] == fix) {
-          if (!c.fixed[d]) {
-            continue; // removed (Dupe, Bkg, Both; Cls/Loc errors not fixed)
-          }
-          state = ImageEval.TP;
-          if (fix == ErrorType.CLS) {
-            cat = m.gtCat[c.target[d]];
+        if (c.type[d] == fix) {
+          touched.add(m.detCat[d]);
+          if (fix == ErrorType.CLS && c.fixed[d]) {
+            touched.add(m.gtCat[c.target[d]]);
           }
         }
-        entries.computeIfAbsent(cat, k -> new ArrayList<>()).add(new Entry(m.det[d].score(), m.det[d].id(), state));
       }
-      numGt.keySet().forEach(k -> entries.computeIfAbsent(k, x -> new ArrayList<>()));
-      List<ImageEval> evals = new ArrayList<>();
-      entries.forEach((cat, list) -> {
-        // COCO's order in an (image, category): descending score, ties by id
-        list.sort((a, b) -> a.score() > b.score() ? -1 : a.score() < b.score() ? 1 : Long.compare(a.id(), b.id()));
-        double[] scores = new double[list.size()];
-        byte[] states = new byte[list.size()];
-        for (int i = 0; i < scores.length; i++) {
-          scores[i] = list.get(i).score();
-          states[i] = list.get(i).state();
+      for (int g = 0; g < m.gt.length; g++) {
+        if (fix == ErrorType.MISS && c.missed[g]) {
+          touched.add(m.gtCat[g]);
         }
-        evals.add(new ImageEval(imageId, cat, scores, new int[] {numGt.getOrDefault(cat, 0)}, new byte[][] {states}));
-      });
-      out.add(evals);
+      }
+      Map<Integer, ImageEval> fixed = new TreeMap<>(original);
+      fixed.putAll(scenario(imageId, m, c, fix, touched));
+      out.add(new ArrayList<>(fixed.values()));
     }
+    return out;
+  }
+
+  /** The evaluations of the categories in {@code only} (null: all) with {@code fix} applied (null: none). */
+  private static Map<Integer, ImageEval> scenario(long imageId, ImageMatch m, ErrorClassifier c, ErrorType fix,
+      Set<Integer> only) {
+    Map<Integer, List<Entry>> entries = new TreeMap<>();
+    Map<Integer, Integer> numGt = new TreeMap<>();
+    for (int g = 0; g < m.gt.length; g++) {
+      int n = !m.gtIgnored[g] && !(fix == ErrorType.MISS && c.missed[g]) ? 1 : 0;
+      numGt.merge(m.gtCat[g], n, Integer::sum);
+      entries.computeIfAbsent(m.gtCat[g], k -> new ArrayList<>());
+    }
+    for (int d = 0; d < m.det.length; d++) {
+      int cat = m.detCat[d];
+      entries.computeIfAbsent(cat, k -> new ArrayList<>());
+      byte state = m.state[d];
+      if (fix != null && c.type[d] == fix) {
+        if (!c.fixed[d]) {
+          continue; // removed (Dupe, Bkg, Both; Cls/Loc errors not fixed)
+        }
+        state = ImageEval.TP;
+        if (fix == ErrorType.CLS) {
+          cat = m.gtCat[c.target[d]];
+        }
+      }
+      entries.computeIfAbsent(cat, k -> new ArrayList<>()).add(new Entry(m.det[d].score(), m.det[d].id(), state));
+    }
+    Map<Integer, ImageEval> out = new TreeMap<>();
+    entries.forEach((cat, list) -> {
+      if (only != null && !only.contains(cat)) {
+        return;
+      }
+      // COCO's order in an (image, category): descending score, ties by id
+      list.sort((a, b) -> a.score() > b.score() ? -1 : a.score() < b.score() ? 1 : Long.compare(a.id(), b.id()));
+      double[] scores = new double[list.size()];
+      byte[] states = new byte[list.size()];
+      for (int i = 0; i < scores.length; i++) {
+        scores[i] = list.get(i).score();
+        states[i] = list.get(i).state();
+      }
+      out.put(cat, new ImageEval(imageId, cat, scores, new int[] {numGt.getOrDefault(cat, 0)}, new byte[][] {states}));
+    });
     return out;
   }
 }
