@@ -54,8 +54,9 @@ public record ErrorSummary(IouType iouType, double ap50, Map<ErrorType, Double> 
       if (s == OracleFixes.ORIGINAL) {
         original = sum.stats()[1];
       }
+      Map<Integer, EvalSummary.CategoryStats> cats = sum.perCategory();
       for (int k = 0; k < p.catCount(); k++) {
-        double v = sum.perCategory().get(p.catId(k)).ap50();
+        double v = cats.get(p.catId(k)).ap50();
         // a category the Miss fix leaves without ground truth: AP 0, so every mean has the same categories
         catAp[s][k] = v < 0 && s != OracleFixes.ORIGINAL && catAp[OracleFixes.ORIGINAL][k] >= 0 ? 0 : v;
       }
