@@ -51,6 +51,11 @@ class TablesTest {
     assertDdl("iou_type STRING NOT NULL, category_id INT NOT NULL, area STRING NOT NULL, max_dets INT NOT NULL,"
         + " iou_threshold DOUBLE NOT NULL, recall_threshold DOUBLE NOT NULL, precision DOUBLE NOT NULL,"
         + " score DOUBLE NOT NULL, run_id STRING NOT NULL", EvalTables.PR_CURVES_SCHEMA);
+    assertDdl("iou_type STRING NOT NULL, category_id INT, category_name STRING, error_type STRING NOT NULL,"
+        + " ap50 DOUBLE NOT NULL, d_ap DOUBLE NOT NULL, count BIGINT NOT NULL, run_id STRING NOT NULL",
+        EvalTables.ERRORS_SCHEMA);
+    assertDdl("iou_type STRING NOT NULL, gt_category_id INT, gt_category_name STRING, predicted_category_id INT,"
+        + " predicted_category_name STRING, count BIGINT NOT NULL, run_id STRING NOT NULL", EvalTables.CONFUSION_SCHEMA);
   }
 
   @Test

@@ -71,11 +71,19 @@ public final class EvaluateCommand implements Callable<Integer> {
   String segmScore;
 
   @Option(names = "--output", paramLabel = "DIR",
-      description = "Write eval_summary, eval_per_category and eval_pr_curves Parquet tables (by run_id) here.")
+      description = "Write eval_summary, eval_per_category, eval_pr_curves, eval_errors and eval_confusion "
+          + "Parquet tables (by run_id) here.")
   String output;
 
   @Option(names = "--summary-json", paramLabel = "FILE", description = "Write the summary JSON here.")
   String summaryJson;
+
+  @Option(names = "--errors", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Add the error analysis of bbox and segm (TIDE's error types at IoU 0.5: the AP50 gained by "
+          + "fixing each, overall and per category, and a confusion matrix) to the printout, the summary JSON, the "
+          + "eval_errors and eval_confusion tables and so the report; --no-errors skips it (it repeats the "
+          + "per-image work). Default: on.")
+  boolean errors;
 
   @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
       description = "Image groups for the per-image evaluation (0: Spark's default parallelism).")
@@ -156,6 +164,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
     return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
-        partitions, rankMasksBy);
+        partitions, rankMasksBy, errors);
   }
 }

@@ -60,6 +60,23 @@ public final class DistributedCocoEval {
   /** Per-image evaluation of every (image, category), keyed by image id. */
   public static JavaPairRDD<Long, ImageEval> imageEvals(JavaSparkContext jsc, CocoDataset gt,
       JavaRDD<LoadedDetection> detections, EvalParams p, int partitions) {
+    Broadcast<EvalParams> paramsB = jsc.broadcast(p);
+    return byImage(jsc, gt, detections, p, partitions).flatMapToPair(t -> {
+      long imageId = t._1();
+      List<Tuple2<Long, ImageEval>> out = new ArrayList<>();
+      for (ImageEval e : CocoEvaluator.evaluateImage(paramsB.value(), imageId, t._2()._1(), t._2()._2())) {
+        out.add(new Tuple2<>(imageId, e));
+      }
+      return out.iterator();
+    });
+  }
+
+  /**
+   * The ground truth and detections of each image, by category (what {@link
+   * CocoEvaluator#evaluateImage} takes), keyed by image id.
+   */
+  public static JavaPairRDD<Long, Tuple2<Map<Integer, List<EvalGt>>, Map<Integer, List<EvalDt>>>> byImage(
+      JavaSparkContext jsc, CocoDataset gt, JavaRDD<LoadedDetection> detections, EvalParams p, int partitions) {
     // image sizes, for rasterising polygons/boxes of detections in the executors
     HashMap<Long, int[]> sizes = new HashMap<>();
     List<Tuple2<Long, HashMap<Integer, List<EvalGt>>>> gtByImage = new ArrayList<>();
@@ -88,7 +105,7 @@ public final class DistributedCocoEval {
           EvalDt e = EvalInputs.dt(paramsB.value().iouType(), d, hw[0], hw[1]);
           return new Tuple2<>(d.imageId(), new Tuple2<>(d.categoryId(), e));
         });
-    return gts.cogroup(dts, part).flatMapToPair(t -> {
+    return gts.cogroup(dts, part).mapToPair(t -> {
       long imageId = t._1();
       Map<Integer, List<EvalGt>> g = new HashMap<>();
       for (HashMap<Integer, List<EvalGt>> m : t._2()._1()) {
@@ -98,11 +115,7 @@ public final class DistributedCocoEval {
       for (Tuple2<Integer, EvalDt> cd : t._2()._2()) {
         d.computeIfAbsent(cd._1(), k -> new ArrayList<>()).add(cd._2());
       }
-      List<Tuple2<Long, ImageEval>> out = new ArrayList<>();
-      for (ImageEval e : CocoEvaluator.evaluateImage(paramsB.value(), imageId, g, d)) {
-        out.add(new Tuple2<>(imageId, e));
-      }
-      return out.iterator();
+      return new Tuple2<>(imageId, new Tuple2<>(g, d));
     });
   }
 

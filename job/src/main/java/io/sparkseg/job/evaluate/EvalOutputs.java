@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sparkseg.core.coco.CocoCategory;
 import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
 import io.sparkseg.core.coco.eval.EvalSummary;
@@ -25,8 +26,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes evaluation results: the summary JSON ({@code {"bbox": {"stats": [...], "per_category":
- * {...}}, ...}}) and the three {@link EvalTables} under an output directory. Writing a run
- * replaces only that run's partition.
+ * {...}, "errors": {...}}, ...}}) and the {@link EvalTables} under an output directory (the error
+ * analysis through {@link ErrorOutputs}). Writing a run replaces only that run's partition.
  */
 public final class EvalOutputs {
   /** Names of the 12 bbox/segm statistics, in {@code stats} order. */
@@ -50,15 +51,18 @@ public final class EvalOutputs {
 
   /** Writes the summary JSON to a Hadoop FS path. */
   public static void writeSummaryJson(Configuration conf, String uri, Map<IouType, EvalSummary> results,
-      Map<IouType, String> rankedBy) throws IOException {
+      Map<IouType, String> rankedBy, Map<IouType, ErrorSummary> errors) throws IOException {
     try (OutputStream out = HadoopFiles.create(conf, uri)) {
-      writeSummaryJson(out, results, rankedBy);
+      writeSummaryJson(out, results, rankedBy, errors);
     }
   }
 
-  /** Writes the summary JSON; {@code rankedBy} names the score column behind each iouType (absent: score). */
+  /**
+   * Writes the summary JSON; {@code rankedBy} names the score column behind each iouType (absent:
+   * score), {@code errors} holds the error analysis of the iouTypes that have one.
+   */
   public static void writeSummaryJson(OutputStream out, Map<IouType, EvalSummary> results,
-      Map<IouType, String> rankedBy) throws IOException {
+      Map<IouType, String> rankedBy, Map<IouType, ErrorSummary> errors) throws IOException {
     try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
       g.useDefaultPrettyPrinter();
@@ -85,15 +89,26 @@ public final class EvalOutputs {
           g.writeEndObject();
         }
         g.writeEndObject();
+        if (errors.containsKey(e.getKey())) {
+          ErrorOutputs.writeJson(g, errors.get(e.getKey()));
+        }
         g.writeEndObject();
       }
       g.writeEndObject();
     }
   }
 
-  /** Writes the three tables for one run under {@code dir}. */
+  /** Writes the tables for one run under {@code dir}; {@code errors} as in the summary JSON. */
   public static void writeTables(SparkSession spark, String dir, String runId, CocoDataset gt,
-      Map<IouType, EvalSummary> results) {
+      Map<IouType, EvalSummary> results, Map<IouType, ErrorSummary> errors) {
+    List<Row> errorRows = new ArrayList<>();
+    List<Row> confusionRows = new ArrayList<>();
+    errors.forEach((t, e) -> {
+      ErrorOutputs.errorRows(t.cocoName(), e, gt, runId, errorRows);
+      ErrorOutputs.confusionRows(t.cocoName(), e, gt, runId, confusionRows);
+    });
+    write(spark, errorRows, EvalTables.ERRORS_SCHEMA, tablePath(dir, EvalTables.ERRORS), 1);
+    write(spark, confusionRows, EvalTables.CONFUSION_SCHEMA, tablePath(dir, EvalTables.CONFUSION), 1);
     List<Row> summary = new ArrayList<>();
     List<Row> perCat = new ArrayList<>();
     List<Row> curves = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.sparkseg.job.evaluate;
 
+import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
@@ -20,7 +21,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Benchmark (not a test): times COCO evaluate+accumulate for segm and bbox on a synthetic case
  * ({@link SyntheticEvalCase}), single-threaded in core and on Spark, and checks both give the same
- * stats. Run by {@code sparkseg bench eval}. Needs Spark's {@code --add-opens} JVM flags.
+ * stats; on Spark also the error analysis the evaluate command adds ({@link DistributedErrorAnalysis}). Run by {@code sparkseg bench eval}. Needs Spark's {@code --add-opens} JVM flags.
  */
 public final class EvaluateBench {
   /** Which evaluations to time: core's single-threaded one, the Spark one, or both. */
@@ -91,14 +92,21 @@ public final class EvaluateBench {
       for (int i = 0; i < types.length; i++) {
         EvalParams p = CocoEvaluator.defaultParams(c.groundTruth(), types[i]);
         long a = System.nanoTime();
-        JavaRDD<LoadedDetection> rdd =
-            InstanceDetections.load(spark.read().parquet(table), LoadRes.AreaSource.AUTO);
+        // persisted as EvaluateJob persists them, so the error analysis reads them from the cache
+        JavaRDD<LoadedDetection> rdd = InstanceDetections.load(spark.read().parquet(table), LoadRes.AreaSource.AUTO)
+            .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         EvalResult r = DistributedCocoEval.evaluate(jsc, c.groundTruth(), rdd, p, partitions);
         double s = secs(a);
         double[] st = EvalSummary.of(r).stats();
         out.printf("spark %-8s %-4s read+evaluate+accumulate %6.1f s  AP=%.4f  same stats as core: %s%n",
             master, types[i].cocoName(), s, st[0], coreStats[i] == null ? "(not run)" : Arrays.equals(st, coreStats[i]));
         out.print(EvalSummary.of(r).text());
+        long e = System.nanoTime();
+        ErrorSummary errors = DistributedErrorAnalysis.analyse(jsc, c.groundTruth(), rdd, p, partitions);
+        out.printf("spark %-8s %-4s error analysis (the evaluate command's --errors) %6.1f s  AP50=%.4f "
+            + "(the evaluation's: %.4f)%n  %s%n", master, types[i].cocoName(), secs(e), errors.ap50(), st[1],
+            ErrorOutputs.line(errors));
+        rdd.unpersist(false);
       }
     } finally {
       spark.stop();

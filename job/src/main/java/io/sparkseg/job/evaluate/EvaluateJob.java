@@ -4,6 +4,7 @@ import io.sparkseg.core.coco.CocoAnnotation;
 import io.sparkseg.core.coco.CocoDataset;
 import io.sparkseg.core.coco.CocoDetection;
 import io.sparkseg.core.coco.CocoJsonReader;
+import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
@@ -40,10 +41,11 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class EvaluateJob {
   /**
-   * The evaluated run, the summary of each iouType in evaluation order, and the score column that
-   * ranked the detections of each.
+   * The evaluated run, the summary of each iouType in evaluation order, the score column that
+   * ranked the detections of each, and the error analysis of bbox and segm.
    */
-  public record Outcome(String runId, Map<IouType, EvalSummary> results, Map<IouType, String> rankedBy) {}
+  public record Outcome(String runId, Map<IouType, EvalSummary> results, Map<IouType, String> rankedBy,
+      Map<IouType, ErrorSummary> errors) {}
 
   private EvaluateJob() {}
 
@@ -142,6 +144,7 @@ public final class EvaluateJob {
     }
     Map<IouType, EvalSummary> results = new LinkedHashMap<>();
     Map<IouType, String> rankedBy = new LinkedHashMap<>();
+    Map<IouType, ErrorSummary> errors = new LinkedHashMap<>();
     try {
       for (IouType type : types) {
         boolean byMaskScore = type == IouType.SEGM && maskScored != null;
@@ -151,27 +154,34 @@ public final class EvaluateJob {
           throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
               + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
         }
-        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, byMaskScore ? maskScored : dets, p, partitions);
+        JavaRDD<LoadedDetection> ranked = byMaskScore ? maskScored : dets;
+        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, ranked, p, partitions);
         EvalSummary s = EvalSummary.of(r);
         results.put(type, s);
+        if (o.errors() && type != IouType.KEYPOINTS) {
+          errors.put(type, DistributedErrorAnalysis.analyse(jsc, gt, ranked, p, partitions));
+        }
         if (out != null) {
           if (byMaskScore) {
             out.println("(masks ranked by " + InstanceDetections.MASK_SCORE + ")");
           }
           out.println("Evaluate annotation type *" + type.cocoName() + "*");
           out.print(s.text());
+          if (errors.containsKey(type)) {
+            out.println(ErrorOutputs.line(errors.get(type)));
+          }
         }
       }
     } finally {
       cached.unpersist(false);
     }
     if (o.summaryJson() != null) {
-      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy);
+      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy, errors);
     }
     if (o.outputDir() != null) {
-      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results);
+      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results, errors);
     }
-    return new Outcome(runId, results, rankedBy);
+    return new Outcome(runId, results, rankedBy, errors);
   }
 
   private static final class CocoAnnotationHasKeypoints {

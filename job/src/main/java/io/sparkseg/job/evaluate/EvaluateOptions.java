@@ -21,6 +21,8 @@ import java.util.List;
  * @param summaryJson where the summary JSON goes ({@code null}: none)
  * @param partitions the number of image groups
  * @param segmScore which score ranks the masks in segm evaluation
+ * @param errors whether to add the error analysis of bbox and segm ({@link DistributedErrorAnalysis};
+ *     it repeats the per-image work)
  */
 public record EvaluateOptions(
     String groundTruth,
@@ -32,7 +34,16 @@ public record EvaluateOptions(
     String outputDir,
     String summaryJson,
     int partitions,
-    SegmScore segmScore) {
+    SegmScore segmScore,
+    boolean errors) {
+
+  /** The options with the error analysis (its default). */
+  public EvaluateOptions(String groundTruth, String detections, String detectionsFormat, String runId,
+      List<IouType> iouTypes, LoadRes.AreaSource dtArea, String outputDir, String summaryJson, int partitions,
+      SegmScore segmScore) {
+    this(groundTruth, detections, detectionsFormat, runId, iouTypes, dtArea, outputDir, summaryJson, partitions,
+        segmScore, true);
+  }
 
   /**
    * The score that ranks masks in segm evaluation. A COCO results file has one score per

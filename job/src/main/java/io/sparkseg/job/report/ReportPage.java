@@ -212,7 +212,7 @@ final class ReportPage {
   }
 
   void evaluation(String runId, List<ReportQueries.Stat> stats, List<ReportQueries.CategoryAp> perCategory,
-      List<ReportQueries.PrPoint> curves) {
+      List<ReportQueries.PrPoint> curves, List<ReportQueries.AreaPrPoint> areaCurves) {
     if (stats.isEmpty()) {
       body.append("<p>Run ").append(Html.esc(runId)).append(" has no evaluation results.</p></section>\n");
       return;
@@ -258,18 +258,18 @@ final class ReportPage {
     }
     series.forEach((key, cats) -> {
       List<Svg.Series> lines = new ArrayList<>();
-      cats.forEach((cat, pts) -> {
-        double[] x = new double[pts.size()];
-        double[] y = new double[pts.size()];
-        for (int i = 0; i < x.length; i++) {
-          x[i] = pts.get(i)[0];
-          y[i] = pts.get(i)[1];
-        }
-        lines.add(new Svg.Series(catNames.getOrDefault(cat, String.valueOf(cat)), x, y, Overlay.color(cat)));
-      });
+      cats.forEach((cat, pts) ->
+          lines.add(Svg.Series.of(catNames.getOrDefault(cat, String.valueOf(cat)), pts, Overlay.color(cat))));
       body.append(Svg.unitLines(key, lines, "recall", "precision", 520));
     });
-    body.append("</div></section>\n");
+    body.append("</div>").append(PrCurvePicker.html("pr-by-category", areaCurves, catNames)).append("</section>\n");
+  }
+
+  /** The error analysis section (eval_errors and eval_confusion). */
+  void errors(List<ReportQueries.ErrorRow> rows, List<ReportQueries.ConfusionRow> cells) {
+    section("errors", "Errors");
+    body.append(rows.isEmpty() ? "<p>No error analysis for this run.</p>" : ErrorsSection.html(rows, cells))
+        .append("</section>\n");
   }
 
   /** The whole document, style and scripts inlined. */

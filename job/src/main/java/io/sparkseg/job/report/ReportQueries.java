@@ -63,6 +63,17 @@ final class ReportQueries implements AutoCloseable {
   /** A precision-recall curve point; iouThreshold is rounded to two decimals. */
   record PrPoint(String iouType, int categoryId, double iouThreshold, double recall, double precision) {}
 
+  /** A curve point of one category and area range at IoU 0.5. */
+  record AreaPrPoint(String iouType, int categoryId, String area, double recall, double precision) {}
+
+  /** An eval_errors row: categoryId null is the whole evaluation. */
+  record ErrorRow(String iouType, Integer categoryId, String name, String errorType, double ap50, double dAp,
+      long count) {}
+
+  /** An eval_confusion cell: a null category is background. */
+  record ConfusionRow(String iouType, Integer gtId, String gtName, Integer predictedId, String predictedName,
+      long count) {}
+
   private final SparkSession spark;
   private final String runId;
   private final String prefix;
@@ -72,6 +83,8 @@ final class ReportQueries implements AutoCloseable {
   private String summary;
   private String perCategory;
   private String curves;
+  private String errors;
+  private String confusion;
 
   /** Opens the run's committed instances and images rows. */
   ReportQueries(SparkSession spark, RunTableSource tables, String runId) {
@@ -90,6 +103,26 @@ final class ReportQueries implements AutoCloseable {
     summary = view(EvalOutputs.tablePath(evalOutput, EvalTables.SUMMARY), EvalTables.SUMMARY);
     perCategory = view(EvalOutputs.tablePath(evalOutput, EvalTables.PER_CATEGORY), EvalTables.PER_CATEGORY);
     curves = view(EvalOutputs.tablePath(evalOutput, EvalTables.PR_CURVES), EvalTables.PR_CURVES);
+  }
+
+  /**
+   * Opens the error analysis tables under the evaluate command's output folder; false when it has
+   * none (written before the evaluate command had them).
+   */
+  boolean openErrors(String evalOutput) {
+    String e = EvalOutputs.tablePath(evalOutput, EvalTables.ERRORS);
+    String c = EvalOutputs.tablePath(evalOutput, EvalTables.CONFUSION);
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(e);
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        return false;
+      }
+    } catch (java.io.IOException x) {
+      throw new java.io.UncheckedIOException("cannot look for " + e, x);
+    }
+    errors = view(e, EvalTables.ERRORS);
+    confusion = view(c, EvalTables.CONFUSION);
+    return true;
   }
 
   private String view(String path, String table) {
@@ -280,6 +313,44 @@ final class ReportQueries implements AutoCloseable {
         + " - 0.75) < 1e-9) ORDER BY " + EvalTables.IOU_TYPE + ", t, " + EvalTables.CATEGORY_ID + ", "
         + EvalTables.RECALL_THRESHOLD)) {
       out.add(new PrPoint(r.getString(0), r.getInt(1), r.getDouble(2), r.getDouble(3), r.getDouble(4)));
+    }
+    return out;
+  }
+
+  /** Per category, area range and iouType, the curve at IoU 0.5. */
+  List<AreaPrPoint> areaPrCurves() {
+    List<AreaPrPoint> out = new ArrayList<>();
+    for (Row r : sql("SELECT " + EvalTables.IOU_TYPE + ", " + EvalTables.CATEGORY_ID + ", " + EvalTables.AREA + ", "
+        + EvalTables.RECALL_THRESHOLD + ", " + EvalTables.PRECISION + " FROM " + curves + " WHERE "
+        + EvalTables.PRECISION + " >= 0 AND abs(" + EvalTables.IOU_THRESHOLD + " - 0.5) < 1e-9 ORDER BY "
+        + EvalTables.IOU_TYPE + ", " + EvalTables.CATEGORY_ID + ", " + EvalTables.AREA + ", "
+        + EvalTables.RECALL_THRESHOLD)) {
+      out.add(new AreaPrPoint(r.getString(0), r.getInt(1), r.getString(2), r.getDouble(3), r.getDouble(4)));
+    }
+    return out;
+  }
+
+  /** The error analysis rows, by iouType, the whole evaluation first, then by category. */
+  List<ErrorRow> errorRows() {
+    List<ErrorRow> out = new ArrayList<>();
+    for (Row r : sql("SELECT " + EvalTables.IOU_TYPE + ", " + EvalTables.CATEGORY_ID + ", " + EvalTables.CATEGORY_NAME
+        + ", " + EvalTables.ERROR_TYPE + ", " + EvalTables.AP50 + ", " + EvalTables.D_AP + ", " + EvalTables.COUNT
+        + " FROM " + errors + " ORDER BY " + EvalTables.IOU_TYPE + ", " + EvalTables.CATEGORY_ID + " NULLS FIRST")) {
+      out.add(new ErrorRow(r.getString(0), r.isNullAt(1) ? null : r.getInt(1), r.isNullAt(2) ? null : r.getString(2),
+          r.getString(3), r.getDouble(4), r.getDouble(5), r.getLong(6)));
+    }
+    return out;
+  }
+
+  /** The confusion cells by iouType. */
+  List<ConfusionRow> confusion() {
+    List<ConfusionRow> out = new ArrayList<>();
+    for (Row r : sql("SELECT " + EvalTables.IOU_TYPE + ", " + EvalTables.GT_CATEGORY_ID + ", "
+        + EvalTables.GT_CATEGORY_NAME + ", " + EvalTables.PREDICTED_CATEGORY_ID + ", "
+        + EvalTables.PREDICTED_CATEGORY_NAME + ", " + EvalTables.COUNT + " FROM " + confusion + " ORDER BY "
+        + EvalTables.IOU_TYPE)) {
+      out.add(new ConfusionRow(r.getString(0), r.isNullAt(1) ? null : r.getInt(1), r.isNullAt(2) ? null : r.getString(2),
+          r.isNullAt(3) ? null : r.getInt(3), r.isNullAt(4) ? null : r.getString(4), r.getLong(5)));
     }
     return out;
   }

@@ -18,7 +18,8 @@ import org.apache.spark.sql.SparkSession;
  * A self-contained HTML report of one segmentation run: summary figures, images by status and
  * the failures, class and score distributions, latency, a grid of sample images with their
  * masks, boxes and keypoints drawn in (PNG data: URIs), and, given the evaluate command's
- * output, COCO metrics and precision-recall curves. Charts are inline SVG; the page loads
+ * output, COCO metrics, precision-recall curves (per category and area range too) and the error
+ * analysis (TIDE error types, confusion matrix). Charts are inline SVG; the page loads
  * nothing from anywhere. The queries are in {@link ReportQueries}, the HTML in {@link ReportPage}.
  */
 public final class RunReport {
@@ -146,6 +147,9 @@ public final class RunReport {
     }
     List<ReportQueries.Stat> stats = q.stats();
     page.evaluation(o.runId(), stats, stats.isEmpty() ? List.of() : q.perCategory(),
-        stats.isEmpty() ? List.of() : q.prCurves());
+        stats.isEmpty() ? List.of() : q.prCurves(), stats.isEmpty() ? List.of() : q.areaPrCurves());
+    if (!stats.isEmpty() && q.openErrors(o.evalOutput())) {
+      page.errors(q.errorRows(), q.confusion());
+    }
   }
 }

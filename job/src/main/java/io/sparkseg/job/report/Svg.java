@@ -11,7 +11,18 @@ final class Svg {
   record Bar(String label, double value, String color) {}
 
   /** A named polyline for line charts. */
-  record Series(String name, double[] x, double[] y, String color) {}
+  record Series(String name, double[] x, double[] y, String color) {
+    /** The series of {@code (x, y)} points. */
+    static Series of(String name, List<double[]> points, String color) {
+      double[] x = new double[points.size()];
+      double[] y = new double[points.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = points.get(i)[0];
+        y[i] = points.get(i)[1];
+      }
+      return new Series(name, x, y, color);
+    }
+  }
 
   static String fmt(double v) {
     if (v == Math.rint(v) && Math.abs(v) < 1e15) {

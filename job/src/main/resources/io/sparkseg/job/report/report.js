@@ -12,5 +12,10 @@
   document.querySelectorAll('figure img').forEach(function(img){
     img.addEventListener('click',function(){img.parentNode.classList.toggle('big');});
   });
+  document.querySelectorAll('select[data-pick]').forEach(function(sel){
+    var box=document.getElementById(sel.getAttribute('data-pick'));
+    var show=function(){box.querySelectorAll('[data-key]').forEach(function(d){d.hidden=d.getAttribute('data-key')!==sel.value;});};
+    sel.addEventListener('change',show);show();
+  });
   document.body.setAttribute('data-report-ready',String(document.querySelectorAll('svg.chart').length));
 })();

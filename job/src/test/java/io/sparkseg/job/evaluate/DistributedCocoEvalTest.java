@@ -188,6 +188,34 @@ class DistributedCocoEvalTest {
     Dataset<Row> curves = spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.PR_CURVES));
     assertEquals(4L * 4 * 10 * 101 * 2 + 1L * 3 * 10 * 101, curves.count());
     assertTrue(spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.PER_CATEGORY)).count() > 0);
+    // the error analysis of bbox and segm: in the JSON, and in eval_errors / eval_confusion
+    assertEquals(null, written.get("keypoints").get("errors"));
+    Dataset<Row> errors = spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.ERRORS)).filter("run_id = 'run-a'");
+    Dataset<Row> confusion =
+        spark.read().parquet(EvalOutputs.tablePath(eval, EvalTables.CONFUSION)).filter("run_id = 'run-a'");
+    for (IouType t : List.of(IouType.BBOX, IouType.SEGM)) {
+      JsonNode e = written.get(t.cocoName()).get("errors");
+      assertEquals(written.get(t.cocoName()).get("stats").get(1).asDouble(), e.get("AP50").asDouble(), 0.0);
+      assertEquals(List.of("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss"), iterable(e.get("dAP").fieldNames()));
+      assertEquals(out.errors().get(t).dAp().get(io.sparkseg.core.coco.errors.ErrorType.LOC),
+          e.get("dAP").get("Loc").asDouble(), 0.0);
+      Dataset<Row> overall = errors.filter("iou_type = '" + t.cocoName() + "' AND category_id IS NULL");
+      assertEquals(6, overall.count());
+      assertEquals(e.get("counts").get("Bkg").asLong(),
+          overall.filter("error_type = 'Bkg'").first().getLong(overall.schema().fieldIndex(EvalTables.COUNT)));
+      long cells = 0;
+      for (JsonNode cell : e.get("confusion")) {
+        cells += cell.get("count").asLong();
+      }
+      assertEquals(cells, confusion.filter("iou_type = '" + t.cocoName() + "'").agg(org.apache.spark.sql.functions
+          .sum(EvalTables.COUNT)).first().getLong(0));
+    }
+  }
+
+  private static List<String> iterable(java.util.Iterator<String> it) {
+    List<String> out = new ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
   }
 
   @Test
@@ -257,6 +285,14 @@ class DistributedCocoEvalTest {
       }
     }
     assertTrue(written.get("keypoints") == null);
+    assertTrue(written.get("bbox").has("errors") && written.get("segm").has("errors"), "the error analysis by default");
+    Path without = tmp.resolve("without.json");
+    assertEquals(0, new CommandLine(new EvaluateCommand()).execute(
+        "--ground-truth", caseDir(c).resolve("gt.json").toString(),
+        "--detections", caseDir(c).resolve("dt.json").toString(),
+        "--iou-types", "bbox", "--no-errors", "--summary-json", without.toString(), "--partitions", "2"));
+    JsonNode plain = new ObjectMapper().readTree(without.toFile());
+    assertTrue(plain.get("bbox").has("stats") && !plain.get("bbox").has("errors"), "--no-errors");
     int bad = new CommandLine(new EvaluateCommand()).execute("--detections", "x.json", "--iou-types", "boxes");
     assertEquals(2, bad);
     int noMaskScore = new CommandLine(new EvaluateCommand()).execute(

@@ -7,9 +7,12 @@ import io.sparkseg.core.coco.CocoDetection;
 import io.sparkseg.core.coco.CocoImage;
 import io.sparkseg.core.coco.CocoJsonReader;
 import io.sparkseg.core.coco.Segmentation;
+import io.sparkseg.core.coco.errors.ErrorEvaluator;
+import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.mask.Boxes;
 import io.sparkseg.core.mask.Rle;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -243,14 +246,19 @@ final class ResultFixture {
     }
     for (String run : List.of(RUN_A, RUN_B)) {
       Map<IouType, EvalSummary> results = new EnumMap<>(IouType.class);
+      Map<IouType, ErrorSummary> errors = new EnumMap<>(IouType.class);
       for (IouType t : IouType.values()) {
         List<CocoDetection> d = dets.get(run);
         if (t == IouType.KEYPOINTS) {
           d = d.stream().filter(x -> x.keypoints() != null).toList();
         }
         results.put(t, EvalSummary.of(CocoEvaluator.evaluate(gt, d, t)));
+        if (t != IouType.KEYPOINTS) {
+          errors.put(t, ErrorEvaluator.analyse(gt, LoadRes.apply(gt, d, LoadRes.AreaSource.AUTO),
+              CocoEvaluator.defaultParams(gt, t)));
+        }
       }
-      EvalOutputs.writeTables(spark, eval.toString(), run, gt, results);
+      EvalOutputs.writeTables(spark, eval.toString(), run, gt, results, errors);
     }
     ResultFixture f = new ResultFixture(out, eval);
     f.addJobRuns(dir);

@@ -100,6 +100,17 @@ class RunReportTest {
     assertTrue(count(html, "<svg ") >= 6, "charts");
     assertTrue(html.contains("Precision–recall"));
     assertTrue(html.contains("segm, IoU 0.50") && html.contains("bbox, IoU 0.75"));
+    // per category and area range, one chart shown at a time
+    assertTrue(html.contains("<select data-pick=\"pr-by-category\">"), "the category choice");
+    assertTrue(html.contains("IoU 0.50, by area") && html.contains(">small</text>"), "curves by area range");
+    // the error analysis: dAP bars per iouType, the per-category table and a confusion matrix per iouType
+    assertTrue(html.contains("<section id=\"errors\">"), "errors section");
+    assertTrue(html.contains("bbox: dAP50 by error type") && html.contains("segm: dAP50 by error type"));
+    for (String t : List.of("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")) {
+      assertTrue(html.contains("<th>dAP " + t + " (n)</th>"), t);
+    }
+    assertTrue(html.contains("Confusion matrix, bbox") && html.contains("Confusion matrix, segm"));
+    assertTrue(html.contains("<th>background</th>"));
     assertTrue(html.contains("decode_error") && html.contains("Unsupported JPEG process"), "failures listed");
     assertTrue(html.contains("fixture-v2"));
     // nothing is loaded from anywhere: no external src/href, no CDN
@@ -130,6 +141,25 @@ class RunReportTest {
       assertTrue(in != null, name + " is not on the classpath");
       return new String(in.readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
     }
+  }
+
+  @Test
+  void evaluationOutputWithoutErrorTablesHasNoErrorsSection() throws IOException {
+    // an evaluate output written before the error analysis: its three tables only
+    Path old = Files.createTempDirectory("sparkseg-old-eval-");
+    for (String t : List.of(io.sparkseg.tables.EvalTables.SUMMARY, io.sparkseg.tables.EvalTables.PER_CATEGORY,
+        io.sparkseg.tables.EvalTables.PR_CURVES)) {
+      Path from = fx.evalOutput.resolve(t);
+      try (var files = Files.walk(from)) {
+        for (Path f : files.toList()) {
+          Files.copy(f, old.resolve(t).resolve(from.relativize(f).toString()));
+        }
+      }
+    }
+    String page = RunReport.html(Fixtures.spark(), new RunReport.Options(fx.output.toString(), ResultFixture.RUN_B,
+        old.toString(), 2, 0.5, 200));
+    assertTrue(page.contains("<section id=\"evaluation\">") && page.contains("Precision–recall"));
+    assertFalse(page.contains("<section id=\"errors\">"));
   }
 
   @Test

@@ -77,6 +77,14 @@ public final class EvalParams implements Serializable {
     return new EvalParams(iouType, catIds, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, m);
   }
 
+  /** These parameters at other IoU thresholds (e.g. the one an error analysis works at). */
+  public EvalParams withIouThresholds(double... thresholds) {
+    if (thresholds.length == 0) {
+      throw new IllegalArgumentException("no IoU threshold");
+    }
+    return new EvalParams(iouType, catIds, thresholds.clone(), recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
+  }
+
   public IouType iouType() {
     return iouType;
   }
