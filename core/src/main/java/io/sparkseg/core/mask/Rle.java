@@ -193,8 +193,8 @@ public final class Rle implements Serializable {
     for (int j = 0; j < m; j++) {
       cc = (cc + counts[j]) & 0xFFFFFFFFL;
       long t = (cc - (j % 2)) & 0xFFFFFFFFL;
-      long y = t % h;
-      long x = (t - y) / h;
+      long x = t / h; // one division per run: this runs for every mask of every evaluation
+      long y = t - x * h;
       if (j % 2 == 0) {
         xp = x;
       } else if (xp < x) {

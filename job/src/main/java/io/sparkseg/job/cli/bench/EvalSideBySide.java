@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * {@code bench eval --peer-python}: sparkseg's {@code evaluate} command and pycocotools, each a whole
  * process started from scratch, on the same COCO annotation file and results file (the synthetic
  * case written as JSON), one iouType per process, one after the other. Reports each process's wall
- * time and peak RSS ({@link PeakRss}), the ratios, and whether the stats are the same.
+ * time, CPU time and peak RSS ({@link ChildUsage}), the ratios, and whether the stats are the same.
  */
 final class EvalSideBySide {
   /** Largest difference between the two tools' stats that still counts as the same numbers. */
@@ -32,8 +32,8 @@ final class EvalSideBySide {
   private static final Duration CHILD_TIMEOUT = Duration.ofMinutes(30);
   private static final String[] TYPES = {"bbox", "segm", "keypoints"};
 
-  /** What one process took: wall seconds, peak RSS bytes, and the stats it printed. */
-  record Run(double seconds, long peakRssBytes, double[] stats) {}
+  /** What one process took: wall seconds, CPU seconds, peak RSS bytes, and the stats it printed. */
+  record Run(double seconds, double cpuSeconds, long peakRssBytes, double[] stats) {}
 
   private final Path dir;
   private final String python;
@@ -79,17 +79,21 @@ final class EvalSideBySide {
       }
       double timeRatio = ours.seconds() / peer.seconds();
       double rssRatio = (double) ours.peakRssBytes() / peer.peakRssBytes();
-      out.printf("%-9s sparkseg %6.1f s %6d MB | pycocotools %6.1f s %6d MB | time ratio %.3f, RSS ratio %.2f | "
-              + "stats same: %s (max |diff| %.1e) | load average before %s%n",
-          type, ours.seconds(), ours.peakRssBytes() >> 20, peer.seconds(), peer.peakRssBytes() >> 20, timeRatio,
-          rssRatio, same, diff, loadBefore);
+      double cpuRatio = ours.cpuSeconds() / peer.cpuSeconds();
+      out.printf("%-9s sparkseg %6.1f s (CPU %6.1f s) %6d MB | pycocotools %6.1f s (CPU %6.1f s) %6d MB | time ratio %.3f, "
+              + "CPU ratio %.3f, RSS ratio %.2f | stats same: %s (max |diff| %.1e) | load average before %s%n",
+          type, ours.seconds(), ours.cpuSeconds(), ours.peakRssBytes() >> 20, peer.seconds(), peer.cpuSeconds(),
+          peer.peakRssBytes() >> 20, timeRatio, cpuRatio, rssRatio, same, diff, loadBefore);
       out.flush();
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("sparkseg_seconds", ours.seconds());
+      r.put("sparkseg_cpu_seconds", ours.cpuSeconds());
       r.put("sparkseg_peak_rss_mb", ours.peakRssBytes() >> 20);
       r.put("pycocotools_seconds", peer.seconds());
+      r.put("pycocotools_cpu_seconds", peer.cpuSeconds());
       r.put("pycocotools_peak_rss_mb", peer.peakRssBytes() >> 20);
       r.put("time_ratio", timeRatio);
+      r.put("cpu_ratio", cpuRatio);
       r.put("rss_ratio", rssRatio);
       r.put("stats_same", same);
       r.put("stats_max_abs_diff", diff);
@@ -108,13 +112,13 @@ final class EvalSideBySide {
     Path summary = dir.resolve("sparkseg-" + type + ".json");
     ChildJvm child = ChildJvm.start(dir, "sparkseg-" + type, null, List.of("evaluate", "--gt", gt.toString(),
         "--detections", results.toString(), "--iou-types", type, "--summary-json", summary.toString()));
-    PeakRss rss = PeakRss.watch(child.pid());
+    ChildUsage usage = ChildUsage.watch(child.pid());
     int rc = child.waitFor(CHILD_TIMEOUT);
     if (rc != 0) {
       throw new IllegalStateException("sparkseg evaluate " + type + " failed (exit " + rc + "):\n" + child.logTail());
     }
     JsonNode stats = BenchCommand.JSON.readTree(summary.toFile()).path(type).path("stats");
-    return new Run(child.seconds(), rss.bytes(), numbers(stats));
+    return new Run(child.seconds(), usage.cpuSeconds(), usage.peakRssBytes(), numbers(stats));
   }
 
   private Run pycocotools(String type, Path gt, Path results) throws Exception {
@@ -124,7 +128,7 @@ final class EvalSideBySide {
     Process p = new ProcessBuilder(python, Path.of(root, PEER_SCRIPT).toString(), "--pycocotools",
         pycocotools.toString(), "--gt", gt.toString(), "--results", results.toString(), "--iou-type", type)
         .redirectError(log.toFile()).start();
-    PeakRss rss = PeakRss.watch(p.pid());
+    ChildUsage usage = ChildUsage.watch(p.pid());
     String last = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
@@ -136,7 +140,8 @@ final class EvalSideBySide {
     if (rc != 0 || last == null) {
       throw new IllegalStateException("pycocotools " + type + " failed (exit " + rc + "); see " + log);
     }
-    return new Run(seconds, rss.bytes(), numbers(BenchCommand.JSON.readTree(last).path("stats")));
+    return new Run(seconds, usage.cpuSeconds(), usage.peakRssBytes(),
+        numbers(BenchCommand.JSON.readTree(last).path("stats")));
   }
 
   private static double[] numbers(JsonNode a) {
