@@ -167,7 +167,7 @@ public final class CocoJsonReader {
     }
     Segmentation seg = null;
     if (n.hasNonNull("segmentation")) {
-      seg = segmentation(n.get("segmentation"), rec);
+      seg = segmentation(n.get("segmentation"), rec, false);
     }
     double[] kps = null;
     Integer numKps = null;
@@ -224,7 +224,7 @@ public final class CocoJsonReader {
     double[] bbox = b == null || b.isEmptyList() ? null : box(b, rec);
     Segmentation seg = null;
     if (segValue instanceof JsonNode n) {
-      seg = segmentation(n, rec);
+      seg = segmentation(n, rec, true);
     } else if (segValue != null) {
       @SuppressWarnings("unchecked")
       List<JsonNumbers> polys = (List<JsonNumbers>) segValue;
@@ -255,7 +255,12 @@ public final class CocoJsonReader {
     return new Segmentation.PolygonSet(out);
   }
 
-  static Segmentation segmentation(JsonNode s, String rec) {
+  /**
+   * The segmentation value {@code s}; with {@code lazyMasks}, a compressed RLE is decoded and
+   * checked when first used ({@link Rle#ofCompressed}: a results file's masks, which bbox and
+   * keypoints evaluations never look into).
+   */
+  static Segmentation segmentation(JsonNode s, String rec, boolean lazyMasks) {
     if (s.isArray()) {
       List<JsonNumbers> polys = new ArrayList<>(s.size());
       for (JsonNode p : s) {
@@ -277,7 +282,8 @@ public final class CocoJsonReader {
       if (counts == null || counts.isNull()) {
         throw new CocoFormatException(rec + ": RLE segmentation has no counts");
       } else if (counts.isTextual()) {
-        return new Segmentation.RleMask(Rle.fromCompressedString(h, w, counts.asText()), true);
+        String c = counts.asText();
+        return new Segmentation.RleMask(lazyMasks ? Rle.ofCompressed(h, w, c) : Rle.fromCompressedString(h, w, c), true);
       } else if (counts.isArray()) {
         long[] c = new long[counts.size()];
         for (int i = 0; i < c.length; i++) {

@@ -149,4 +149,17 @@ class CocoJsonReaderTest {
     assertError("'results' must contain only objects", () -> CocoJsonReader.readResults(json("[1]")));
     assertError("invalid JSON in COCO results file", () -> CocoJsonReader.readResults(json("[{'image_id':4,]")));
   }
+
+  @Test
+  void aDetectionMaskIsCheckedWhenItIsUsed() throws IOException {
+    // bbox evaluations never look into the masks, as in pycocotools; segm names the detection
+    List<CocoDetection> d = CocoJsonReader.readResults(json(
+        "[{'image_id':1,'category_id':3,'score':0.5,'segmentation':{'size':[8,10],'counts':'0 3'}}]"));
+    CocoDataset gt = dataset("{'id':5,'image_id':1,'category_id':3,'iscrowd':0,'area':12.5,'bbox':[1,2,3,4],"
+        + "'segmentation':[[1,1,5,1,5,5]]}");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> io.sparkseg.core.coco.eval.LoadRes.apply(gt, d, io.sparkseg.core.coco.eval.LoadRes.AreaSource.SEGM));
+    assertTrue(e.getMessage().startsWith("detection #0 (image_id 1): RLE counts string has invalid character"),
+        e.getMessage());
+  }
 }
