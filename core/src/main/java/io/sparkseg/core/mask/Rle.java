@@ -7,14 +7,19 @@ import java.util.List;
 /**
  * A binary mask in COCO run-length encoding: alternating run lengths of 0s and 1s over the
  * pixels in column-major order (x outer, y inner), starting with a (possibly empty) run of 0s.
- * Immutable. The operations match pycocotools' {@code maskApi.c} bit for bit.
+ * Immutable. The operations match pycocotools' {@code maskApi.c} bit for bit. One made by {@link
+ * #ofCompressed} keeps its compressed string, about a quarter of the runs' size, until a run is
+ * first needed: an evaluation's results hold a mask per detection, and only segm looks inside.
  */
 public final class Rle implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int height;
   private final int width;
-  private final int[] counts;
+  /** The runs; null while only {@link #compressed} is set. */
+  private volatile int[] counts;
+  /** The compressed counts string until it is decoded (see {@link #ofCompressed}), then null. */
+  private volatile String compressed;
 
   /**
    * @param counts run lengths, each &gt;= 0, summing to {@code height * width}
@@ -97,6 +102,35 @@ public final class Rle implements Serializable {
     return new Rle(height, width, CompressedCounts.decode(s), true);
   }
 
+  /**
+   * As {@link #fromCompressedString}, but the string is decoded and checked when a run is first
+   * needed; a malformed string then fails that use with the same {@link IllegalArgumentException}.
+   */
+  public static Rle ofCompressed(int height, int width, String s) {
+    if (s == null) {
+      throw new IllegalArgumentException("RLE counts string is null");
+    }
+    Rle r = new Rle(height, width, null, false);
+    r.compressed = s;
+    return r;
+  }
+
+  /** The runs, decoding the compressed string first if that has not been done. */
+  private int[] runs() {
+    int[] c = counts;
+    return c != null ? c : decodeCompressed();
+  }
+
+  private synchronized int[] decodeCompressed() {
+    int[] c = counts;
+    if (c == null) {
+      c = new Rle(height, width, CompressedCounts.decode(compressed), true).counts;
+      counts = c;
+      compressed = null;
+    }
+    return c;
+  }
+
   /** Builds an RLE from uncompressed COCO counts ({@code "counts":[...]}); validates them. */
   public static Rle fromUncompressed(int height, int width, long[] counts) {
     int[] c = new int[counts.length];
@@ -119,22 +153,22 @@ public final class Rle implements Serializable {
 
   /** A copy of the run lengths. */
   public int[] counts() {
-    return counts.clone();
+    return runs().clone();
   }
 
   /** The number of runs. */
   public int runCount() {
-    return counts.length;
+    return runs().length;
   }
 
   /** Run {@code i} (no copy). */
   public int run(int i) {
-    return counts[i];
+    return runs()[i];
   }
 
   /** The COCO compressed counts string ({@code mask.encode(...)['counts']}). */
   public String toCompressedString() {
-    return CompressedCounts.encode(counts);
+    return CompressedCounts.encode(runs());
   }
 
   /** The mask as {@code height*width} bytes (0/1) in column-major order. */
@@ -142,7 +176,7 @@ public final class Rle implements Serializable {
     byte[] out = new byte[height * width];
     int p = 0;
     byte v = 0;
-    for (int c : counts) {
+    for (int c : runs()) {
       if (v != 0) {
         Arrays.fill(out, p, p + c, (byte) 1);
       }
@@ -167,6 +201,7 @@ public final class Rle implements Serializable {
   /** The number of 1 pixels ({@code mask.area}). */
   public long area() {
     long a = 0;
+    int[] counts = runs();
     for (int i = 1; i < counts.length; i += 2) {
       a += counts[i];
     }
@@ -178,6 +213,7 @@ public final class Rle implements Serializable {
    * for an empty mask.
    */
   public double[] toBbox() {
+    int[] counts = runs();
     int m = (counts.length / 2) * 2;
     if (m == 0 || height == 0) {
       return new double[4];
@@ -193,8 +229,8 @@ public final class Rle implements Serializable {
     for (int j = 0; j < m; j++) {
       cc = (cc + counts[j]) & 0xFFFFFFFFL;
       long t = (cc - (j % 2)) & 0xFFFFFFFFL;
-      long y = t % h;
-      long x = (t - y) / h;
+      long x = t / h; // one division per run: this runs for every mask of every evaluation
+      long y = t - x * h;
       if (j % 2 == 0) {
         xp = x;
       } else if (xp < x) {
@@ -225,17 +261,17 @@ public final class Rle implements Serializable {
   }
 
   int[] countsNoCopy() {
-    return counts;
+    return runs();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Rle r && r.height == height && r.width == width && Arrays.equals(r.counts, counts);
+    return o instanceof Rle r && r.height == height && r.width == width && Arrays.equals(r.runs(), runs());
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * height + width) + Arrays.hashCode(counts);
+    return 31 * (31 * height + width) + Arrays.hashCode(runs());
   }
 
   @Override

@@ -111,4 +111,55 @@ class CocoJsonReaderTest {
     assertEquals(1, ds.images().size());
     assertEquals(-1, ds.image(2).width());
   }
+
+  @Test
+  void detectionsAreReadInAnyFieldOrder() throws IOException {
+    List<CocoDetection> d = CocoJsonReader.readResults(json("[{'score':0.5,'keypoints':[1,2.5,1,3,4,0],'extra':{'a':[1]},"
+        + "'segmentation':[[1,1,5,1,5.5,5],[0,0,1,0,1,1]],'bbox':[1,2,3,4],'category_id':3,'image_id':9},"
+        + "{'image_id':9,'category_id':1,'score':1,'bbox':[],'segmentation':{'counts':'03]2','size':[8,10]},'keypoints':null}]"));
+    assertEquals(2, d.size());
+    assertEquals(9, d.get(0).imageId());
+    assertEquals(3, d.get(0).categoryId());
+    assertArrayEquals(new double[] {1, 2, 3, 4}, d.get(0).bbox());
+    assertArrayEquals(new double[] {1, 2.5, 1, 3, 4, 0}, d.get(0).keypoints());
+    List<double[]> polys = ((Segmentation.PolygonSet) d.get(0).segmentation()).polygons();
+    assertArrayEquals(new double[] {1, 1, 5, 1, 5.5, 5}, polys.get(0));
+    assertEquals(2, polys.size());
+    assertNull(d.get(1).bbox(), "an empty bbox is no bbox");
+    assertNull(d.get(1).keypoints());
+    assertEquals(3, ((Segmentation.RleMask) d.get(1).segmentation()).rle().area());
+  }
+
+  @Test
+  void detectionErrorsNameTheImageWhereverItsIdIs() {
+    assertError("detection #0 (image_id 4): bbox must be numeric, found \"a\"",
+        () -> CocoJsonReader.readResults(json("[{'bbox':[1,'a',3,4],'category_id':1,'score':1,'image_id':4}]")));
+    assertError("detection #0 (image_id 4): bbox must have 4 numbers",
+        () -> CocoJsonReader.readResults(json("[{'bbox':[1,2,3],'image_id':4,'category_id':1,'score':1}]")));
+    assertError("detection #0 (image_id 4): keypoints must be a list of numbers, got STRING",
+        () -> CocoJsonReader.readResults(json("[{'keypoints':'x','image_id':4,'category_id':1,'score':1}]")));
+    assertError("detection #0 (image_id 4): segmentation polygon 1 must be numeric",
+        () -> CocoJsonReader.readResults(json("[{'segmentation':[[1,2,3,4,5,6],[1,[2]]],'image_id':4,'category_id':1,'score':1}]")));
+    assertError("detection #0 (image_id 4): bad RLE segmentation",
+        () -> CocoJsonReader.readResults(json("[{'segmentation':{'size':[8,10],'counts':[0,3]},'image_id':4,'category_id':1,'score':1}]")));
+    assertError("detection #0 (image_id 4): category_id must be an integer",
+        () -> CocoJsonReader.readResults(json("[{'category_id':1.5,'image_id':4,'score':1}]")));
+    assertError("detection #0 (image_id 4): score must be numeric",
+        () -> CocoJsonReader.readResults(json("[{'image_id':4,'category_id':1,'score':'high'}]")));
+    assertError("'results' must contain only objects", () -> CocoJsonReader.readResults(json("[1]")));
+    assertError("invalid JSON in COCO results file", () -> CocoJsonReader.readResults(json("[{'image_id':4,]")));
+  }
+
+  @Test
+  void aDetectionMaskIsCheckedWhenItIsUsed() throws IOException {
+    // bbox evaluations never look into the masks, as in pycocotools; segm names the detection
+    List<CocoDetection> d = CocoJsonReader.readResults(json(
+        "[{'image_id':1,'category_id':3,'score':0.5,'segmentation':{'size':[8,10],'counts':'0 3'}}]"));
+    CocoDataset gt = dataset("{'id':5,'image_id':1,'category_id':3,'iscrowd':0,'area':12.5,'bbox':[1,2,3,4],"
+        + "'segmentation':[[1,1,5,1,5,5]]}");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> io.sparkseg.core.coco.eval.LoadRes.apply(gt, d, io.sparkseg.core.coco.eval.LoadRes.AreaSource.SEGM));
+    assertTrue(e.getMessage().startsWith("detection #0 (image_id 1): RLE counts string has invalid character"),
+        e.getMessage());
+  }
 }

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.testing.CocoVectors;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,5 +177,32 @@ class RleTest {
   private static void assertMessage(String part, org.junit.jupiter.api.function.Executable ex) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ex);
     assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should contain '" + part + "'");
+  }
+
+  @Test
+  void aCompressedRleIsDecodedWhenFirstUsed() throws Exception {
+    Rle eager = Rle.fromCompressedString(8, 10, "03]2");
+    Rle lazy = Rle.ofCompressed(8, 10, "03]2");
+    // serialised before it is decoded, it travels as the string and decodes on the other side
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+      o.writeObject(lazy);
+    }
+    Rle copy;
+    try (ObjectInputStream i = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (Rle) i.readObject();
+    }
+    for (Rle r : new Rle[] {lazy, copy}) {
+      assertEquals(eager, r);
+      assertEquals(eager.area(), r.area());
+      assertArrayEquals(eager.toBbox(), r.toBbox());
+      assertEquals("03]2", r.toCompressedString());
+    }
+    Rle bad = Rle.ofCompressed(8, 10, "0 3");
+    assertEquals(8, bad.height());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad::area);
+    assertTrue(e.getMessage().contains("invalid character"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Rle.ofCompressed(8, 10, "03").toBbox());
+    assertTrue(e.getMessage().contains("RLE runs sum to 3 pixels"), e.getMessage());
   }
 }

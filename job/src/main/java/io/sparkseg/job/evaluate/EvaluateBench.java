@@ -27,6 +27,9 @@ public final class EvaluateBench {
   /** Which evaluations to time: core's single-threaded one, the Spark one, or both. */
   public enum Which { ALL, CORE, SPARK }
 
+  /** The synthetic case's random seed. */
+  public static final long SEED = 20240601L;
+
   /**
    * The synthetic case's size ({@code images}, {@code gtObjects}, {@code detections}), the Spark
    * master and partitions, and which evaluations to time.
@@ -52,7 +55,7 @@ public final class EvaluateBench {
     int partitions = settings.partitions();
     Which which = settings.which();
     long t0 = System.nanoTime();
-    SyntheticEvalCase.Case c = SyntheticEvalCase.generate(images, gts, dets, 20240601L);
+    SyntheticEvalCase.Case c = SyntheticEvalCase.generate(images, gts, dets, SEED);
     out.printf("generated %d images, %d GT, %d detections in %.1f s%n", c.groundTruth().images().size(),
         c.groundTruth().annotations().size(), c.detections().size(), secs(t0));
     List<LoadedDetection> loaded = LoadRes.apply(c.groundTruth(), c.detections(), LoadRes.AreaSource.AUTO);

@@ -4,10 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.core.coco.CocoDetection;
+import io.sparkseg.core.coco.CocoJsonReader;
+import io.sparkseg.core.coco.CocoJsonWriter;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.mask.Rle;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The benchmark's generator, at a tiny size. */
@@ -41,9 +49,26 @@ class SyntheticEvalCaseTest {
     assertEquals(12, c.groundTruth().images().size());
     assertEquals(80, c.groundTruth().annotations().size());
     assertEquals(600, c.detections().size());
-    for (IouType t : new IouType[] {IouType.BBOX, IouType.SEGM}) {
+    for (IouType t : IouType.values()) {
       double ap = EvalSummary.of(CocoEvaluator.evaluate(c.groundTruth(), c.detections(), t)).stats()[0];
       assertTrue(ap > 0.05 && ap < 1, t + " AP " + ap);
+    }
+  }
+
+  @Test
+  void asCocoJsonItEvaluatesTheSame() throws IOException {
+    SyntheticEvalCase.Case c = SyntheticEvalCase.generate(20, 300, 1500, 2);
+    ByteArrayOutputStream gt = new ByteArrayOutputStream();
+    CocoJsonWriter.writeDataset(c.groundTruth(), gt);
+    ByteArrayOutputStream res = new ByteArrayOutputStream();
+    CocoJsonWriter.writeResults(c.detections(), res);
+    CocoDataset gt2 = CocoJsonReader.readDataset(new ByteArrayInputStream(gt.toByteArray()));
+    List<CocoDetection> dts2 = CocoJsonReader.readResults(new ByteArrayInputStream(res.toByteArray()));
+    assertEquals(List.of("nose", "left_eye"), gt2.category(SyntheticEvalCase.KEYPOINT_CATEGORY).keypoints().subList(0, 2));
+    assertTrue(gt2.annotations().stream().anyMatch(a -> a.iscrowd()), "the case has crowd GT");
+    for (IouType t : IouType.values()) {
+      assertArrayEquals(EvalSummary.of(CocoEvaluator.evaluate(c.groundTruth(), c.detections(), t)).stats(),
+          EvalSummary.of(CocoEvaluator.evaluate(gt2, dts2, t)).stats(), t.cocoName());
     }
   }
 }

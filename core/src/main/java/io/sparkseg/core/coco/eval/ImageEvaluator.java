@@ -38,7 +38,7 @@ public final class ImageEvaluator {
     }
     int D = dt.size();
     int G = gts.size();
-    double[][] ious = D == 0 || G == 0 ? null : ious(p, categoryId, dt, gts);
+    double[][] ious = D == 0 || G == 0 ? null : ious(p, imageId, categoryId, dt, gts);
 
     int T = p.iouThrCount();
     int A = p.areaCount();
@@ -120,7 +120,7 @@ public final class ImageEvaluator {
   }
 
   /** The IoU (or OKS) matrix {@code [d][g]}. */
-  static double[][] ious(EvalParams p, int categoryId, List<EvalDt> dt, List<EvalGt> gt) {
+  static double[][] ious(EvalParams p, long imageId, int categoryId, List<EvalDt> dt, List<EvalGt> gt) {
     int D = dt.size();
     int G = gt.size();
     boolean[] crowd = new boolean[G];
@@ -142,7 +142,7 @@ public final class ImageEvaluator {
       case SEGM -> {
         List<Rle> dm = new ArrayList<>(D);
         for (EvalDt d : dt) {
-          dm.add(d.mask());
+          dm.add(checked(d, imageId));
         }
         List<Rle> gm = new ArrayList<>(G);
         for (EvalGt g : gt) {
@@ -155,6 +155,17 @@ public final class ImageEvaluator {
       }
       default -> throw new IllegalStateException();
     }
+  }
+
+  /** The detection's mask, decoded now if it was kept compressed, so that a bad one is named. */
+  private static Rle checked(EvalDt d, long imageId) {
+    Rle m = d.mask();
+    try {
+      m.runCount();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("detection id " + d.id() + " (image_id " + imageId + "): " + e.getMessage(), e);
+    }
+    return m;
   }
 
   /** pycocotools' {@code computeOks}. */

@@ -94,14 +94,17 @@ public final class LoadRes {
               + " (the detections' areas come from their masks)");
         }
         Rle r;
+        double[] bb;
+        long area;
         try {
           r = d.segmentation().toRle(imageHeight, imageWidth);
+          bb = d.bbox() != null ? d.bbox() : r.toBbox();
+          area = r.area(); // decodes a mask kept compressed
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(what + " (image_id " + d.imageId() + "): " + e.getMessage(), e);
         }
-        double[] bb = d.bbox() != null ? d.bbox() : r.toBbox();
         Segmentation seg = new Segmentation.RleMask(r, true);
-        return new LoadedDetection(id, d.imageId(), d.categoryId(), d.score(), r.area(), bb, seg, d.keypoints());
+        return new LoadedDetection(id, d.imageId(), d.categoryId(), d.score(), area, bb, seg, d.keypoints());
       }
       case KEYPOINTS -> {
         double[] k = d.keypoints();

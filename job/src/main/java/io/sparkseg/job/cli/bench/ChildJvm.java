@@ -30,7 +30,10 @@ final class ChildJvm {
     this.gcLog = gcLog;
   }
 
-  /** Starts {@code sparkseg args...} with {@code -Xmx<heap>}, writing {@code NAME.log} and {@code NAME.gc.log} in {@code dir}. */
+  /**
+   * Starts {@code sparkseg args...} with {@code -Xmx<heap>} (no {@code -Xmx} when {@code heap} is null: the
+   * JVM's default, as {@code bin/sparkseg} runs), writing {@code NAME.log} and {@code NAME.gc.log} in {@code dir}.
+   */
   static ChildJvm start(Path dir, String name, String heap, List<String> args) throws IOException {
     Path log = dir.resolve(name + ".log");
     Path gcLog = dir.resolve(name + ".gc.log");
@@ -42,7 +45,9 @@ final class ChildJvm {
     if (root != null && cmd.stream().noneMatch(a -> a.startsWith("-Dsparkseg.repo.root="))) {
       cmd.add("-Dsparkseg.repo.root=" + root);
     }
-    cmd.add("-Xmx" + heap);
+    if (heap != null) {
+      cmd.add("-Xmx" + heap);
+    }
     cmd.add(HeapPeak.logFlag(gcLog));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SparksegCli.class.getName()));
     cmd.addAll(args);
