@@ -77,6 +77,11 @@ public final class EvalParams implements Serializable {
     return new EvalParams(iouType, catIds, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, m);
   }
 
+  /** These parameters over other categories (e.g. one, to accumulate categories apart). */
+  public EvalParams withCatIds(int[] ids) {
+    return new EvalParams(iouType, ids, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
+  }
+
   public IouType iouType() {
     return iouType;
   }
