@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
     description = "evaluate on a generated case of --images images (GT JSON, instances table, results JSON), each run "
         + "a child JVM with --driver-heap: wall time, heap peak, largest task / broadcast / task result.")
 final class EvalScaleBench implements Callable<Integer> {
-  private static final int CHUNK_IMAGES = 2000;
+  private static final int CHUNK_IMAGES = 10_000;
   private static final Pattern SIZES = Pattern.compile("task sizes: tasks (\\d+), largest task (\\d+) bytes, "
       + "largest task result (\\d+) bytes, largest broadcast (\\d+) bytes");
 
@@ -96,19 +96,23 @@ final class EvalScaleBench implements Callable<Integer> {
       generate(gt, dt, table);
       Files.writeString(marker, key);
       report.put("generated_s", round((System.nanoTime() - t0) / 1e9));
+      write(report);
     }
     report.put("gt_json_mb", round(Files.size(gt) / 1048576.0));
     report.put("results_json_mb", round(Files.size(dt) / 1048576.0));
     for (String input : inputs) {
       boolean json = input.trim().equals("json");
       report.put(input.trim(), run(input.trim(), gt.toString(), (json ? dt : table).toString(), json ? "json" : "parquet"));
+      write(report); // after each run: the figures so far
     }
-    ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    String text = m.writeValueAsString(report);
+    return 0;
+  }
+
+  private void write(Map<String, Object> report) throws java.io.IOException {
+    String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
     Files.writeString(workDir.resolve("report.json"), text);
     spec.commandLine().getOut().println(text);
     spec.commandLine().getOut().flush();
-    return 0;
   }
 
   private Map<String, Object> run(String name, String gt, String detections, String format) throws Exception {
@@ -177,6 +181,8 @@ final class EvalScaleBench implements Callable<Integer> {
         }
         EvaluateBench.writeInstances(spark, new SyntheticEvalCase.Case(c.groundTruth(), shifted), table.toString(),
             chunk == 0 ? org.apache.spark.sql.SaveMode.Overwrite : org.apache.spark.sql.SaveMode.Append);
+        spec.commandLine().getOut().println("generated " + (from + n) + " of " + images + " images");
+        spec.commandLine().getOut().flush();
       }
       gw.endArray();
       gw.startArray("categories");

@@ -128,8 +128,13 @@ public final class DistributedGroundTruth {
         .mapValues(e -> e._1()._2());
     return byId.leftOuterJoin(last).mapToPair(e -> {
       Tuple2<Long, CocoAnnotation> own = e._2()._1();
-      CocoAnnotation used = e._2()._2().isPresent() ? e._2()._2().get() : own._2();
-      return new Tuple2<>(own._2().imageId(), new Tuple2<>(own._1(), used));
+      CocoAnnotation a = own._2();
+      if (e._2()._2().isPresent()) { // the last record's content, in this record's image
+        CocoAnnotation u = e._2()._2().get();
+        a = new CocoAnnotation(u.id(), a.imageId(), u.categoryId(), u.iscrowd(), u.area(), u.bbox(), u.segmentation(),
+            u.keypoints(), u.numKeypoints());
+      }
+      return new Tuple2<>(a.imageId(), new Tuple2<>(own._1(), a));
     });
   }
 
