@@ -14,4 +14,4 @@ public record CocoAnnotation(
     double[] bbox,
     Segmentation segmentation,
     double[] keypoints,
-    Integer numKeypoints) {}
+    Integer numKeypoints) implements java.io.Serializable {}

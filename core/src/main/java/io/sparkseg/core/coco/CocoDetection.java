@@ -6,4 +6,5 @@ package io.sparkseg.core.coco;
  * loadRes} derives the detection's area (see {@code io.sparkseg.core.coco.eval.LoadRes}).
  */
 public record CocoDetection(
-    long imageId, int categoryId, double score, double[] bbox, Segmentation segmentation, double[] keypoints) {}
+    long imageId, int categoryId, double score, double[] bbox, Segmentation segmentation, double[] keypoints)
+    implements java.io.Serializable {}

@@ -91,6 +91,28 @@ public final class CocoJsonReader {
     }
   }
 
+  // ------------------------------------------- one record at a time (parallel readers)
+
+  /** The image record at the parser's START_OBJECT; {@code index} is its position in {@code images}. */
+  public static CocoImage readImage(JsonParser p, int index) throws IOException {
+    return image(p.readValueAsTree(), index);
+  }
+
+  /** The annotation record at the parser's START_OBJECT; {@code index} is its position in {@code annotations}. */
+  public static CocoAnnotation readAnnotation(JsonParser p, int index) throws IOException {
+    return annotation(p.readValueAsTree(), index);
+  }
+
+  /** The category record at the parser's START_OBJECT; {@code index} is its position in {@code categories}. */
+  public static CocoCategory readCategory(JsonParser p, int index) throws IOException {
+    return category(p.readValueAsTree(), index);
+  }
+
+  /** The detection at the parser's START_OBJECT; {@code index} is its position in the results file. */
+  public static CocoDetection readDetection(JsonParser p, int index) throws IOException {
+    return detection(p, index);
+  }
+
   // ---------------------------------------------------------------- records
 
   static CocoImage image(JsonNode n, int index) {

@@ -12,43 +12,69 @@ import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
 import io.sparkseg.core.coco.eval.ImageEval;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
+import io.sparkseg.job.evaluate.input.ImageGroundTruth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import scala.Tuple2;
 
 /**
  * COCO evaluation on Spark with the same numbers as the single-machine {@link CocoEvaluator}:
- * ground truth and detections are grouped by image, each image is evaluated in an executor
+ * detections are grouped by image with the ground truth the executors hold
+ * ({@link DistributedGroundTruth}), each image is evaluated in an executor
  * ({@link CocoEvaluator#evaluateImage}), each partition folds its per-image results into one
  * {@link Accumulation} per (category, area range), those are merged with {@code reduceByKey}, and
- * the driver runs {@link EvalAccumulator} on the merged ones.
+ * {@link EvalAccumulator} runs on each category's merged ones in a task.
  */
 public final class DistributedCocoEval {
   private DistributedCocoEval() {}
 
   /**
-   * Evaluates loaded detections against the ground truth.
+   * Evaluates loaded detections against ground truth in the driver's memory (tests, benchmarks).
    *
    * @param partitions the number of image groups (at least 1)
    */
   public static EvalResult evaluate(JavaSparkContext jsc, CocoDataset gt, JavaRDD<LoadedDetection> detections,
       EvalParams p, int partitions) {
-    return EvalAccumulator.accumulate(p, accumulations(jsc, gt, detections, p, partitions).collect());
+    DistributedGroundTruth g = DistributedGroundTruth.of(jsc, gt, partitions);
+    try {
+      return evaluate(g, detections, p);
+    } finally {
+      g.unpersist();
+    }
+  }
+
+  /**
+   * Evaluates loaded detections against the ground truth on the executors. Each category is
+   * accumulated in a task too (its merged accumulations hold one entry per detection), so the
+   * driver receives only precision, recall and scores per category.
+   */
+  public static EvalResult evaluate(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
+    List<EvalResult> perCategory = accumulations(gt, detections, p)
+        .keyBy(Accumulation::categoryId)
+        .groupByKey(Math.max(1, p.catCount())) // about one category per task
+        .map(t -> EvalAccumulator.accumulate(p.withCatIds(new int[] {t._1()}), toList(t._2())))
+        .collect();
+    return EvalResult.ofParts(p, perCategory);
+  }
+
+  private static <T> List<T> toList(Iterable<T> it) {
+    List<T> out = new ArrayList<>();
+    it.forEach(out::add);
+    return out;
   }
 
   /** The merged accumulations, one per (category, area range) that has any evaluated image. */
-  public static JavaRDD<Accumulation> accumulations(JavaSparkContext jsc, CocoDataset gt,
-      JavaRDD<LoadedDetection> detections, EvalParams p, int partitions) {
-    JavaPairRDD<Long, ImageEval> evals = imageEvals(jsc, gt, detections, p, partitions);
+  public static JavaRDD<Accumulation> accumulations(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections,
+      EvalParams p) {
+    JavaPairRDD<Long, ImageEval> evals = imageEvals(gt, detections, p);
     int areas = p.areaCount();
     int thresholds = p.iouThrCount();
     return evals.values()
@@ -57,14 +83,16 @@ public final class DistributedCocoEval {
         .values();
   }
 
-  /** Per-image evaluation of every (image, category), keyed by image id. */
-  public static JavaPairRDD<Long, ImageEval> imageEvals(JavaSparkContext jsc, CocoDataset gt,
-      JavaRDD<LoadedDetection> detections, EvalParams p, int partitions) {
-    Broadcast<EvalParams> paramsB = jsc.broadcast(p);
-    return byImage(jsc, gt, detections, p, partitions).flatMapToPair(t -> {
+  /**
+   * Per-image evaluation of every (image, category), keyed by image id: the detections go to their
+   * image's group, where the image gives the size that masks of polygons and boxes need.
+   */
+  public static JavaPairRDD<Long, ImageEval> imageEvals(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections,
+      EvalParams p) {
+    return byImage(gt, detections, p).flatMapToPair(t -> {
       long imageId = t._1();
       List<Tuple2<Long, ImageEval>> out = new ArrayList<>();
-      for (ImageEval e : CocoEvaluator.evaluateImage(paramsB.value(), imageId, t._2()._1(), t._2()._2())) {
+      for (ImageEval e : CocoEvaluator.evaluateImage(p, imageId, t._2()._1(), t._2()._2())) {
         out.add(new Tuple2<>(imageId, e));
       }
       return out.iterator();
@@ -73,49 +101,35 @@ public final class DistributedCocoEval {
 
   /**
    * The ground truth and detections of each image, by category (what {@link
-   * CocoEvaluator#evaluateImage} takes), keyed by image id.
+   * CocoEvaluator#evaluateImage} takes), keyed by image id: the per-image step that the evaluation
+   * and the error analysis ({@link DistributedErrorAnalysis}) share.
    */
   public static JavaPairRDD<Long, Tuple2<Map<Integer, List<EvalGt>>, Map<Integer, List<EvalDt>>>> byImage(
-      JavaSparkContext jsc, CocoDataset gt, JavaRDD<LoadedDetection> detections, EvalParams p, int partitions) {
-    // image sizes, for rasterising polygons/boxes of detections in the executors
-    HashMap<Long, int[]> sizes = new HashMap<>();
-    List<Tuple2<Long, HashMap<Integer, List<EvalGt>>>> gtByImage = new ArrayList<>();
-    for (CocoImage img : gt.images()) {
-      sizes.put(img.id(), new int[] {img.height(), img.width()});
-    }
-    for (long imageId : gt.imageIds()) {
-      Map<Integer, List<EvalGt>> g = CocoEvaluator.groundTruth(gt, gt.image(imageId), p);
-      if (!g.isEmpty()) {
-        gtByImage.add(new Tuple2<>(imageId, new HashMap<>(g)));
-      }
-    }
-    Broadcast<HashMap<Long, int[]>> sizesB = jsc.broadcast(sizes);
-    Broadcast<EvalParams> paramsB = jsc.broadcast(p);
-    HashPartitioner part = new HashPartitioner(Math.max(1, partitions));
-    JavaPairRDD<Long, HashMap<Integer, List<EvalGt>>> gts =
-        jsc.parallelizePairs(gtByImage, Math.max(1, partitions)).partitionBy(part);
-    JavaPairRDD<Long, Tuple2<Integer, EvalDt>> dts = detections
-        .filter(d -> paramsB.value().catIndex(d.categoryId()) >= 0)
-        .mapToPair(d -> {
-          int[] hw = sizesB.value().get(d.imageId());
-          if (hw == null) {
-            throw new IllegalArgumentException("Results do not correspond to current coco set: detection id " + d.id()
-                + " has image_id " + d.imageId() + ", which is not in the ground truth");
-          }
-          EvalDt e = EvalInputs.dt(paramsB.value().iouType(), d, hw[0], hw[1]);
-          return new Tuple2<>(d.imageId(), new Tuple2<>(d.categoryId(), e));
-        });
-    return gts.cogroup(dts, part).mapToPair(t -> {
+      DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
+    JavaPairRDD<Long, LoadedDetection> dts = detections
+        .filter(d -> p.catIndex(d.categoryId()) >= 0)
+        .mapToPair(d -> new Tuple2<>(d.imageId(), d));
+    return gt.images().cogroup(dts, gt.partitioner()).flatMapToPair(t -> {
       long imageId = t._1();
-      Map<Integer, List<EvalGt>> g = new HashMap<>();
-      for (HashMap<Integer, List<EvalGt>> m : t._2()._1()) {
-        g.putAll(m);
+      Iterator<ImageGroundTruth> img = t._2()._1().iterator();
+      Iterator<LoadedDetection> ds = t._2()._2().iterator();
+      if (!img.hasNext()) {
+        if (!ds.hasNext()) {
+          return java.util.Collections.emptyIterator();
+        }
+        throw new IllegalArgumentException("Results do not correspond to current coco set: detection id "
+            + ds.next().id() + " has image_id " + imageId + ", which is not in the ground truth");
       }
+      ImageGroundTruth g = img.next();
+      CocoImage image = g.image();
+      Map<Integer, List<EvalGt>> gts = CocoEvaluator.groundTruth(g.asDataset(), image, p);
       Map<Integer, List<EvalDt>> d = new HashMap<>();
-      for (Tuple2<Integer, EvalDt> cd : t._2()._2()) {
-        d.computeIfAbsent(cd._1(), k -> new ArrayList<>()).add(cd._2());
+      while (ds.hasNext()) {
+        LoadedDetection dt = ds.next();
+        d.computeIfAbsent(dt.categoryId(), k -> new ArrayList<>())
+            .add(EvalInputs.dt(p.iouType(), dt, image.height(), image.width()));
       }
-      return new Tuple2<>(imageId, new Tuple2<>(g, d));
+      return List.of(new Tuple2<>(imageId, new Tuple2<>(gts, d))).iterator();
     });
   }
 

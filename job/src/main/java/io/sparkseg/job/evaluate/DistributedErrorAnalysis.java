@@ -1,6 +1,7 @@
 package io.sparkseg.job.evaluate;
 
 import io.sparkseg.core.coco.CocoDataset;
+import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import io.sparkseg.core.coco.errors.ErrorFold;
 import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.errors.ImageErrorAnalysis;
@@ -14,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -28,12 +28,21 @@ import scala.Tuple2;
 public final class DistributedErrorAnalysis {
   private DistributedErrorAnalysis() {}
 
-  /** Analyses loaded detections (bbox or segm) against the ground truth, with the evaluation's parameters. */
+  /** As below, against ground truth in the driver's memory (tests, benchmarks). */
   public static ErrorSummary analyse(JavaSparkContext jsc, CocoDataset gt, JavaRDD<LoadedDetection> detections,
       EvalParams p, int partitions) {
-    Broadcast<EvalParams> paramsB = jsc.broadcast(p);
-    JavaRDD<ImageErrors> images = DistributedCocoEval.byImage(jsc, gt, detections, p, partitions)
-        .map(t -> ImageErrorAnalysis.analyse(paramsB.value(), t._1(), t._2()._1(), t._2()._2()))
+    DistributedGroundTruth g = DistributedGroundTruth.of(jsc, gt, partitions);
+    try {
+      return analyse(g, detections, p);
+    } finally {
+      g.unpersist();
+    }
+  }
+
+  /** Analyses loaded detections (bbox or segm) against the ground truth, with the evaluation's parameters. */
+  public static ErrorSummary analyse(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
+    JavaRDD<ImageErrors> images = DistributedCocoEval.byImage(gt, detections, p)
+        .map(t -> ImageErrorAnalysis.analyse(p, t._1(), t._2()._1(), t._2()._2()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       HashMap<Long, Accumulation> accs = new HashMap<>(images

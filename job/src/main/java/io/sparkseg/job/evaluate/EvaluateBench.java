@@ -89,7 +89,7 @@ public final class EvaluateBench {
       String table = System.getProperty("java.io.tmpdir") + "/sparkseg-bench-instances-" + images + "-" + dets;
       if (!new java.io.File(table).isDirectory()) {
         long w = System.nanoTime();
-        writeInstances(spark, c, table, partitions);
+        writeInstances(spark, c, table, org.apache.spark.sql.SaveMode.Overwrite);
         out.printf("wrote the detections as an instances table (%s) in %.1f s%n", table, secs(w));
       }
       for (int i = 0; i < types.length; i++) {
@@ -116,8 +116,12 @@ public final class EvaluateBench {
     }
   }
 
-  /** Writes the case's detections as an instances table (instance_index in results order per image). */
-  static void writeInstances(SparkSession spark, SyntheticEvalCase.Case c, String path, int partitions) {
+  /**
+   * Writes the case's detections as an instances table (instance_index in results order per
+   * image); {@code mode} for the first file (Overwrite, or Append to add to a table).
+   */
+  public static void writeInstances(SparkSession spark, SyntheticEvalCase.Case c, String path,
+      org.apache.spark.sql.SaveMode mode) {
     List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>(c.detections().size());
     java.util.Map<Long, Integer> next = new java.util.HashMap<>();
     for (io.sparkseg.core.coco.CocoDetection d : c.detections()) {
@@ -134,7 +138,7 @@ public final class EvaluateBench {
     int chunk = 50_000;
     for (int from = 0; from < rows.size(); from += chunk) {
       spark.createDataFrame(rows.subList(from, Math.min(rows.size(), from + chunk)), schema).coalesce(1).write()
-          .mode(from == 0 ? org.apache.spark.sql.SaveMode.Overwrite : org.apache.spark.sql.SaveMode.Append)
+          .mode(from == 0 ? mode : org.apache.spark.sql.SaveMode.Append)
           .parquet(path);
     }
   }

@@ -1,9 +1,5 @@
 package io.sparkseg.job.evaluate;
 
-import io.sparkseg.core.coco.CocoAnnotation;
-import io.sparkseg.core.coco.CocoDataset;
-import io.sparkseg.core.coco.CocoDetection;
-import io.sparkseg.core.coco.CocoJsonReader;
 import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalParams;
@@ -12,11 +8,12 @@ import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
-import io.sparkseg.job.fs.HadoopFiles;
+import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
+import io.sparkseg.job.evaluate.input.ResultsLoad;
+import io.sparkseg.job.evaluate.input.ResultsSplits;
 import io.sparkseg.job.output.format.RunTableSource;
 import io.sparkseg.tables.InstancesTable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -37,7 +34,9 @@ import org.apache.spark.storage.StorageLevel;
  * its instances table in any table format, {@link RunTableSource}, or a COCO results JSON), evaluates each iouType on Spark ({@link DistributedCocoEval}), prints
  * pycocotools' summary and writes the outputs ({@link EvalOutputs}). In an instances table
  * that has {@code mask_score}, segm ranks the masks by it unless told otherwise
- * ({@link EvaluateOptions.SegmScore}).
+ * ({@link EvaluateOptions.SegmScore}). The executors read both inputs: the ground truth in chunks
+ * ({@link DistributedGroundTruth}), a results JSON in byte ranges ({@link ResultsSplits}), a table
+ * through Spark; the driver holds the categories and the merged accumulations, whatever the sizes.
  */
 public final class EvaluateJob {
   /**
@@ -55,35 +54,62 @@ public final class EvaluateJob {
    * @throws IllegalArgumentException for unusable options or input (the message says what)
    */
   public static Outcome run(SparkSession spark, EvaluateOptions o, PrintStream out) throws IOException {
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    CocoDataset gt;
-    try (InputStream in = HadoopFiles.open(conf, o.groundTruth())) {
-      gt = CocoJsonReader.readDataset(in);
+    try {
+      return evaluate(spark, o, out);
+    } catch (Exception e) {
+      IllegalArgumentException bad = badInput(e);
+      if (bad != null) {
+        throw bad;
+      }
+      throw e;
     }
-    int[] kpCats = gt.keypointCategoryIds();
+  }
+
+  /** The bad-input error a task failed with (Spark wraps it), else null. */
+  static IllegalArgumentException badInput(Exception e) {
+    if (!(e instanceof SparkException)) {
+      return null;
+    }
+    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof IllegalArgumentException bad) {
+        return bad;
+      }
+    }
+    return null;
+  }
+
+  private static Outcome evaluate(SparkSession spark, EvaluateOptions o, PrintStream out) throws IOException {
+    int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
+    if (o.jsonDetections() && o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE) {
+      throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
+          + "has one score per detection");
+    }
+    DistributedGroundTruth gt = DistributedGroundTruth.read(spark, o.groundTruth(), partitions);
+    try {
+      return evaluate(spark, o, out, gt, partitions);
+    } finally {
+      gt.unpersist();
+    }
+  }
+
+  private static Outcome evaluate(SparkSession spark, EvaluateOptions o, PrintStream out, DistributedGroundTruth gt,
+      int partitions) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    int[] kpCats = gt.header().keypointCategoryIds();
     String runId;
     JavaRDD<LoadedDetection> dets;
     JavaRDD<LoadedDetection> maskScored = null;
     JavaRDD<?> cached = null;
     boolean hasMasks;
     boolean hasKeypoints;
-    int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
     if (o.jsonDetections()) {
-      if (o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE) {
-        throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
-            + "has one score per detection");
-      }
-      List<CocoDetection> list;
-      try (InputStream in = HadoopFiles.open(conf, o.detections())) {
-        list = CocoJsonReader.readResults(in);
-      }
       runId = o.runId() != null ? o.runId() : fileStem(o.detections());
-      LoadRes.AreaSource branch = o.dtArea() == LoadRes.AreaSource.AUTO ? LoadRes.branch(list) : o.dtArea();
-      hasMasks = !list.isEmpty() && list.get(0).segmentation() != null;
-      hasKeypoints = list.stream().anyMatch(d -> d.keypoints() != null && Arrays.binarySearch(kpCats, d.categoryId()) >= 0);
-      List<LoadedDetection> loaded = LoadRes.apply(gt, list, branch);
-      dets = jsc.parallelize(loaded, partitions);
+      ResultsSplits.Detections read = ResultsSplits.read(spark, o.detections());
+      hasMasks = read.first() != null && read.first().segmentation() != null;
+      dets = ResultsLoad.apply(read, gt, o.dtArea()).persist(StorageLevel.MEMORY_AND_DISK());
+      cached = dets;
+      hasKeypoints = kpCats.length > 0
+          && !dets.filter(d -> d.keypoints() != null && Arrays.binarySearch(kpCats, d.categoryId()) >= 0).isEmpty();
     } else {
       RunTableSource tables = RunTableSource.open(spark, o.detections(), o.detectionsFormat(), "--detections",
           "--detections-format");
@@ -135,10 +161,10 @@ public final class EvaluateJob {
     List<IouType> types = new ArrayList<>(o.iouTypes());
     if (types.isEmpty()) {
       types.add(IouType.BBOX);
-      if (hasMasks && gt.annotations().stream().anyMatch(a -> a.segmentation() != null)) {
+      if (hasMasks && gt.hasSegmentation()) {
         types.add(IouType.SEGM);
       }
-      if (hasKeypoints && kpCats.length > 0 && gt.annotations().stream().anyMatch(CocoAnnotationHasKeypoints::test)) {
+      if (hasKeypoints && kpCats.length > 0 && gt.hasKeypoints()) {
         types.add(IouType.KEYPOINTS);
       }
     }
@@ -149,17 +175,17 @@ public final class EvaluateJob {
       for (IouType type : types) {
         boolean byMaskScore = type == IouType.SEGM && maskScored != null;
         rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : InstancesTable.SCORE);
-        EvalParams p = CocoEvaluator.defaultParams(gt, type);
+        EvalParams p = CocoEvaluator.defaultParams(gt.header(), type);
         if (p.catCount() == 0) {
           throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
               + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
         }
         JavaRDD<LoadedDetection> ranked = byMaskScore ? maskScored : dets;
-        EvalResult r = DistributedCocoEval.evaluate(jsc, gt, ranked, p, partitions);
+        EvalResult r = DistributedCocoEval.evaluate(gt, ranked, p);
         EvalSummary s = EvalSummary.of(r);
         results.put(type, s);
         if (o.errors() && type != IouType.KEYPOINTS) {
-          errors.put(type, DistributedErrorAnalysis.analyse(jsc, gt, ranked, p, partitions));
+          errors.put(type, DistributedErrorAnalysis.analyse(gt, ranked, p));
         }
         if (out != null) {
           if (byMaskScore) {
@@ -179,15 +205,9 @@ public final class EvaluateJob {
       EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy, errors);
     }
     if (o.outputDir() != null) {
-      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt, results, errors);
+      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt.header(), results, errors);
     }
     return new Outcome(runId, results, rankedBy, errors);
-  }
-
-  private static final class CocoAnnotationHasKeypoints {
-    static boolean test(CocoAnnotation a) {
-      return a.keypoints() != null;
-    }
   }
 
   static String fileStem(String path) {

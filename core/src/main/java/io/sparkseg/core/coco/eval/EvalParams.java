@@ -85,6 +85,11 @@ public final class EvalParams implements Serializable {
     return new EvalParams(iouType, catIds, thresholds.clone(), recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
   }
 
+  /** These parameters over other categories (e.g. one, to accumulate categories apart). */
+  public EvalParams withCatIds(int[] ids) {
+    return new EvalParams(iouType, ids, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
+  }
+
   public IouType iouType() {
     return iouType;
   }

@@ -49,6 +49,37 @@ public final class EvalResult implements Serializable {
     return scores[pIndex(t, r, k, a, m)];
   }
 
+  /**
+   * The result over {@code p}'s categories from results each accumulated over a part of them
+   * ({@link EvalParams#withCatIds}); a category in no part stays -1.
+   */
+  public static EvalResult ofParts(EvalParams p, Iterable<EvalResult> parts) {
+    double[] precision = new double[size(p)];
+    double[] scores = new double[precision.length];
+    double[] recall = new double[p.iouThrCount() * p.catCount() * p.areaCount() * p.maxDetCount()];
+    java.util.Arrays.fill(precision, -1);
+    java.util.Arrays.fill(scores, -1);
+    java.util.Arrays.fill(recall, -1);
+    EvalResult res = new EvalResult(p, precision, recall, scores);
+    for (EvalResult part : parts) {
+      EvalParams q = part.params;
+      for (int kq = 0; kq < q.catCount(); kq++) {
+        int k = p.catIndex(q.catId(kq));
+        for (int t = 0; t < p.iouThrCount() && k >= 0; t++) {
+          for (int a = 0; a < p.areaCount(); a++) {
+            for (int m = 0; m < p.maxDetCount(); m++) {
+              res.setRecall(t, k, a, m, part.recall(t, kq, a, m));
+              for (int r = 0; r < p.recThrCount(); r++) {
+                res.set(t, r, k, a, m, part.precision(t, r, kq, a, m), part.score(t, r, kq, a, m));
+              }
+            }
+          }
+        }
+      }
+    }
+    return res;
+  }
+
   static int size(EvalParams p) {
     return p.iouThrCount() * p.recThrCount() * p.catCount() * p.areaCount() * p.maxDetCount();
   }

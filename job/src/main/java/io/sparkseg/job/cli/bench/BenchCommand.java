@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Throughput and memory benchmarks (model-only, end to end, soak, evaluation, scale).",
-    subcommands = {ModelBench.class, EndToEndBench.class, SoakBench.class, EvalBench.class, ScaleBench.class})
+    subcommands = {ModelBench.class, EndToEndBench.class, SoakBench.class, EvalBench.class, EvalScaleBench.class, ScaleBench.class})
 public final class BenchCommand implements Runnable {
   /** How every bench prints its report. */
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
