@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.compat.ScalaApi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +23,6 @@ import java.util.jar.JarFile;
 import org.apache.spark.deploy.SparkSubmitArguments;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The managed-platform recipes (deploy/emr, deploy/dataproc, deploy/databricks), checked as far as no
@@ -267,15 +267,15 @@ class ManagedPlatformRecipesIT {
   static SparkSubmitArguments sparkSubmit(List<String> words) {
     scala.collection.immutable.Map<String, String> env = scala.collection.immutable.Map$.MODULE$.<String, String>empty()
         .updated("HADOOP_CONF_DIR", "/etc/hadoop/conf");
-    return new SparkSubmitArguments(CollectionConverters.asScala(words).toSeq(), env);
+    return new SparkSubmitArguments(ScalaApi.asScala(words), env);
   }
 
   static Map<String, String> sparkProperties(SparkSubmitArguments s) {
-    return new TreeMap<>(CollectionConverters.asJava(s.sparkProperties()));
+    return new TreeMap<>(ScalaApi.asJava(s.sparkProperties()));
   }
 
   static List<String> childArgs(SparkSubmitArguments s) {
-    return List.copyOf(CollectionConverters.asJava(s.childArgs()));
+    return List.copyOf(ScalaApi.asJava(s.childArgs()));
   }
 
   /** Runs deploy/SCRIPT with DRY_RUN=1 and returns the commands it prints (render output in tmp/render). */

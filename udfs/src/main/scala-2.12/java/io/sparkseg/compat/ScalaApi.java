@@ -20,6 +20,11 @@ public final class ScalaApi {
     return JavaConverters.seqAsJavaList(s);
   }
 
+  /** A Scala map as a Java map (a view). */
+  public static <K, V> java.util.Map<K, V> asJava(scala.collection.Map<K, V> m) {
+    return JavaConverters.mapAsJavaMap(m);
+  }
+
   /** A Java list as an immutable Scala list (a Seq wherever Spark takes one, on either Scala). */
   public static <T> scala.collection.immutable.List<T> asScala(List<T> l) {
     return JavaConverters.asScalaBuffer(l).toList();
