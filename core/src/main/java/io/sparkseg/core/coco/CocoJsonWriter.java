@@ -6,87 +6,80 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.sparkseg.core.mask.Rle;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.List;
 
 /**
  * Writes COCO annotation files and results files in the form {@link CocoJsonReader} and
- * pycocotools read: compressed RLEs as strings, uncompressed ones (crowd ground truth) as count
- * lists, absent optional fields left out. Streams; does not close {@code out}.
+ * pycocotools read, record by record (Jackson's generator), so generated cases of any size go to
+ * disk without being held whole: compressed RLEs as strings, uncompressed ones (crowd ground
+ * truth) as count lists, absent optional fields left out, numbers so that they read back exactly.
+ * Does not close the stream it writes to.
  */
-public final class CocoJsonWriter {
+public final class CocoJsonWriter implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
 
-  private CocoJsonWriter() {}
+  private final JsonGenerator g;
+  private final boolean resultsFile;
 
-  /** Writes {@code images}, {@code categories} and {@code annotations}. */
-  public static void writeDataset(CocoDataset d, OutputStream out) throws IOException {
-    try (JsonGenerator g = generator(out)) {
-      g.writeStartObject();
-      g.writeArrayFieldStart("images");
+  private CocoJsonWriter(OutputStream out, boolean resultsFile) throws IOException {
+    this.g = JSON.createGenerator(out, JsonEncoding.UTF8);
+    this.g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    this.resultsFile = resultsFile;
+  }
+
+  /** A results file: call {@link #detection} for each, then {@link #close}. */
+  public static CocoJsonWriter results(OutputStream out) throws IOException {
+    CocoJsonWriter w = new CocoJsonWriter(out, true);
+    w.g.writeStartArray();
+    return w;
+  }
+
+  /** An annotation file: then {@link #startArray} for each of its arrays, records, {@link #endArray}. */
+  public static CocoJsonWriter annotations(OutputStream out) throws IOException {
+    CocoJsonWriter w = new CocoJsonWriter(out, false);
+    w.g.writeStartObject();
+    return w;
+  }
+
+  /** Writes a whole dataset: {@code images}, {@code categories} and {@code annotations}. */
+  public static void write(OutputStream out, CocoDataset d) throws IOException {
+    try (CocoJsonWriter w = annotations(out)) {
+      w.startArray("images");
       for (CocoImage i : d.images()) {
-        g.writeStartObject();
-        g.writeNumberField("id", i.id());
-        g.writeNumberField("width", i.width());
-        g.writeNumberField("height", i.height());
-        if (i.fileName() != null) {
-          g.writeStringField("file_name", i.fileName());
-        }
-        g.writeEndObject();
+        w.image(i);
       }
-      g.writeEndArray();
-      g.writeArrayFieldStart("categories");
+      w.endArray();
+      w.startArray("categories");
       for (CocoCategory c : d.categories()) {
-        category(g, c);
+        w.category(c);
       }
-      g.writeEndArray();
-      g.writeArrayFieldStart("annotations");
+      w.endArray();
+      w.startArray("annotations");
       for (CocoAnnotation a : d.annotations()) {
-        g.writeStartObject();
-        g.writeNumberField("id", a.id());
-        g.writeNumberField("image_id", a.imageId());
-        g.writeNumberField("category_id", a.categoryId());
-        g.writeNumberField("iscrowd", a.iscrowd() ? 1 : 0);
-        if (a.area() != null) {
-          g.writeNumberField("area", a.area());
-        }
-        numbers(g, "bbox", a.bbox());
-        segmentation(g, a.segmentation());
-        numbers(g, "keypoints", a.keypoints());
-        if (a.numKeypoints() != null) {
-          g.writeNumberField("num_keypoints", a.numKeypoints());
-        }
-        g.writeEndObject();
+        w.annotation(a);
       }
-      g.writeEndArray();
-      g.writeEndObject();
+      w.endArray();
     }
   }
 
-  /** Writes a results file: a JSON array of detections in list order. */
-  public static void writeResults(List<CocoDetection> dets, OutputStream out) throws IOException {
-    try (JsonGenerator g = generator(out)) {
-      g.writeStartArray();
+  /** Writes a whole results file: a JSON array of detections in iteration order. */
+  public static void write(OutputStream out, Iterable<CocoDetection> dets) throws IOException {
+    try (CocoJsonWriter w = results(out)) {
       for (CocoDetection d : dets) {
-        g.writeStartObject();
-        g.writeNumberField("image_id", d.imageId());
-        g.writeNumberField("category_id", d.categoryId());
-        g.writeNumberField("score", d.score());
-        numbers(g, "bbox", d.bbox());
-        segmentation(g, d.segmentation());
-        numbers(g, "keypoints", d.keypoints());
-        g.writeEndObject();
+        w.detection(d);
       }
-      g.writeEndArray();
     }
   }
 
-  private static JsonGenerator generator(OutputStream out) throws IOException {
-    JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8);
-    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-    return g;
+  /** Starts the array {@code name} ({@code images}, {@code annotations}, {@code categories}). */
+  public void startArray(String name) throws IOException {
+    g.writeArrayFieldStart(name);
   }
 
-  private static void category(JsonGenerator g, CocoCategory c) throws IOException {
+  public void endArray() throws IOException {
+    g.writeEndArray();
+  }
+
+  public void category(CocoCategory c) throws IOException {
     g.writeStartObject();
     g.writeNumberField("id", c.id());
     g.writeStringField("name", c.name());
@@ -105,11 +98,51 @@ public final class CocoJsonWriter {
       }
       g.writeEndArray();
     }
-    numbers(g, "sigmas", c.keypointSigmas());
+    numbers("sigmas", c.keypointSigmas());
     g.writeEndObject();
   }
 
-  private static void segmentation(JsonGenerator g, Segmentation s) throws IOException {
+  public void image(CocoImage i) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("id", i.id());
+    g.writeNumberField("width", i.width());
+    g.writeNumberField("height", i.height());
+    if (i.fileName() != null) {
+      g.writeStringField("file_name", i.fileName());
+    }
+    g.writeEndObject();
+  }
+
+  public void annotation(CocoAnnotation a) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("id", a.id());
+    g.writeNumberField("image_id", a.imageId());
+    g.writeNumberField("category_id", a.categoryId());
+    g.writeNumberField("iscrowd", a.iscrowd() ? 1 : 0);
+    if (a.area() != null) {
+      g.writeNumberField("area", a.area());
+    }
+    numbers("bbox", a.bbox());
+    segmentation(a.segmentation());
+    numbers("keypoints", a.keypoints());
+    if (a.numKeypoints() != null) {
+      g.writeNumberField("num_keypoints", a.numKeypoints());
+    }
+    g.writeEndObject();
+  }
+
+  public void detection(CocoDetection d) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("image_id", d.imageId());
+    g.writeNumberField("category_id", d.categoryId());
+    g.writeNumberField("score", d.score());
+    numbers("bbox", d.bbox());
+    segmentation(d.segmentation());
+    numbers("keypoints", d.keypoints());
+    g.writeEndObject();
+  }
+
+  private void segmentation(Segmentation s) throws IOException {
     if (s == null) {
       return;
     }
@@ -139,10 +172,21 @@ public final class CocoJsonWriter {
     g.writeEndObject();
   }
 
-  private static void numbers(JsonGenerator g, String field, double[] v) throws IOException {
+  private void numbers(String field, double[] v) throws IOException {
     if (v != null) {
       g.writeFieldName(field);
       g.writeArray(v, 0, v.length);
     }
+  }
+
+  /** Ends the file's array or object and flushes; the stream stays open. */
+  @Override
+  public void close() throws IOException {
+    if (resultsFile) {
+      g.writeEndArray();
+    } else {
+      g.writeEndObject();
+    }
+    g.close();
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkseg.core.coco.CocoDataset;
 import io.sparkseg.core.coco.CocoDetection;
+import io.sparkseg.core.coco.CocoJsonWriter;
 import io.sparkseg.core.coco.CocoJsonReader;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalSummary;

@@ -59,9 +59,9 @@ class SyntheticEvalCaseTest {
   void asCocoJsonItEvaluatesTheSame() throws IOException {
     SyntheticEvalCase.Case c = SyntheticEvalCase.generate(20, 300, 1500, 2);
     ByteArrayOutputStream gt = new ByteArrayOutputStream();
-    CocoJsonWriter.writeDataset(c.groundTruth(), gt);
+    CocoJsonWriter.write(gt, c.groundTruth());
     ByteArrayOutputStream res = new ByteArrayOutputStream();
-    CocoJsonWriter.writeResults(c.detections(), res);
+    CocoJsonWriter.write(res, c.detections());
     CocoDataset gt2 = CocoJsonReader.readDataset(new ByteArrayInputStream(gt.toByteArray()));
     List<CocoDetection> dts2 = CocoJsonReader.readResults(new ByteArrayInputStream(res.toByteArray()));
     assertEquals(List.of("nose", "left_eye"), gt2.category(SyntheticEvalCase.KEYPOINT_CATEGORY).keypoints().subList(0, 2));

@@ -7,7 +7,7 @@ import io.sparkseg.core.coco.CocoAnnotation;
 import io.sparkseg.core.coco.CocoCategory;
 import io.sparkseg.core.coco.CocoDetection;
 import io.sparkseg.core.coco.CocoImage;
-import io.sparkseg.job.evaluate.CocoJsonWriter;
+import io.sparkseg.core.coco.CocoJsonWriter;
 import io.sparkseg.job.evaluate.EvaluateBench;
 import io.sparkseg.job.evaluate.SyntheticEvalCase;
 import java.io.BufferedOutputStream;

@@ -54,10 +54,10 @@ final class EvalSideBySide {
     Path gt = dir.resolve("gt.json");
     Path results = dir.resolve("results.json");
     try (OutputStream o = Files.newOutputStream(gt)) {
-      CocoJsonWriter.writeDataset(c.groundTruth(), o);
+      CocoJsonWriter.write(o, c.groundTruth());
     }
     try (OutputStream o = Files.newOutputStream(results)) {
-      CocoJsonWriter.writeResults(c.detections(), o);
+      CocoJsonWriter.write(o, c.detections());
     }
     out.printf("case: %d images, %d GT, %d detections; JSON %d MB + %d MB, written in %.1f s; load average %s%n",
         c.groundTruth().images().size(), c.groundTruth().annotations().size(), c.detections().size(),

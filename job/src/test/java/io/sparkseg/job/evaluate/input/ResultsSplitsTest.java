@@ -12,7 +12,7 @@ import io.sparkseg.core.coco.CocoJsonReader;
 import io.sparkseg.core.coco.Segmentation;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
-import io.sparkseg.job.evaluate.CocoJsonWriter;
+import io.sparkseg.core.coco.CocoJsonWriter;
 import io.sparkseg.job.evaluate.SyntheticEvalCase;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
