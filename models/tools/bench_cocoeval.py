@@ -4,7 +4,7 @@ Run by `sparkseg bench eval --peer-python ... --peer-path DIR` (one process per 
 measured from outside); pycocotools is imported from DIR, a local build that is not part of
 sparkseg. Prints the 10 or 12 summary stats as one JSON line:
 
-  /usr/bin/python3 models/tools/bench_cocoeval.py --pycocotools /work/bench/cocoapi/PythonAPI \
+  /usr/bin/python3 models/tools/bench_cocoeval.py --pycocotools PYCOCOTOOLS_BUILD_DIR \
       --gt gt.json --results results.json --iou-type segm
 """
 import argparse
