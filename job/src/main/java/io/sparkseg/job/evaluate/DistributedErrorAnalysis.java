@@ -1,7 +1,6 @@
 package io.sparkseg.job.evaluate;
 
 import io.sparkseg.core.coco.CocoDataset;
-import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import io.sparkseg.core.coco.errors.ErrorFold;
 import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.errors.ImageErrorAnalysis;
@@ -10,6 +9,7 @@ import io.sparkseg.core.coco.errors.Tally;
 import io.sparkseg.core.coco.eval.Accumulation;
 import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
