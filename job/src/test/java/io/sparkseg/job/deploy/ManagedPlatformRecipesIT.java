@@ -51,8 +51,8 @@ class ManagedPlatformRecipesIT {
   @Test
   void everyLineHasItsOwnJarAndTheDefaultLineIsTheOneMavenBuilds() throws IOException {
     Map<String, String> jars = DeployFiles.lineJars();
-    assertEquals(List.of("spark3.5_2.12", "spark3.5_2.13", "spark4.0_2.13"), List.copyOf(jars.keySet()));
-    assertEquals(3, Set.copyOf(jars.values()).size(), "one jar per line: " + jars);
+    assertEquals(List.of("spark3.5_2.12", "spark3.5_2.13", "spark4.0_2.13", "spark4.1_2.13"), List.copyOf(jars.keySet()));
+    assertEquals(4, Set.copyOf(jars.values()).size(), "one jar per line: " + jars);
     jars.forEach((line, jar) -> assertTrue(jar.endsWith(".jar") && !jar.contains("/"), line + " -> " + jar));
     // the default line's jar is what `mvn package` builds (job/pom.xml's shade finalName)
     assertTrue(Files.isRegularFile(DeployFiles.repo().resolve("job/target").resolve(jars.get("spark4.0_2.13"))),
