@@ -40,6 +40,7 @@ from PIL import Image
 from torch import Tensor, nn
 
 from . import detectron2 as d2
+from .detectron2_config import load_config
 
 SEED = 2032
 # the classes that get detections (Detectron2's contiguous COCO indices: person, bicycle, car, dog, bottle, chair);
@@ -191,7 +192,7 @@ def main(argv=None):
     ap.add_argument("--pkl", default=None, help="model-zoo style .pkl to write")
     a = ap.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    state = make_weights(d2.load_config(a.config, parse_overrides(a.set)), a.seed)
+    state = make_weights(load_config(a.config, parse_overrides(a.set)), a.seed)
     save(state, a.out, a.pkl)
     print(json.dumps({"sha256": state_sha256(state), "seed": a.seed}))
 

@@ -545,7 +545,7 @@ def add_detectron2_command(sub):
 
 
 def run_detectron2_command(a) -> dict:
-    from .detectron2 import export_detectron2
+    from .detectron2_export import export_detectron2
     from .detectron2_weights import parse_overrides
     return export_detectron2(a.config, a.weights, a.categories, a.out, parse_overrides(a.set), a.name, a.version,
                              a.score_threshold)

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import detectron2 as d2
+from .detectron2_config import load_config
 from . import detectron2_weights as recipe
 from .coco import rle_encode
 from .export import load_categories_file
@@ -92,7 +92,7 @@ def main(argv=None):
     get_cfg, DefaultPredictor = _import_detectron2(a.pythonpath)
     with open(a.config) as f:
         keys = {k: v for k, v in json.load(f).items() if not k.startswith("_")}
-    ours = d2.load_config(a.config)
+    ours = load_config(a.config)
     state = recipe.make_weights(ours)
     sha = recipe.state_sha256(state)
     cats = load_categories_file(a.categories)

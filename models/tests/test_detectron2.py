@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from sparkseg_models import detectron2 as d2
+from sparkseg_models import detectron2_export as d2x
+from sparkseg_models.detectron2_config import load_config
 from sparkseg_models import detectron2_weights as recipe
 from sparkseg_models.coco import rle_encode
 from sparkseg_models.export import load_categories_file, main as export_main, torchvision_ops_in_archive
@@ -66,7 +68,7 @@ def _yaml(tmp_path, child: str) -> str:
 
 
 def test_r101_mask_config_builds_and_scripts(tmp_path):
-    cfg = d2.load_config(_yaml(tmp_path, "MODEL:\n  MASK_ON: True\n  RESNETS:\n    DEPTH: 101\n"))
+    cfg = load_config(_yaml(tmp_path, "MODEL:\n  MASK_ON: True\n  RESNETS:\n    DEPTH: 101\n"))
     assert cfg["MODEL.RESNETS.DEPTH"] == 101 and cfg["MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION"] == 7
     assert cfg["MODEL.ROI_BOX_HEAD.BBOX_REG_WEIGHTS"] == [10.0, 10.0, 5.0, 5.0]
     model = d2.build_model(cfg)
@@ -88,7 +90,7 @@ def test_r101_mask_config_builds_and_scripts(tmp_path):
 
 
 def test_keypoint_config_builds(tmp_path):
-    cfg = d2.load_config(_yaml(tmp_path, "MODEL:\n  KEYPOINT_ON: True\n  ROI_HEADS:\n    NUM_CLASSES: 1\n"))
+    cfg = load_config(_yaml(tmp_path, "MODEL:\n  KEYPOINT_ON: True\n  ROI_HEADS:\n    NUM_CLASSES: 1\n"))
     sd = d2.build_model(cfg).state_dict()
     assert sd["roi_heads.keypoint_head.conv_fcn8.weight"].shape == (512, 512, 3, 3)
     assert sd["roi_heads.keypoint_head.score_lowres.weight"].shape == (512, 17, 4, 4)
@@ -98,19 +100,19 @@ def test_keypoint_config_builds(tmp_path):
 
 def test_unsupported_configs_are_refused_by_key(tmp_path):
     with pytest.raises(ValueError, match="MODEL.ROI_HEADS.NAME"):
-        d2.load_config(_yaml(tmp_path, "MODEL:\n  ROI_HEADS:\n    NAME: CascadeROIHeads\n"))
+        load_config(_yaml(tmp_path, "MODEL:\n  ROI_HEADS:\n    NAME: CascadeROIHeads\n"))
     with pytest.raises(ValueError, match="MODEL.RESNETS.DEPTH"):
-        d2.load_config(_yaml(tmp_path, "MODEL:\n  RESNETS:\n    DEPTH: 34\n"))
+        load_config(_yaml(tmp_path, "MODEL:\n  RESNETS:\n    DEPTH: 34\n"))
     with pytest.raises(ValueError, match="POOLER_TYPE"):
-        d2.load_config(_yaml(tmp_path, "MODEL:\n  ROI_BOX_HEAD:\n    POOLER_TYPE: ROIAlign\n"))
+        load_config(_yaml(tmp_path, "MODEL:\n  ROI_BOX_HEAD:\n    POOLER_TYPE: ROIAlign\n"))
     with pytest.raises(ValueError, match="no such file"):
-        d2.load_config(str(tmp_path / "missing.yaml"))
+        load_config(str(tmp_path / "missing.yaml"))
     with pytest.raises(ValueError, match="not a key"):
-        d2.load_config(_yaml(tmp_path, ""), {"MODEL.NO_SUCH_KEY": 1})
+        load_config(_yaml(tmp_path, ""), {"MODEL.NO_SUCH_KEY": 1})
 
 
 def test_anchors_are_detectron2s_unrounded_cells():
-    cfg = d2.load_config(os.path.join(GOLDEN, "config.json"))
+    cfg = load_config(os.path.join(GOLDEN, "config.json"))
     cells = d2.build_model(cfg).proposal_generator.cell_anchors
     # size 32, ratio 0.5: w = sqrt(1024 / 0.5), h = 0.5 w, centred on 0 (torchvision would round them)
     w = (32 ** 2 / 0.5) ** 0.5
@@ -137,7 +139,7 @@ def test_categories_files_map_both_label_orders_to_coco_ids():
 
 @pytest.fixture(scope="module")
 def parity_cfg():
-    return d2.load_config(os.path.join(GOLDEN, "config.json"))
+    return load_config(os.path.join(GOLDEN, "config.json"))
 
 
 @pytest.fixture(scope="module")
@@ -158,17 +160,17 @@ def test_recipe_gives_the_goldens_weights(weights):
 
 def test_both_checkpoint_forms_load_the_same_weights(parity_cfg, weights, tmp_path):
     state, pth, pkl = weights
-    from_pth, from_pkl = d2.read_weights(pth), d2.read_weights(pkl)
+    from_pth, from_pkl = d2x.read_weights(pth), d2x.read_weights(pkl)
     assert set(from_pth) == set(from_pkl) == set(state)
     assert all(torch.equal(from_pth[k], from_pkl[k]) for k in state)
     bare = str(tmp_path / "bare.pth")
     torch.save(state, bare)   # a bare state dict
-    assert all(torch.equal(d2.read_weights(bare)[k], state[k]) for k in state)
+    assert all(torch.equal(d2x.read_weights(bare)[k], state[k]) for k in state)
     broken = dict(state)
     broken.pop("roi_heads.box_head.fc2.weight")
     broken["backbone.extra.weight"] = torch.zeros(1)
     with pytest.raises(ValueError, match="fc2.weight.*backbone.extra.weight"):
-        d2.load_weights(d2.build_model(parity_cfg), broken, "broken.pth")
+        d2x.load_weights(d2.build_model(parity_cfg), broken, "broken.pth")
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +188,7 @@ def test_bundle_declares_detectron2_semantics(bundle):
                                        "max_size": 512}
     assert meta["input"]["channel_order"] == "RGB" and meta["input"]["value_range"] == [0.0, 1.0]
     assert meta["input"]["normalization"]["model_channel_order"] == "BGR"
-    assert meta["output"]["mask_paste"] == "detectron2"
+    assert meta["output"]["postprocess"] == "detectron2"
     assert meta["output"]["keypoint_labels"] == [1] and meta["output"]["num_keypoints"] == 17
     assert "flip" not in meta["input"]["optional_inputs"] and meta["test_time"]["flip"] is False
     assert torchvision_ops_in_archive(os.path.join(bundle, "model.pt")) == []
