@@ -114,19 +114,11 @@ def write_bundle(scripted, out_dir: str, categories: List[dict], name: str, vers
     writes its model.json."""
     import datetime
     from .bundle_schema import check_bundle_json
-    from .export import FORMAT, module_attribute_writes, sha256_of, torchvision_ops_in_archive
+    from .export import FORMAT, module_attribute_writes, save_scripted, sha256_of
     writes = module_attribute_writes(scripted)
     if writes:
         raise ValueError(f"the scripted forward writes module attributes {writes}")
-    os.makedirs(out_dir, exist_ok=True)
-    pt = os.path.join(out_dir, "model.pt")
-    tmp = pt + ".tmp"
-    scripted.save(tmp)
-    bad = torchvision_ops_in_archive(tmp)
-    if bad:
-        os.remove(tmp)
-        raise RuntimeError("scripted model still calls torchvision ops:\n" + "\n".join(bad[:10]))
-    os.replace(tmp, pt)
+    pt = save_scripted(scripted, out_dir)
     keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints")) if has_keypoints else []
     meta = {
         "format": FORMAT, "name": name, "version": version, "model_file": "model.pt", "sha256": sha256_of(pt),

@@ -280,13 +280,8 @@ def default_categories() -> List[dict]:
     return cats
 
 
-def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max_size: int,
-                 name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
-                 training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
-                 mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
-    keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
-    names = next((list(c["keypoints"]) for c in categories if c.get("keypoints")), None)
-    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels, names)
+def save_scripted(scripted, out_dir: str) -> str:
+    """Saves a scripted model as ``out_dir/model.pt`` (its path), refused when its code calls a torchvision op."""
     os.makedirs(out_dir, exist_ok=True)
     pt = os.path.join(out_dir, "model.pt")
     tmp = pt + ".tmp"
@@ -296,6 +291,17 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         os.remove(tmp)
         raise RuntimeError("scripted model still calls torchvision ops:\n" + "\n".join(bad[:10]))
     os.replace(tmp, pt)
+    return pt
+
+
+def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max_size: int,
+                 name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
+                 training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
+                 mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
+    keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
+    names = next((list(c["keypoints"]) for c in categories if c.get("keypoints")), None)
+    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels, names)
+    pt = save_scripted(scripted, out_dir)
     meta = {
         "format": FORMAT,
         "name": name,

@@ -11,28 +11,23 @@ import org.junit.jupiter.api.Test;
 
 /** Java pasting against Detectron2's own paste_masks_in_image (vectors made by models/tools/make_detectron2_vectors.py). */
 class GridSampleMaskPasterTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void matchesDetectron2PasteMasksInImage() throws Exception {
     JsonNode cases;
     try (InputStream in = getClass().getResourceAsStream("/vectors/detectron2_paste_vectors.json")) {
-      cases = new ObjectMapper().readTree(in);
+      cases = JSON.readTree(in);
     }
     int n = 0;
     for (JsonNode c : cases) {
       int h = c.get("height").asInt();
       int w = c.get("width").asInt();
-      float[] probs = new float[28 * 28];
-      for (int i = 0; i < probs.length; i++) {
-        probs[i] = (float) c.get("probs").get(i).asDouble();
-      }
+      float[] probs = JSON.convertValue(c.get("probs"), float[].class);
       JsonNode b = c.get("box");
       Rle rle = GridSampleMaskPaster.paste(probs, 0, 28, (float) b.get(0).asDouble(), (float) b.get(1).asDouble(),
           (float) b.get(2).asDouble(), (float) b.get(3).asDouble(), h, w, 0.5f).rle();
-      int[] expected = new int[c.get("counts").size()];
-      for (int i = 0; i < expected.length; i++) {
-        expected[i] = c.get("counts").get(i).asInt();
-      }
+      int[] expected = JSON.convertValue(c.get("counts"), int[].class);
       assertEquals(h, rle.height());
       assertEquals(w, rle.width());
       assertArrayEquals(expected, rle.counts(), "case " + n + " box " + b);
