@@ -135,6 +135,8 @@ def test_categories_files_map_both_label_orders_to_coco_ids():
     # the two orders differ from the first gap on: Detectron2's class 11 (label 12) is COCO id 13, stop sign
     assert d2_cats[11]["id"] == 13 and d2_cats[11]["name"] == "stop sign" and tv_cats[11]["name"] == "N/A"
     assert d2_cats[0]["keypoints"] == tv_cats[0]["keypoints"] and len(d2_cats[0]["sigmas"]) == 17
+    person = load_categories_file(os.path.join(CATEGORIES, "coco_person.json"))
+    assert person == d2_cats[:1] and person[0]["name"] == "person"
 
 
 @pytest.fixture(scope="module")
