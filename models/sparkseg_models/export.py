@@ -23,6 +23,10 @@ Commands::
   # a torchvision maskrcnn_* / keypointrcnn_* state_dict + category list
   python -m sparkseg_models.export torchvision --arch maskrcnn_resnet50_fpn --state-dict my.pth \\
       --categories cats.json --out my_bundle [--min-size 800 --max-size 1333]
+
+  # a Detectron2 Mask / Keypoint R-CNN (R50/R101-FPN) checkpoint + its config (detectron2.py)
+  python -m sparkseg_models.export detectron2 --config mask_rcnn_R_50_FPN_3x.yaml \\
+      --weights model_final_f10217.pkl --categories categories/coco_detectron2.json --out my_bundle
 """
 from __future__ import annotations
 
@@ -276,13 +280,8 @@ def default_categories() -> List[dict]:
     return cats
 
 
-def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max_size: int,
-                 name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
-                 training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
-                 mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
-    keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
-    names = next((list(c["keypoints"]) for c in categories if c.get("keypoints")), None)
-    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels, names)
+def save_scripted(scripted, out_dir: str) -> str:
+    """Saves a scripted model as ``out_dir/model.pt`` (its path), refused when its code calls a torchvision op."""
     os.makedirs(out_dir, exist_ok=True)
     pt = os.path.join(out_dir, "model.pt")
     tmp = pt + ".tmp"
@@ -292,6 +291,17 @@ def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max
         os.remove(tmp)
         raise RuntimeError("scripted model still calls torchvision ops:\n" + "\n".join(bad[:10]))
     os.replace(tmp, pt)
+    return pt
+
+
+def write_bundle(model, out_dir: str, categories: List[dict], min_size: int, max_size: int,
+                 name: str = "sparkseg-synthetic-maskrcnn", version: str = "1.0.0", architecture: str = "",
+                 training: Optional[dict] = None, score_threshold: float = 0.5, mask_threshold: float = 0.5,
+                 mean=IMAGE_MEAN, std=IMAGE_STD) -> dict:
+    keypoint_labels = sorted(int(c["label"]) for c in categories if c.get("keypoints"))
+    names = next((list(c["keypoints"]) for c in categories if c.get("keypoints")), None)
+    scripted, has_masks, has_kp, k = script_bundle_module(model, mean, std, keypoint_labels, names)
+    pt = save_scripted(scripted, out_dir)
     meta = {
         "format": FORMAT,
         "name": name,
@@ -527,6 +537,26 @@ def export_torchvision(arch: str, state_dict_path: str, categories_path: str, ou
                                   "sparkseg_models.export torchvision"})
 
 
+def add_detectron2_command(sub):
+    a4 = sub.add_parser("detectron2", help="convert a Detectron2 Mask/Keypoint R-CNN checkpoint (.pkl or .pth)")
+    a4.add_argument("--config", required=True, help="its Detectron2 YAML (with _BASE_ files beside it) or a JSON")
+    a4.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="config keys to change, e.g. INPUT.MIN_SIZE_TEST=640")
+    a4.add_argument("--weights", required=True, help="model_final_*.pkl of the model zoo, or a .pth state dict")
+    a4.add_argument("--categories", required=True, help="one category per class, in class order")
+    a4.add_argument("--out", required=True)
+    a4.add_argument("--name", default=None)
+    a4.add_argument("--version", default="1.0.0")
+    a4.add_argument("--score-threshold", type=float, default=0.5, help="the bundle's default score threshold")
+
+
+def run_detectron2_command(a) -> dict:
+    from .detectron2_export import export_detectron2
+    from .detectron2_weights import parse_overrides
+    return export_detectron2(a.config, a.weights, a.categories, a.out, parse_overrides(a.set), a.name, a.version,
+                             a.score_threshold)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -554,8 +584,11 @@ def main(argv=None):
     a2.add_argument("--version", default="1.0.0")
     a2.add_argument("--detections-per-img", type=int, default=100)
     a2.add_argument("--rpn-post-nms-top-n", type=int, default=1000)
+    add_detectron2_command(sub)
     a = ap.parse_args(argv)
-    if a.cmd == "checkpoint":
+    if a.cmd == "detectron2":
+        meta = run_detectron2_command(a)
+    elif a.cmd == "checkpoint":
         extra = json.loads(a.training_json) if a.training_json else None
         meta = export_checkpoint(a.checkpoint, a.out, a.name, a.version, extra,
                                  json.loads(a.test_settings) if a.test_settings else None)

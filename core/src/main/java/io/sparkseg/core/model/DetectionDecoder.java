@@ -1,5 +1,6 @@
 package io.sparkseg.core.model;
 
+import io.sparkseg.core.mask.GridSampleMaskPaster;
 import io.sparkseg.core.mask.MaskPaster;
 import io.sparkseg.core.mask.PastedMask;
 import io.sparkseg.core.result.BoundingBox;
@@ -14,7 +15,8 @@ import java.util.List;
  * detections under the score threshold, maps boxes and keypoints back to original
  * coordinates the way torchvision's postprocess does (per-axis float32 ratios), pastes each
  * mask straight into COCO RLE (into the box enlarged by the bundle's mask box scale), scores the
- * mask (see {@link Instance#maskScore()}) and attaches keypoints only to keypoint categories.
+ * mask (see {@link Instance#maskScore()}) and attaches keypoints only to keypoint categories. A bundle whose
+ * {@code output.postprocess} is Detectron2's gets Detectron2's clipping and mask paste ({@link Postprocess}).
  */
 public final class DetectionDecoder {
   private final ModelBundle bundle;
@@ -50,6 +52,16 @@ public final class DetectionDecoder {
       float y1 = b[4 * d + 1] * rh;
       float x2 = b[4 * d + 2] * rw;
       float y2 = b[4 * d + 3] * rh;
+      if (bundle.postprocess() == Postprocess.DETECTRON2) {
+        // detector_postprocess: boxes clipped to the image once scaled, empty ones dropped
+        x1 = Math.min(Math.max(x1, 0f), width);
+        y1 = Math.min(Math.max(y1, 0f), height);
+        x2 = Math.min(Math.max(x2, 0f), width);
+        y2 = Math.min(Math.max(y2, 0f), height);
+        if (!(x2 > x1 && y2 > y1)) {
+          continue;
+        }
+      }
       Category category = bundle.categoryForLabel((int) raw.labels()[d]);
       PastedMask mask = pasteMask(raw.maskProbs(), d * m * m, m, x1, y1, x2, y2, height, width,
           options.maskThreshold());
@@ -76,6 +88,9 @@ public final class DetectionDecoder {
 
   private PastedMask pasteMask(float[] probs, int offset, int m, float x1, float y1, float x2, float y2,
       int height, int width, float threshold) {
+    if (bundle.postprocess() == Postprocess.DETECTRON2) {
+      return GridSampleMaskPaster.paste(probs, offset, m, x1, y1, x2, y2, height, width, threshold);
+    }
     float scale = bundle.maskBoxScale();
     if (scale == 1.0f) {
       return MaskPaster.paste(probs, offset, m, x1, y1, x2, y2, height, width, threshold);

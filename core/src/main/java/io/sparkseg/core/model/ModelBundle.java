@@ -46,6 +46,7 @@ public final class ModelBundle {
   private final int sizeDivisibility;
   private final int maskResolution;
   private final float maskBoxScale;
+  private final Postprocess postprocess;
   private final int numKeypoints;
   private final PredictOptions defaultOptions;
   private final boolean flipByDefault;
@@ -82,10 +83,9 @@ public final class ModelBundle {
           where + ": input.normalization.inside_model must be true (sparkseg feeds 0..1 RGB)");
     }
     JsonNode resizeNode = input.get("resize");
-    expect(resizeNode, "rule", "torchvision", where);
     try {
-      this.resize = new ResizeRule(
-          integer(resizeNode, "min_size", where), integer(resizeNode, "max_size", where));
+      this.resize = new ResizeRule(integer(resizeNode, "min_size", where), integer(resizeNode, "max_size", where),
+          ResizeRule.Kind.of(resizeNode.get("rule").asText()));
     } catch (IllegalArgumentException e) {
       throw new InvalidBundleException(where + ": input.resize: " + e.getMessage());
     }
@@ -118,6 +118,15 @@ public final class ModelBundle {
     if (!(maskBoxScale >= 1.0f && maskBoxScale <= MAX_MASK_BOX_SCALE)) {
       throw new InvalidBundleException(where + ": output.mask_box_scale must be between 1 and "
           + MAX_MASK_BOX_SCALE + ", got " + boxScale);
+    }
+    try {
+      this.postprocess = Postprocess.of(output.path("postprocess").asText(Postprocess.TORCHVISION.contractName()));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidBundleException(where + ": output.postprocess: " + e.getMessage());
+    }
+    if (postprocess == Postprocess.DETECTRON2 && maskBoxScale != 1.0f) {
+      throw new InvalidBundleException(where + ": output.mask_box_scale must be 1 with Detectron2's post-processing"
+          + " (its paste puts each mask into its detection box), got " + maskBoxScale);
     }
     for (Category c : categories) {
       if (c.hasKeypoints() && c.keypointNames().size() != numKeypoints) {
@@ -350,6 +359,11 @@ public final class ModelBundle {
    */
   public float maskBoxScale() {
     return maskBoxScale;
+  }
+
+  /** Whose semantics map the outputs into the image ({@code output.postprocess}, torchvision's when absent). */
+  public Postprocess postprocess() {
+    return postprocess;
   }
 
   public int numKeypoints() {

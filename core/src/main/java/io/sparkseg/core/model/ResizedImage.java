@@ -1,6 +1,7 @@
 package io.sparkseg.core.model;
 
 import io.sparkseg.core.image.BilinearResize;
+import io.sparkseg.core.image.PilBilinearResize;
 import io.sparkseg.core.image.RgbImage;
 
 /**
@@ -25,11 +26,18 @@ public final class ResizedImage {
     this.planes = planes;
   }
 
-  /** {@code image} resized per {@code rule}. */
+  /** {@code image} resized per {@code rule} (its kind says how). */
   public static ResizedImage of(RgbImage image, ResizeRule rule) {
     int[] size = rule.resizedSize(image.width(), image.height());
     float[] planes = new float[3 * size[0] * size[1]];
-    BilinearResize.resizeInto(image, size[0], size[1], planes, 0, size[0], size[1]);
+    if (rule.kind() == ResizeRule.Kind.DETECTRON2) {
+      // resized as 8-bit pixels, then to the 0..1 planes (the model scales back to 0..255); at its own size the
+      // bilinear resize is exactly v / 255 per byte
+      RgbImage resized = PilBilinearResize.resize(image, size[1], size[0]);
+      BilinearResize.resizeInto(resized, size[0], size[1], planes, 0, size[0], size[1]);
+    } else {
+      BilinearResize.resizeInto(image, size[0], size[1], planes, 0, size[0], size[1]);
+    }
     return new ResizedImage(image.width(), image.height(), size[0], size[1], planes);
   }
 

@@ -48,6 +48,26 @@ class ModelBundleTest {
   }
 
   @Test
+  void detectron2ResizeAndPostprocessingAreReadAndUnknownNamesRefused() throws Exception {
+    Path dir = TestBundles.write(tmp.resolve("d2"), new byte[] {1, 2, 3}, d -> {
+      ((ObjectNode) d.get("input").get("resize")).put("rule", "detectron2");
+      ((ObjectNode) d.get("output")).put("postprocess", "detectron2");
+    });
+    ModelBundle b = ModelBundle.load(dir);
+    assertEquals(new ResizeRule(320, 512, ResizeRule.Kind.DETECTRON2), b.resize());
+    assertEquals(Postprocess.DETECTRON2, b.postprocess());
+    assertEquals(Postprocess.TORCHVISION, ModelBundle.load(TestBundles.write(tmp.resolve("tv"), new byte[] {1}, d -> {}))
+        .postprocess(), "torchvision's post-processing when the bundle says nothing");
+    String msg = failure(d -> ((ObjectNode) d.get("input").get("resize")).put("rule", "opencv"));
+    assertTrue(msg.contains("input.resize: unknown resize rule 'opencv', sparkseg knows [torchvision, detectron2]"), msg);
+    msg = failure(d -> ((ObjectNode) d.get("output")).put("postprocess", "mmdet"));
+    assertTrue(msg.contains("output.postprocess: unknown post-processing 'mmdet', sparkseg knows [torchvision, "
+        + "detectron2]"), msg);
+    msg = failure(d -> ((ObjectNode) d.get("output")).put("postprocess", "detectron2").put("mask_box_scale", 1.2));
+    assertTrue(msg.contains("mask_box_scale must be 1 with Detectron2's post-processing"), msg);
+  }
+
+  @Test
   void missingDirectory() {
     String msg = assertThrows(InvalidBundleException.class, () -> ModelBundle.load(tmp.resolve("nope"))).getMessage();
     assertTrue(msg.contains("nope") && msg.contains("no such directory"), msg);
