@@ -79,7 +79,7 @@ public final class CocoJsonReader {
         if (t != JsonToken.START_OBJECT) {
           throw new CocoFormatException("'results' must contain only objects, found " + t.asString());
         }
-        sink.accept(detection(p, index++));
+        sink.accept(detection(p, index++, true, true, null));
       }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new CocoFormatException("invalid JSON in COCO results file: " + e.getOriginalMessage(), e);
@@ -118,7 +118,25 @@ public final class CocoJsonReader {
 
   /** The detection at the parser's START_OBJECT; {@code index} is its position in the results file. */
   public static CocoDetection readDetection(JsonParser p, int index) throws IOException {
-    return detection(p, index);
+    return detection(p, index, true, true, null);
+  }
+
+  /**
+   * As above; without {@code masks} the segmentation, without {@code keypoints} the keypoints are
+   * skipped unread (null), for an evaluation that does not look at them.
+   */
+  public static CocoDetection readDetection(JsonParser p, int index, boolean masks, boolean keypoints)
+      throws IOException {
+    return detection(p, index, masks, keypoints, null);
+  }
+
+  /**
+   * As above, and null for a detection whose {@code category_id} {@code category} does not want:
+   * the fields after it are skipped unread.
+   */
+  public static CocoDetection readDetection(JsonParser p, int index, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate category) throws IOException {
+    return detection(p, index, masks, keypoints, category);
   }
 
   // ---------------------------------------------------------------- records
@@ -219,7 +237,8 @@ public final class CocoJsonReader {
   }
 
   /** Reads the detection whose START_OBJECT the parser is at, up to its END_OBJECT. */
-  static CocoDetection detection(JsonParser p, int index) throws IOException {
+  static CocoDetection detection(JsonParser p, int index, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate category) throws IOException {
     JsonNode imageIdNode = null;
     JsonNode categoryIdNode = null;
     JsonNode s = null;
@@ -232,11 +251,32 @@ public final class CocoJsonReader {
       boolean isNull = t == JsonToken.VALUE_NULL;
       switch (field) {
         case "image_id" -> imageIdNode = scalar(p, t);
-        case "category_id" -> categoryIdNode = scalar(p, t);
+        case "category_id" -> {
+          categoryIdNode = scalar(p, t);
+          if (category != null && categoryIdNode.canConvertToInt() && !category.test(categoryIdNode.asInt())) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              p.nextToken();
+              p.skipChildren();
+            }
+            return null;
+          }
+        }
         case "score" -> s = scalar(p, t);
         case "bbox" -> b = isNull ? null : JsonNumbers.read(p, t);
-        case "segmentation" -> segValue = isNull ? null : t == JsonToken.START_ARRAY ? polygons(p) : p.readValueAsTree();
-        case "keypoints" -> k = isNull ? null : JsonNumbers.read(p, t);
+        case "segmentation" -> {
+          if (isNull || !masks) {
+            p.skipChildren();
+          } else {
+            segValue = t == JsonToken.START_ARRAY ? polygons(p) : p.readValueAsTree();
+          }
+        }
+        case "keypoints" -> {
+          if (isNull || !keypoints) {
+            p.skipChildren();
+          } else {
+            k = JsonNumbers.read(p, t);
+          }
+        }
         default -> p.skipChildren();
       }
     }

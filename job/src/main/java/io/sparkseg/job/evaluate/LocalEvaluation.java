@@ -55,7 +55,27 @@ public final class LocalEvaluation {
       LoadRes.AreaSource branch = o.dtArea() != LoadRes.AreaSource.AUTO ? o.dtArea()
           : LoadRes.branch(first == null ? List.of() : List.of(first));
       DetectionFields kept = fields.with(branch);
-      return (position, d) -> load(gt, kpCats, kept, branch, keypointsSeen, position, d);
+      return new ResultsSplits.Loader<LoadedDetection>() {
+        @Override
+        public LoadedDetection load(long position, CocoDetection d) {
+          return LocalEvaluation.load(gt, kpCats, kept, branch, keypointsSeen, position, d);
+        }
+
+        @Override
+        public boolean readsMasks() {
+          return kept.masks();
+        }
+
+        @Override
+        public boolean readsKeypoints() {
+          return kept.keypoints();
+        }
+
+        @Override
+        public java.util.function.IntPredicate categories() {
+          return kept::wants;
+        }
+      };
     });
     String runId = o.runId() != null ? o.runId() : EvaluateJob.fileStem(o.detections());
     List<IouType> types = EvaluateJob.types(o, hasSegmentation(gt), hasKeypoints(gt),

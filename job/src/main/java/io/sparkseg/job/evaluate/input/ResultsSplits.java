@@ -85,6 +85,24 @@ public final class ResultsSplits {
   @FunctionalInterface
   public interface Loader<T> {
     T load(long position, CocoDetection d);
+
+    /** Whether it looks at masks; if not, they are skipped unread. */
+    default boolean readsMasks() {
+      return true;
+    }
+
+    /** Whether it looks at keypoints; if not, they are skipped unread. */
+    default boolean readsKeypoints() {
+      return true;
+    }
+
+    /**
+     * The categories it loads (null: all); a detection of another category may be skipped unread
+     * and not given to {@link #load}.
+     */
+    default java.util.function.IntPredicate categories() {
+      return null;
+    }
   }
 
   /**
@@ -104,10 +122,15 @@ public final class ResultsSplits {
     FileSystem fs = path.getFileSystem(conf);
     long length = fs.getFileStatus(path).getLen();
     List<Range> ranges = ranges(length, splitBytes > 0 ? splitBytes : inProcessSplit(length));
+    CocoDetection first = readFirst(fs, path);
+    Loader<T> loader = loaderFor.apply(first);
+    boolean masks = loader.readsMasks();
+    boolean keypoints = loader.readsKeypoints();
+    java.util.function.IntPredicate categories = loader.categories();
     List<Parsed> parsed;
     List<Piece> pieces;
     try {
-      parsed = InParallel.map(ranges, r -> unchecked(() -> parse(fs, path, r)));
+      parsed = InParallel.map(ranges, r -> unchecked(() -> parse(fs, path, r, masks, keypoints, categories)));
       pieces = pieces(path.toString(), ranges, parsed.stream().map(Parsed::scan).toList());
     } catch (CocoFormatException e) {
       if (ranges.size() == 1) {
@@ -115,12 +138,13 @@ public final class ResultsSplits {
       }
       return readInProcess(conf, uri, Long.MAX_VALUE, loaderFor);
     }
-    CocoDetection first = pieces.isEmpty() ? null : parsed.get(pieces.get(0).index()).detections().get(0);
-    Loader<T> loader = loaderFor.apply(first);
     List<List<T>> parts = InParallel.map(pieces, p -> {
       List<CocoDetection> ds = parsed.get(p.index()).detections();
       List<T> out = new ArrayList<>(ds.size());
       for (int j = 0; j < ds.size(); j++) {
+        if (ds.get(j) == null) {
+          continue; // skipped unread: a category the loader does not load
+        }
         T v = loader.load(p.position() + j, ds.get(j));
         if (v != null) {
           out.add(v);
@@ -138,14 +162,15 @@ public final class ResultsSplits {
     return Math.max(4L << 20, length / (4L * Runtime.getRuntime().availableProcessors()));
   }
 
-  /** A range read whole: what {@link #scan} finds, and the detections. */
+  /** A range read whole: what {@link #scan} finds, and the detections (null: skipped unread). */
   private record Parsed(Scan scan, List<CocoDetection> detections) {}
 
   /**
    * {@link #scan} that also parses each detection; its errors name a detection by its place in the
    * range, which is its place in the file only for the first range.
    */
-  private static Parsed parse(FileSystem fs, Path path, Range r) throws IOException {
+  private static Parsed parse(FileSystem fs, Path path, Range r, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate categories) throws IOException {
     try (ArrayElements e = r.index() == 0 ? ArrayElements.wholeFile(fs, path, "results", NOT_AN_ARRAY)
         : openAtBoundary(fs, path, r)) {
       if (e == null) {
@@ -158,7 +183,7 @@ public final class ResultsSplits {
         if (out.isEmpty()) {
           first = off;
         }
-        out.add(CocoJsonReader.readDetection(e.parser(), out.size()));
+        out.add(CocoJsonReader.readDetection(e.parser(), out.size(), masks, keypoints, categories));
         off = e.next();
       }
       return new Parsed(new Scan(r.index(), first, ArrayElements.isEnd(off) ? END : off, out.size()), out);
@@ -271,6 +296,18 @@ public final class ResultsSplits {
   static Iterator<Tuple2<Long, CocoDetection>> read(FileSystem fs, Path path, Piece p) throws IOException {
     return ArrayElements.records(fs, path, p.first(), p.count(), p.position(), "results", "COCO results file",
         CocoJsonReader::readDetection);
+  }
+
+  /** The file's first detection, null if it has none. */
+  private static CocoDetection readFirst(FileSystem fs, Path path) throws IOException {
+    try (ArrayElements e = ArrayElements.wholeFile(fs, path, "results", NOT_AN_ARRAY)) {
+      if (ArrayElements.isEnd(e.next())) {
+        return null;
+      }
+      return CocoJsonReader.readDetection(e.parser(), 0);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+      throw new CocoFormatException("invalid JSON in COCO results file: " + x.getOriginalMessage(), x);
+    }
   }
 
   private static CocoDetection readFirst(FileSystem fs, Path path, long offset) throws IOException {
