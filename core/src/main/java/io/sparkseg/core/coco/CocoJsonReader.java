@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import io.sparkseg.core.mask.Rle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +29,11 @@ public final class CocoJsonReader {
       new ObjectMapper(JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build());
 
   private CocoJsonReader() {}
+
+  /** A streaming parser over {@code in} with this reader's settings (for readers of parts of a file). */
+  public static JsonParser parser(InputStream in) throws IOException {
+    return MAPPER.createParser(in);
+  }
 
   /** Reads a COCO annotation file ({@code images}, {@code categories}, {@code annotations}). */
   public static CocoDataset readDataset(InputStream in) throws IOException {
@@ -71,7 +79,7 @@ public final class CocoJsonReader {
         if (t != JsonToken.START_OBJECT) {
           throw new CocoFormatException("'results' must contain only objects, found " + t.asString());
         }
-        sink.accept(detection(p, index++));
+        sink.accept(detection(p, index++, true, true, null));
       }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new CocoFormatException("invalid JSON in COCO results file: " + e.getOriginalMessage(), e);
@@ -110,7 +118,25 @@ public final class CocoJsonReader {
 
   /** The detection at the parser's START_OBJECT; {@code index} is its position in the results file. */
   public static CocoDetection readDetection(JsonParser p, int index) throws IOException {
-    return detection(p, index);
+    return detection(p, index, true, true, null);
+  }
+
+  /**
+   * As above; without {@code masks} the segmentation, without {@code keypoints} the keypoints are
+   * skipped unread (null), for an evaluation that does not look at them.
+   */
+  public static CocoDetection readDetection(JsonParser p, int index, boolean masks, boolean keypoints)
+      throws IOException {
+    return detection(p, index, masks, keypoints, null);
+  }
+
+  /**
+   * As above, and null for a detection whose {@code category_id} {@code category} does not want:
+   * the fields after it are skipped unread.
+   */
+  public static CocoDetection readDetection(JsonParser p, int index, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate category) throws IOException {
+    return detection(p, index, masks, keypoints, category);
   }
 
   // ---------------------------------------------------------------- records
@@ -211,7 +237,8 @@ public final class CocoJsonReader {
   }
 
   /** Reads the detection whose START_OBJECT the parser is at, up to its END_OBJECT. */
-  static CocoDetection detection(JsonParser p, int index) throws IOException {
+  static CocoDetection detection(JsonParser p, int index, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate category) throws IOException {
     JsonNode imageIdNode = null;
     JsonNode categoryIdNode = null;
     JsonNode s = null;
@@ -223,12 +250,33 @@ public final class CocoJsonReader {
       JsonToken t = p.nextToken();
       boolean isNull = t == JsonToken.VALUE_NULL;
       switch (field) {
-        case "image_id" -> imageIdNode = p.readValueAsTree();
-        case "category_id" -> categoryIdNode = p.readValueAsTree();
-        case "score" -> s = p.readValueAsTree();
+        case "image_id" -> imageIdNode = scalar(p, t);
+        case "category_id" -> {
+          categoryIdNode = scalar(p, t);
+          if (category != null && categoryIdNode.canConvertToInt() && !category.test(categoryIdNode.asInt())) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              p.nextToken();
+              p.skipChildren();
+            }
+            return null;
+          }
+        }
+        case "score" -> s = scalar(p, t);
         case "bbox" -> b = isNull ? null : JsonNumbers.read(p, t);
-        case "segmentation" -> segValue = isNull ? null : t == JsonToken.START_ARRAY ? polygons(p) : p.readValueAsTree();
-        case "keypoints" -> k = isNull ? null : JsonNumbers.read(p, t);
+        case "segmentation" -> {
+          if (isNull || !masks) {
+            p.skipChildren();
+          } else {
+            segValue = t == JsonToken.START_ARRAY ? polygons(p) : p.readValueAsTree();
+          }
+        }
+        case "keypoints" -> {
+          if (isNull || !keypoints) {
+            p.skipChildren();
+          } else {
+            k = JsonNumbers.read(p, t);
+          }
+        }
         default -> p.skipChildren();
       }
     }
@@ -254,6 +302,25 @@ public final class CocoJsonReader {
     }
     double[] kps = k == null ? null : keypoints(k, rec);
     return new CocoDetection(imageId, categoryId, score, bbox, seg, kps);
+  }
+
+  /**
+   * The value at token {@code t}: a number as the node {@code readValueAsTree} would make, without
+   * its deserializer (three per detection); anything else through it.
+   */
+  private static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT) {
+      JsonParser.NumberType n = p.getNumberType();
+      if (n == JsonParser.NumberType.INT) {
+        return IntNode.valueOf(p.getIntValue());
+      }
+      if (n == JsonParser.NumberType.LONG) {
+        return LongNode.valueOf(p.getLongValue());
+      }
+    } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      return DoubleNode.valueOf(p.getDoubleValue());
+    }
+    return p.readValueAsTree();
   }
 
   /** Reads a list of polygons (the parser is at its START_ARRAY) without a tree. */

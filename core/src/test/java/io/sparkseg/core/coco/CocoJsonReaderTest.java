@@ -162,4 +162,32 @@ class CocoJsonReaderTest {
     assertTrue(e.getMessage().startsWith("detection #0 (image_id 1): RLE counts string has invalid character"),
         e.getMessage());
   }
+
+  @Test
+  void fieldsAndCategoriesNotLookedAtAreSkippedUnread() throws IOException {
+    String rec = "{\"image_id\":1,\"category_id\":3,\"bbox\":[1,2,3,4],\"score\":0.5,"
+        + "\"segmentation\":{\"size\":[4,4],\"counts\":\"not read\"},\"keypoints\":[1,2,2]}";
+    CocoDetection d = one(rec, false, false, null);
+    assertNull(d.segmentation());
+    assertNull(d.keypoints());
+    assertArrayEquals(new double[] {1, 2, 3, 4}, d.bbox(), 0.0);
+    assertEquals(3, one(rec, false, true, c -> c == 3).categoryId());
+    assertArrayEquals(new double[] {1, 2, 2}, one(rec, false, true, c -> c == 3).keypoints(), 0.0);
+    assertNull(one(rec, true, true, c -> c == 1), "another category: skipped");
+    // category_id after the other fields: they are read, the record is still dropped
+    String late = "{\"image_id\":1,\"bbox\":[1,2,3,4],\"score\":0.5,\"category_id\":3}";
+    assertNull(one(late, true, true, c -> c == 1));
+    assertEquals(3, one(late, true, true, c -> c == 3).categoryId());
+  }
+
+  private static CocoDetection one(String json, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate categories) throws IOException {
+    try (com.fasterxml.jackson.core.JsonParser p = CocoJsonReader.parser(
+        new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)))) {
+      p.nextToken();
+      CocoDetection d = CocoJsonReader.readDetection(p, 0, masks, keypoints, categories);
+      assertEquals(null, p.nextToken(), "the whole record consumed");
+      return d;
+    }
+  }
 }

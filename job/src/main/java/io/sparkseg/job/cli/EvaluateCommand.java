@@ -3,6 +3,7 @@ package io.sparkseg.job.cli;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.job.evaluate.EvaluateJob;
+import io.sparkseg.job.evaluate.LocalEvaluation;
 import io.sparkseg.job.evaluate.EvaluateOptions;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -85,6 +86,13 @@ public final class EvaluateCommand implements Callable<Integer> {
           + "per-image work). Default: on.")
   boolean errors;
 
+  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
+      description = "Where to evaluate: spark (Spark tasks: any size, tables, --output), local (this process on every "
+          + "core, no Spark: a COCO results JSON and ground truth on the local disk, no --output), or auto (local where "
+          + "it can run, the Spark master is local and both files fit the heap; else spark). The numbers are the same. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String engine;
+
   @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
       description = "Image groups for the per-image evaluation (0: Spark's default parallelism).")
   int partitions;
@@ -104,8 +112,24 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
+    PrintStream out = new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (o.inProcess(SparkSessions.master(spark.values()), fileBytes(o), Runtime.getRuntime().maxMemory())) {
+        LocalEvaluation.run(o, out);
+        return OK;
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("sparkseg evaluate: " + e.getMessage());
+      err.flush();
+      return USAGE;
+    } catch (Exception e) {
+      err.println("sparkseg evaluate: failed: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return FAILED;
+    }
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg evaluate", spark.values(), false)) {
-      EvaluateJob.run(h.spark(), o, new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8));
+      EvaluateJob.run(h.spark(), o, out);
       return OK;
     } catch (IllegalArgumentException e) {
       err.println("sparkseg evaluate: " + e.getMessage());
@@ -117,6 +141,23 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return FAILED;
     }
+  }
+
+  /** The two input files' sizes together, -1 where either is not a local file or cannot be read. */
+  static long fileBytes(EvaluateOptions o) {
+    long total = 0;
+    for (String f : List.of(o.groundTruth(), o.detections())) {
+      try {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f);
+        if (!"file".equals(p.getFileSystem(new org.apache.hadoop.conf.Configuration()).getScheme())) {
+          return -1;
+        }
+        total += p.getFileSystem(new org.apache.hadoop.conf.Configuration()).getFileStatus(p).getLen();
+      } catch (java.io.IOException | RuntimeException e) {
+        return -1; // the evaluation itself reports a missing file
+      }
+    }
+    return total;
   }
 
   EvaluateOptions options() {
@@ -160,10 +201,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
     }
+    EvaluateOptions.Engine where = null;
+    try {
+      where = EvaluateOptions.Engine.parse(engine);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
     return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
-        partitions, rankMasksBy, errors);
+        partitions, rankMasksBy, errors, where);
   }
 }

@@ -77,6 +77,17 @@ public final class SparkSessions {
     return new Handle(b.getOrCreate(), true);
   }
 
+  /** The master of the session {@link #open} would give: the running one's, else the configured one, else local[*]. */
+  public static String master(Map<String, String> conf) {
+    SparkSession existing = SparkSession.getActiveSession().isDefined()
+        ? SparkSession.getActiveSession().get()
+        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    if (existing != null && !existing.sparkContext().isStopped()) {
+      return existing.sparkContext().master();
+    }
+    return conf.getOrDefault("spark.master", new SparkConf().get("spark.master", "local[*]"));
+  }
+
   /** {@code plugins} (Spark's comma-separated spark.plugins) with sparkseg's metrics plugin added once. */
   static String withMetricsPlugin(String plugins) {
     String ours = SparksegMetricsPlugin.class.getName();

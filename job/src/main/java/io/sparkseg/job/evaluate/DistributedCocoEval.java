@@ -57,6 +57,12 @@ public final class DistributedCocoEval {
    * driver receives only precision, recall and scores per category.
    */
   public static EvalResult evaluate(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
+    return evaluate(gt, keyedByImage(gt, detections, p.catIds()), p);
+  }
+
+  /** As above, for detections already keyed by image id and partitioned like the ground truth ({@link #keyedByImage}). */
+  public static EvalResult evaluate(DistributedGroundTruth gt, JavaPairRDD<Long, LoadedDetection> detections,
+      EvalParams p) {
     List<EvalResult> perCategory = accumulations(gt, detections, p)
         .keyBy(Accumulation::categoryId)
         .groupByKey(Math.max(1, p.catCount())) // about one category per task
@@ -72,8 +78,8 @@ public final class DistributedCocoEval {
   }
 
   /** The merged accumulations, one per (category, area range) that has any evaluated image. */
-  public static JavaRDD<Accumulation> accumulations(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections,
-      EvalParams p) {
+  public static JavaRDD<Accumulation> accumulations(DistributedGroundTruth gt,
+      JavaPairRDD<Long, LoadedDetection> detections, EvalParams p) {
     JavaPairRDD<Long, ImageEval> evals = imageEvals(gt, detections, p);
     int areas = p.areaCount();
     int thresholds = p.iouThrCount();
@@ -87,8 +93,8 @@ public final class DistributedCocoEval {
    * Per-image evaluation of every (image, category), keyed by image id: the detections go to their
    * image's group, where the image gives the size that masks of polygons and boxes need.
    */
-  public static JavaPairRDD<Long, ImageEval> imageEvals(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections,
-      EvalParams p) {
+  public static JavaPairRDD<Long, ImageEval> imageEvals(DistributedGroundTruth gt,
+      JavaPairRDD<Long, LoadedDetection> detections, EvalParams p) {
     return byImage(gt, detections, p).flatMapToPair(t -> {
       long imageId = t._1();
       List<Tuple2<Long, ImageEval>> out = new ArrayList<>();
@@ -105,10 +111,10 @@ public final class DistributedCocoEval {
    * and the error analysis ({@link DistributedErrorAnalysis}) share.
    */
   public static JavaPairRDD<Long, Tuple2<Map<Integer, List<EvalGt>>, Map<Integer, List<EvalDt>>>> byImage(
-      DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
-    JavaPairRDD<Long, LoadedDetection> dts = detections
-        .filter(d -> p.catIndex(d.categoryId()) >= 0)
-        .mapToPair(d -> new Tuple2<>(d.imageId(), d));
+      DistributedGroundTruth gt, JavaPairRDD<Long, LoadedDetection> detections, EvalParams p) {
+    // filtering keeps the partitioner: with detections partitioned like the ground truth, the
+    // cogroup reads both sides in place (no shuffle)
+    JavaPairRDD<Long, LoadedDetection> dts = detections.filter(t -> p.catIndex(t._2().categoryId()) >= 0);
     return gt.images().cogroup(dts, gt.partitioner()).flatMapToPair(t -> {
       long imageId = t._1();
       Iterator<ImageGroundTruth> img = t._2()._1().iterator();
@@ -131,6 +137,19 @@ public final class DistributedCocoEval {
       }
       return List.of(new Tuple2<>(imageId, new Tuple2<>(gts, d))).iterator();
     });
+  }
+
+  /**
+   * The detections of the given categories ({@code null}: all) keyed by image id and partitioned
+   * like the ground truth's images: the one shuffle of the detections, which every iouType's
+   * evaluation and error analysis then reads in place.
+   */
+  public static JavaPairRDD<Long, LoadedDetection> keyedByImage(DistributedGroundTruth gt,
+      JavaRDD<LoadedDetection> detections, int[] categories) {
+    int[] sorted = categories == null ? null : java.util.Arrays.stream(categories).sorted().toArray();
+    JavaRDD<LoadedDetection> wanted = sorted == null ? detections
+        : detections.filter(d -> java.util.Arrays.binarySearch(sorted, d.categoryId()) >= 0);
+    return wanted.mapToPair(d -> new Tuple2<>(d.imageId(), d)).partitionBy(gt.partitioner());
   }
 
   /** Folds one partition's per-image results into one accumulation per (category, area range). */

@@ -13,6 +13,7 @@ import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
@@ -41,6 +42,12 @@ public final class DistributedErrorAnalysis {
 
   /** Analyses loaded detections (bbox or segm) against the ground truth, with the evaluation's parameters. */
   public static ErrorSummary analyse(DistributedGroundTruth gt, JavaRDD<LoadedDetection> detections, EvalParams p) {
+    return analyse(gt, DistributedCocoEval.keyedByImage(gt, detections, p.catIds()), p);
+  }
+
+  /** As above, for detections keyed and partitioned by {@link DistributedCocoEval#keyedByImage}. */
+  public static ErrorSummary analyse(DistributedGroundTruth gt, JavaPairRDD<Long, LoadedDetection> detections,
+      EvalParams p) {
     JavaRDD<ImageErrors> images = DistributedCocoEval.byImage(gt, detections, p)
         .map(t -> ImageErrorAnalysis.analyse(p, t._1(), t._2()._1(), t._2()._2()))
         .persist(StorageLevel.MEMORY_AND_DISK());

@@ -1,5 +1,6 @@
 package io.sparkseg.job.evaluate;
 
+import io.sparkseg.core.coco.CocoDataset;
 import io.sparkseg.core.coco.errors.ErrorSummary;
 import io.sparkseg.core.coco.eval.CocoEvaluator;
 import io.sparkseg.core.coco.eval.EvalParams;
@@ -8,6 +9,7 @@ import io.sparkseg.core.coco.eval.EvalSummary;
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.evaluate.input.DetectionFields;
 import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import io.sparkseg.job.evaluate.input.ResultsLoad;
 import io.sparkseg.job.evaluate.input.ResultsSplits;
@@ -22,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -80,10 +82,7 @@ public final class EvaluateJob {
 
   private static Outcome evaluate(SparkSession spark, EvaluateOptions o, PrintStream out) throws IOException {
     int partitions = o.partitions() > 0 ? o.partitions() : Math.max(2, spark.sparkContext().defaultParallelism());
-    if (o.jsonDetections() && o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE) {
-      throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
-          + "has one score per detection");
-    }
+    checkScores(o);
     DistributedGroundTruth gt = DistributedGroundTruth.read(spark, o.groundTruth(), partitions);
     try {
       return evaluate(spark, o, out, gt, partitions);
@@ -97,19 +96,20 @@ public final class EvaluateJob {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     int[] kpCats = gt.header().keypointCategoryIds();
     String runId;
-    JavaRDD<LoadedDetection> dets;
-    JavaRDD<LoadedDetection> maskScored = null;
-    JavaRDD<?> cached = null;
-    boolean hasMasks;
-    boolean hasKeypoints;
+    List<IouType> types;
+    // the detections keyed by image and partitioned like the ground truth (their one shuffle), the
+    // same ranked by mask_score where segm uses it, and what both come from (cached if read twice)
+    JavaPairRDD<Long, LoadedDetection> dets;
+    JavaPairRDD<Long, LoadedDetection> maskScored = null;
+    JavaPairRDD<Long, ?> base;
     if (o.jsonDetections()) {
       runId = o.runId() != null ? o.runId() : fileStem(o.detections());
       ResultsSplits.Detections read = ResultsSplits.read(spark, o.detections());
-      hasMasks = read.first() != null && read.first().segmentation() != null;
-      dets = ResultsLoad.apply(read, gt, o.dtArea()).persist(StorageLevel.MEMORY_AND_DISK());
-      cached = dets;
-      hasKeypoints = kpCats.length > 0
-          && !dets.filter(d -> d.keypoints() != null && Arrays.binarySearch(kpCats, d.categoryId()) >= 0).isEmpty();
+      boolean hasMasks = read.first() != null && read.first().segmentation() != null;
+      types = types(o, gt.hasSegmentation(), gt.hasKeypoints(), hasMasks, () -> kpCats.length > 0 && !read.detections()
+          .filter(t -> t._2().keypoints() != null && Arrays.binarySearch(kpCats, t._2().categoryId()) >= 0).isEmpty());
+      dets = ResultsLoad.apply(read, gt, o.dtArea(), fields(types, kpCats));
+      base = dets;
     } else {
       RunTableSource tables = RunTableSource.open(spark, o.detections(), o.detectionsFormat(), "--detections",
           "--detections-format");
@@ -132,9 +132,12 @@ public final class EvaluateJob {
         runId = o.runId() != null ? o.runId() : fileStem(o.detections());
         df = tables.instances(null);
       }
-      hasMasks = Arrays.asList(df.columns()).contains(InstancesTable.MASK);
-      hasKeypoints = kpCats.length > 0 && !df.filter(functions.col(InstancesTable.KEYPOINTS).isNotNull()
-          .and(functions.col(InstancesTable.CATEGORY_ID).isin(Arrays.stream(kpCats).boxed().toArray()))).isEmpty();
+      boolean hasMasks = Arrays.asList(df.columns()).contains(InstancesTable.MASK);
+      Dataset<Row> all = df;
+      types = types(o, gt.hasSegmentation(), gt.hasKeypoints(), hasMasks, () -> kpCats.length > 0 && !all.filter(functions.col(InstancesTable.KEYPOINTS)
+          .isNotNull().and(functions.col(InstancesTable.CATEGORY_ID).isin(Arrays.stream(kpCats).boxed().toArray())))
+          .isEmpty());
+      DetectionFields fields = fields(types, kpCats);
       // in a merged schema the runs from before mask_score read null there
       boolean hasMaskScore = Arrays.asList(df.columns()).contains(InstanceDetections.MASK_SCORE)
           && df.filter(functions.col(InstanceDetections.MASK_SCORE).isNull()).isEmpty();
@@ -142,72 +145,125 @@ public final class EvaluateJob {
         throw new IllegalArgumentException("run " + runId + " in " + o.detections() + " has no "
             + InstanceDetections.MASK_SCORE + " (written before sparkseg scored masks); use --segm-score score");
       }
-      boolean segmWanted = o.iouTypes().isEmpty() || o.iouTypes().contains(IouType.SEGM);
-      if (hasMaskScore && segmWanted && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
-        JavaRDD<scala.Tuple2<LoadedDetection, Float>> withMaskScores =
-            InstanceDetections.loadWithMaskScores(df, o.dtArea()).persist(StorageLevel.MEMORY_AND_DISK());
-        cached = withMaskScores;
-        dets = withMaskScores.map(scala.Tuple2::_1);
-        maskScored = withMaskScores.map(InstanceDetections::rankedByMaskScore);
+      if (hasMaskScore && types.contains(IouType.SEGM) && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
+        JavaPairRDD<Long, scala.Tuple2<LoadedDetection, Float>> withMaskScores =
+            InstanceDetections.loadWithMaskScores(df, o.dtArea(), fields)
+                .mapToPair(t -> new scala.Tuple2<>(t._1().imageId(), t))
+                .partitionBy(gt.partitioner());
+        base = withMaskScores;
+        dets = withMaskScores.mapValues(scala.Tuple2::_1);
+        maskScored = withMaskScores.mapValues(InstanceDetections::rankedByMaskScore);
       } else {
-        dets = InstanceDetections.load(df, o.dtArea());
+        dets = DistributedCocoEval.keyedByImage(gt, InstanceDetections.load(df, o.dtArea(), fields), null);
+        base = dets;
       }
     }
-    if (cached == null) {
-      dets = dets.persist(StorageLevel.MEMORY_AND_DISK());
-      cached = dets;
+    // each iouType reads the detections once, its error analysis once more: cache them only if read twice
+    long reads = types.size() + types.stream().filter(t -> o.errors() && t != IouType.KEYPOINTS).count();
+    if (reads > 1) {
+      base.persist(StorageLevel.MEMORY_AND_DISK());
     }
 
-    List<IouType> types = new ArrayList<>(o.iouTypes());
-    if (types.isEmpty()) {
-      types.add(IouType.BBOX);
-      if (hasMasks && gt.hasSegmentation()) {
-        types.add(IouType.SEGM);
-      }
-      if (hasKeypoints && kpCats.length > 0 && gt.hasKeypoints()) {
-        types.add(IouType.KEYPOINTS);
-      }
+    JavaPairRDD<Long, LoadedDetection> byScore = dets;
+    JavaPairRDD<Long, LoadedDetection> byMaskScore = maskScored;
+    Outcome done;
+    try {
+      done = evaluateTypes(runId, gt.header(), types, maskScored != null, o.errors(), out, new PerType() {
+        @Override
+        public EvalResult evaluate(EvalParams p, boolean rankedByMaskScore) {
+          return DistributedCocoEval.evaluate(gt, rankedByMaskScore ? byMaskScore : byScore, p);
+        }
+
+        @Override
+        public ErrorSummary errors(EvalParams p, boolean rankedByMaskScore) {
+          return DistributedErrorAnalysis.analyse(gt, rankedByMaskScore ? byMaskScore : byScore, p);
+        }
+      });
+    } finally {
+      base.unpersist(false);
     }
+    if (o.summaryJson() != null) {
+      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), done.results(), done.rankedBy(), done.errors());
+    }
+    if (o.outputDir() != null) {
+      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt.header(), done.results(), done.errors());
+    }
+    return done;
+  }
+
+  /** One iouType's evaluation and error analysis, on Spark or in this process. */
+  interface PerType {
+    EvalResult evaluate(EvalParams p, boolean rankedByMaskScore);
+
+    ErrorSummary errors(EvalParams p, boolean rankedByMaskScore);
+  }
+
+  /**
+   * Evaluates each iouType in turn (segm ranked by mask_score where {@code maskScored}), adds the
+   * error analysis of bbox and segm if asked, and prints pycocotools' summary of each to {@code out}
+   * (if not null): the steps both engines share.
+   */
+  static Outcome evaluateTypes(String runId, CocoDataset gt, List<IouType> types, boolean maskScored, boolean withErrors,
+      PrintStream out, PerType e) {
     Map<IouType, EvalSummary> results = new LinkedHashMap<>();
     Map<IouType, String> rankedBy = new LinkedHashMap<>();
     Map<IouType, ErrorSummary> errors = new LinkedHashMap<>();
-    try {
-      for (IouType type : types) {
-        boolean byMaskScore = type == IouType.SEGM && maskScored != null;
-        rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : InstancesTable.SCORE);
-        EvalParams p = CocoEvaluator.defaultParams(gt.header(), type);
-        if (p.catCount() == 0) {
-          throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
-              + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
+    for (IouType type : types) {
+      boolean byMaskScore = type == IouType.SEGM && maskScored;
+      rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : InstancesTable.SCORE);
+      EvalParams p = CocoEvaluator.defaultParams(gt, type);
+      if (p.catCount() == 0) {
+        throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
+            + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
+      }
+      EvalSummary s = EvalSummary.of(e.evaluate(p, byMaskScore));
+      results.put(type, s);
+      if (withErrors && type != IouType.KEYPOINTS) {
+        errors.put(type, e.errors(p, byMaskScore));
+      }
+      if (out != null) {
+        if (byMaskScore) {
+          out.println("(masks ranked by " + InstanceDetections.MASK_SCORE + ")");
         }
-        JavaRDD<LoadedDetection> ranked = byMaskScore ? maskScored : dets;
-        EvalResult r = DistributedCocoEval.evaluate(gt, ranked, p);
-        EvalSummary s = EvalSummary.of(r);
-        results.put(type, s);
-        if (o.errors() && type != IouType.KEYPOINTS) {
-          errors.put(type, DistributedErrorAnalysis.analyse(gt, ranked, p));
-        }
-        if (out != null) {
-          if (byMaskScore) {
-            out.println("(masks ranked by " + InstanceDetections.MASK_SCORE + ")");
-          }
-          out.println("Evaluate annotation type *" + type.cocoName() + "*");
-          out.print(s.text());
-          if (errors.containsKey(type)) {
-            out.println(ErrorOutputs.line(errors.get(type)));
-          }
+        out.println("Evaluate annotation type *" + type.cocoName() + "*");
+        out.print(s.text());
+        if (errors.containsKey(type)) {
+          out.println(ErrorOutputs.line(errors.get(type)));
         }
       }
-    } finally {
-      cached.unpersist(false);
-    }
-    if (o.summaryJson() != null) {
-      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), results, rankedBy, errors);
-    }
-    if (o.outputDir() != null) {
-      EvalOutputs.writeTables(spark, o.outputDir(), runId, gt.header(), results, errors);
     }
     return new Outcome(runId, results, rankedBy, errors);
+  }
+
+  /** Fails for a mask ranking the detections cannot give. */
+  static void checkScores(EvaluateOptions o) {
+    if (o.jsonDetections() && o.segmScore() == EvaluateOptions.SegmScore.MASK_SCORE) {
+      throw new IllegalArgumentException("--segm-score mask_score needs an instances table: a COCO results JSON "
+          + "has one score per detection");
+    }
+  }
+
+  /** The iouTypes asked for, else bbox and what both the detections and the ground truth have. */
+  static List<IouType> types(EvaluateOptions o, boolean gtHasSegmentation, boolean gtHasKeypoints, boolean hasMasks,
+      java.util.function.BooleanSupplier hasKeypoints) {
+    List<IouType> types = new ArrayList<>(o.iouTypes());
+    if (types.isEmpty()) {
+      types.add(IouType.BBOX);
+      if (hasMasks && gtHasSegmentation) {
+        types.add(IouType.SEGM);
+      }
+      if (gtHasKeypoints && hasKeypoints.getAsBoolean()) {
+        types.add(IouType.KEYPOINTS);
+      }
+    }
+    return types;
+  }
+
+  /** What of each detection the iouTypes read; keypoints alone read only the categories that have keypoints. */
+  static DetectionFields fields(List<IouType> types, int[] keypointCategories) {
+    boolean keypointsOnly = types.stream().allMatch(t -> t == IouType.KEYPOINTS);
+    return new DetectionFields(keypointsOnly ? keypointCategories : null, types.contains(IouType.SEGM),
+        types.contains(IouType.KEYPOINTS));
   }
 
   static String fileStem(String path) {

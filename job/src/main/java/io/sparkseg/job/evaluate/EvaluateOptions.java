@@ -23,6 +23,7 @@ import java.util.List;
  * @param segmScore which score ranks the masks in segm evaluation
  * @param errors whether to add the error analysis of bbox and segm ({@link DistributedErrorAnalysis};
  *     it repeats the per-image work)
+ * @param engine where the evaluation runs ({@link Engine}; resolved by {@link #inProcess})
  */
 public record EvaluateOptions(
     String groundTruth,
@@ -35,7 +36,8 @@ public record EvaluateOptions(
     String summaryJson,
     int partitions,
     SegmScore segmScore,
-    boolean errors) {
+    boolean errors,
+    Engine engine) {
 
   /** The options with the error analysis (its default). */
   public EvaluateOptions(String groundTruth, String detections, String detectionsFormat, String runId,
@@ -43,6 +45,72 @@ public record EvaluateOptions(
       SegmScore segmScore) {
     this(groundTruth, detections, detectionsFormat, runId, iouTypes, dtArea, outputDir, summaryJson, partitions,
         segmScore, true);
+  }
+
+  /** The options on the default engine ({@link Engine#AUTO}). */
+  public EvaluateOptions(String groundTruth, String detections, String detectionsFormat, String runId,
+      List<IouType> iouTypes, LoadRes.AreaSource dtArea, String outputDir, String summaryJson, int partitions,
+      SegmScore segmScore, boolean errors) {
+    this(groundTruth, detections, detectionsFormat, runId, iouTypes, dtArea, outputDir, summaryJson, partitions,
+        segmScore, errors, Engine.AUTO);
+  }
+
+  /**
+   * Where {@code evaluate} runs. {@code SPARK}: Spark tasks (any size, any input). {@code LOCAL}:
+   * this process's threads without Spark ({@link LocalEvaluation}; the same core steps and numbers),
+   * for a COCO results JSON and ground truth on the local disk, without {@code --output} tables.
+   * {@code AUTO}: {@code LOCAL} where it can run, the Spark master is local and both files fit the
+   * heap with room to spare ({@link #LOCAL_HEAP_PER_FILE_BYTE}), else {@code SPARK}.
+   */
+  public enum Engine {
+    AUTO, SPARK, LOCAL;
+
+    /** Parses {@code auto}, {@code spark} or {@code local}. */
+    public static Engine parse(String s) {
+      for (Engine v : values()) {
+        if (v.name().equalsIgnoreCase(s.trim())) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("--engine must be auto, spark or local, got '" + s + "'");
+    }
+  }
+
+  /**
+   * Heap bytes the in-process engine may need per byte of the two JSON files (parsed records, the
+   * masks decoded for segm, the per-image results): {@code AUTO} picks it only below this ratio.
+   */
+  public static final long LOCAL_HEAP_PER_FILE_BYTE = 8;
+
+  /**
+   * Whether the evaluation runs in this process ({@link Engine}): the one place that decides.
+   *
+   * @param master the Spark master the session would get
+   * @param fileBytes the sizes of the ground truth and the results file together (-1: unknown)
+   * @param maxHeap this JVM's maximum heap
+   * @throws IllegalArgumentException when {@code --engine local} cannot run on these inputs
+   */
+  public boolean inProcess(String master, long fileBytes, long maxHeap) {
+    String cannot = !jsonDetections() ? "the detections are a table, which Spark reads"
+        : !isLocalFile(groundTruth) || !isLocalFile(detections) ? "the ground truth or the results file is not on the "
+            + "local disk" : outputDir != null ? "--output writes tables, which Spark writes" : null;
+    return switch (engine) {
+      case SPARK -> false;
+      case LOCAL -> {
+        if (cannot != null) {
+          throw new IllegalArgumentException("--engine local cannot run here: " + cannot + " (use --engine spark)");
+        }
+        yield true;
+      }
+      case AUTO -> cannot == null && master.startsWith("local") && fileBytes >= 0
+          && fileBytes < maxHeap / LOCAL_HEAP_PER_FILE_BYTE;
+    };
+  }
+
+  /** Whether {@code uri} names a file on this machine's disk (no scheme, or {@code file:}). */
+  static boolean isLocalFile(String uri) {
+    String scheme = new org.apache.hadoop.fs.Path(uri).toUri().getScheme();
+    return scheme == null || scheme.equals("file");
   }
 
   /**
@@ -78,6 +146,7 @@ public record EvaluateOptions(
     iouTypes = iouTypes == null ? List.of() : List.copyOf(iouTypes);
     detectionsFormat = detectionsFormat == null ? "auto" : detectionsFormat;
     dtArea = dtArea == null ? LoadRes.AreaSource.AUTO : dtArea;
+    engine = engine == null ? Engine.AUTO : engine;
   }
 
   /** Whether the detections are a COCO results JSON. */

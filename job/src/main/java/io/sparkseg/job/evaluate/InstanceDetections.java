@@ -5,11 +5,14 @@ import io.sparkseg.core.coco.Segmentation;
 import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import io.sparkseg.core.mask.Rle;
+import io.sparkseg.job.evaluate.input.DetectionFields;
 import io.sparkseg.tables.InstancesTable;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import scala.Tuple2;
 
 /**
@@ -32,8 +35,14 @@ public final class InstanceDetections {
 
   /** The detections of an instances table (already filtered to one run), scored by {@code score}. */
   public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area) {
+    return load(instances, area, DetectionFields.ALL);
+  }
+
+  /** As above, reading only the categories and columns in {@code fields}. */
+  public static JavaRDD<LoadedDetection> load(Dataset<Row> instances, LoadRes.AreaSource area,
+      DetectionFields fields) {
     LoadRes.AreaSource branch = branch(area);
-    return select(instances).toJavaRDD().map(r -> fromRow(r, branch));
+    return select(instances, fields.with(branch)).toJavaRDD().map(r -> fromRow(r, branch));
   }
 
   /**
@@ -41,9 +50,9 @@ public final class InstanceDetections {
    * once for both rankings ({@link #rankedByMaskScore}).
    */
   public static JavaRDD<Tuple2<LoadedDetection, Float>> loadWithMaskScores(Dataset<Row> instances,
-      LoadRes.AreaSource area) {
+      LoadRes.AreaSource area, DetectionFields fields) {
     LoadRes.AreaSource branch = branch(area);
-    return select(instances, MASK_SCORE).toJavaRDD().map(r -> {
+    return select(instances, fields.with(branch), MASK_SCORE).toJavaRDD().map(r -> {
       LoadedDetection d = fromRow(r, branch);
       float maskScore = r.getFloat(COLUMNS.size());
       if (Float.isNaN(maskScore)) {
@@ -65,10 +74,24 @@ public final class InstanceDetections {
     return area == LoadRes.AreaSource.AUTO ? LoadRes.AreaSource.BBOX : area;
   }
 
-  private static Dataset<Row> select(Dataset<Row> instances, String... more) {
-    List<String> cols = new java.util.ArrayList<>(COLUMNS);
-    cols.addAll(java.util.Arrays.asList(more));
-    return instances.select(cols.get(0), cols.subList(1, cols.size()).toArray(new String[0]));
+  /**
+   * {@link #COLUMNS} and {@code more}, of the categories {@code fields} wants; a mask or keypoints
+   * column no evaluated iouType reads is null (Parquet then skips it; the table branch takes areas
+   * from the boxes).
+   */
+  private static Dataset<Row> select(Dataset<Row> instances, DetectionFields fields, String... more) {
+    List<Column> cols = new java.util.ArrayList<>();
+    for (String c : COLUMNS) {
+      boolean unread = c.equals(InstancesTable.MASK) && !fields.masks()
+          || c.equals(InstancesTable.KEYPOINTS) && !fields.keypoints();
+      cols.add(unread ? functions.lit(null).cast(instances.schema().apply(c).dataType()).as(c) : functions.col(c));
+    }
+    for (String c : more) {
+      cols.add(functions.col(c));
+    }
+    Dataset<Row> wanted = fields.categories() == null ? instances : instances.filter(
+        functions.col(InstancesTable.CATEGORY_ID).isin(java.util.Arrays.stream(fields.categories()).boxed().toArray()));
+    return wanted.select(cols.toArray(new Column[0]));
   }
 
   /** One row ({@link #COLUMNS} first, in that order) as a loaded detection. */

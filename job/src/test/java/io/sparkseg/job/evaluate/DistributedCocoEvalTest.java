@@ -299,5 +299,10 @@ class DistributedCocoEvalTest {
         "--ground-truth", caseDir(c).resolve("gt.json").toString(),
         "--detections", caseDir(c).resolve("dt.json").toString(), "--segm-score", "mask_score");
     assertEquals(2, noMaskScore, "a results JSON has no mask_score");
+    assertEquals(2, new CommandLine(new EvaluateCommand()).execute("--ground-truth", "gt.json", "--detections", "x.json",
+        "--engine", "fast"), "an unknown engine");
+    assertEquals(2, new CommandLine(new EvaluateCommand()).execute(
+        "--ground-truth", caseDir(c).resolve("gt.json").toString(), "--detections", caseDir(c).resolve("dt.json").toString(),
+        "--engine", "local", "--output", "eval-out"), "tables need Spark");
   }
 }

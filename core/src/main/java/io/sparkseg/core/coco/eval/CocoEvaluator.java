@@ -5,6 +5,7 @@ import io.sparkseg.core.coco.CocoCategory;
 import io.sparkseg.core.coco.CocoDataset;
 import io.sparkseg.core.coco.CocoDetection;
 import io.sparkseg.core.coco.CocoImage;
+import io.sparkseg.core.coco.InParallel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,8 +67,43 @@ public final class CocoEvaluator {
     return accumulate(p, evals);
   }
 
+  /**
+   * As {@link #evaluateLoaded}, the images and then the categories spread over the cores ({@link
+   * InParallel}: one process using every core; the same numbers).
+   */
+  public static EvalResult evaluateLoadedInParallel(CocoDataset gt, List<LoadedDetection> loaded, EvalParams p) {
+    Map<Long, Map<Integer, List<EvalDt>>> dtsByImage = detectionsByImage(gt, loaded, p);
+    List<Long> ids = java.util.Arrays.stream(gt.imageIds()).boxed().toList();
+    List<ImageEval> evals = InParallel.map(ids,
+            id -> evaluateImage(p, id, groundTruth(gt, gt.image(id), p), dtsByImage.getOrDefault(id, Map.of())))
+        .stream().flatMap(List::stream).toList();
+    Map<Integer, List<ImageEval>> byCat = new LinkedHashMap<>();
+    for (ImageEval e : evals) {
+      byCat.computeIfAbsent(e.categoryId(), k -> new ArrayList<>()).add(e);
+    }
+    // each category accumulated alone, as the Spark path does it
+    List<EvalResult> parts = InParallel.map(new ArrayList<>(byCat.entrySet()),
+        e -> EvalAccumulator.accumulate(p.withCatIds(new int[] {e.getKey()}),
+            java.util.Arrays.asList(Accumulation.ofAllAreas(e.getValue(), p.areaCount(), p.iouThrCount()))));
+    return EvalResult.ofParts(p, parts);
+  }
+
   /** Per-image evaluation of every (image, category), images in ascending id order. */
   public static List<ImageEval> evaluateImages(CocoDataset gt, List<LoadedDetection> loaded, EvalParams p) {
+    Map<Long, Map<Integer, List<EvalDt>>> dtsByImage = detectionsByImage(gt, loaded, p);
+    List<ImageEval> out = new ArrayList<>();
+    for (long imageId : gt.imageIds()) {
+      CocoImage img = gt.image(imageId);
+      Map<Integer, List<EvalGt>> gts = groundTruth(gt, img, p);
+      Map<Integer, List<EvalDt>> dts = dtsByImage.getOrDefault(imageId, Map.of());
+      out.addAll(evaluateImage(p, imageId, gts, dts));
+    }
+    return out;
+  }
+
+  /** The evaluated detections of each image by category, in the given order. */
+  static Map<Long, Map<Integer, List<EvalDt>>> detectionsByImage(CocoDataset gt, List<LoadedDetection> loaded,
+      EvalParams p) {
     IouType type = p.iouType();
     Map<Long, Map<Integer, List<EvalDt>>> dtsByImage = new HashMap<>();
     for (LoadedDetection d : loaded) {
@@ -83,14 +119,7 @@ public final class CocoEvaluator {
           .computeIfAbsent(d.categoryId(), k -> new ArrayList<>())
           .add(EvalInputs.dt(type, d, img.height(), img.width()));
     }
-    List<ImageEval> out = new ArrayList<>();
-    for (long imageId : gt.imageIds()) {
-      CocoImage img = gt.image(imageId);
-      Map<Integer, List<EvalGt>> gts = groundTruth(gt, img, p);
-      Map<Integer, List<EvalDt>> dts = dtsByImage.getOrDefault(imageId, Map.of());
-      out.addAll(evaluateImage(p, imageId, gts, dts));
-    }
-    return out;
+    return dtsByImage;
   }
 
   /**

@@ -99,6 +99,10 @@ class CocoEvaluatorVectorsTest {
     List<CocoDetection> dts = variantDts(gt, dts(c), variant);
     EvalResult r = CocoEvaluator.evaluate(gt, dts, typeOf(variant));
     check(expected, r, c + " " + variant);
+    // the images and categories spread over the cores (evaluate --engine local): the same numbers
+    EvalParams p = CocoEvaluator.defaultParams(gt, typeOf(variant));
+    List<LoadedDetection> loaded = LoadRes.apply(gt, dts, LoadRes.AreaSource.AUTO);
+    check(expected, CocoEvaluator.evaluateLoadedInParallel(gt, loaded, p), c + " " + variant + " in parallel");
   }
 
   static void check(JsonNode expected, EvalResult r, String what) {

@@ -119,7 +119,8 @@ final class EvalScaleBench implements Callable<Integer> {
     Path summary = workDir.resolve(name + ".summary.json");
     Files.deleteIfExists(summary);
     List<String> args = new ArrayList<>(List.of("evaluate", "--ground-truth", gt, "--detections", detections,
-        "--detections-format", format, "--iou-types", iouTypes, "--partitions", Integer.toString(partitions),
+        "--detections-format", format, "--iou-types", iouTypes, "--engine", "spark", // it measures Spark's tasks
+        "--partitions", Integer.toString(partitions),
         "--summary-json", summary.toString(), "--conf", "spark.master=" + master, "--conf", "spark.ui.enabled=false",
         "--conf", "spark.extraListeners=" + TaskSizes.class.getName()));
     double loadBefore = load();

@@ -110,16 +110,25 @@ final class EvalSideBySide {
 
   private Run sparkseg(String type, Path gt, Path results) throws Exception {
     Path summary = dir.resolve("sparkseg-" + type + ".json");
-    // --no-errors: pycocotools computes no error analysis, so like is timed against like
-    ChildJvm child = ChildJvm.start(dir, "sparkseg-" + type, null, List.of("evaluate", "--gt", gt.toString(),
-        "--detections", results.toString(), "--iou-types", type, "--no-errors", "--summary-json", summary.toString()));
-    ChildUsage usage = ChildUsage.watch(child.pid());
-    int rc = child.waitFor(CHILD_TIMEOUT);
-    if (rc != 0) {
-      throw new IllegalStateException("sparkseg evaluate " + type + " failed (exit " + rc + "):\n" + child.logTail());
+    Path log = dir.resolve("sparkseg-" + type + ".log");
+    String root = System.getProperty("sparkseg.repo.root", ".");
+    // the command a user runs (bin/sparkseg and its JVM flags); --no-errors: pycocotools computes
+    // no error analysis, so like is timed against like
+    long start = System.nanoTime();
+    Process p = new ProcessBuilder(Path.of(root, "bin", "sparkseg").toString(), "evaluate", "--gt", gt.toString(),
+        "--detections", results.toString(), "--iou-types", type, "--no-errors", "--summary-json", summary.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ChildUsage usage = ChildUsage.watch(p.pid()); // bin/sparkseg execs the JVM: the same process
+    if (!p.waitFor(CHILD_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("sparkseg evaluate " + type + " did not finish in " + CHILD_TIMEOUT + "; see " + log);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("sparkseg evaluate " + type + " failed (exit " + p.exitValue() + "); see " + log);
     }
     JsonNode stats = BenchCommand.JSON.readTree(summary.toFile()).path(type).path("stats");
-    return new Run(child.seconds(), usage.cpuSeconds(), usage.peakRssBytes(), numbers(stats));
+    return new Run(seconds, usage.cpuSeconds(), usage.peakRssBytes(), numbers(stats));
   }
 
   private Run pycocotools(String type, Path gt, Path results) throws Exception {

@@ -2,8 +2,8 @@ package io.sparkseg.job.evaluate.input;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.coco.CocoFormatException;
+import io.sparkseg.core.coco.CocoJsonReader;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,7 +25,6 @@ import scala.Tuple2;
  * element at the parser ({@code readValueAsTree}, {@code skipChildren}).
  */
 final class ArrayElements implements Closeable {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final long END = -1;
 
   private final JsonParser parser;
@@ -44,7 +43,7 @@ final class ArrayElements implements Closeable {
     try {
       in.seek(from);
       InputStream s = new SequenceInputStream(new ByteArrayInputStream(new byte[] {'['}), in);
-      ArrayElements e = new ArrayElements(MAPPER.createParser(s), from - 1, what);
+      ArrayElements e = new ArrayElements(CocoJsonReader.parser(s), from - 1, what);
       e.parser.nextToken(); // the '[' above
       return e;
     } catch (IOException | RuntimeException e) {
@@ -55,7 +54,7 @@ final class ArrayElements implements Closeable {
 
   /** The elements of the array that is the whole file (a COCO results file). */
   static ArrayElements wholeFile(FileSystem fs, Path path, String what, String notAnArray) throws IOException {
-    ArrayElements e = new ArrayElements(MAPPER.createParser((InputStream) fs.open(path)), 0, what);
+    ArrayElements e = new ArrayElements(CocoJsonReader.parser((InputStream) fs.open(path)), 0, what);
     try {
       if (e.parser.nextToken() != JsonToken.START_ARRAY) {
         throw new CocoFormatException(notAnArray);

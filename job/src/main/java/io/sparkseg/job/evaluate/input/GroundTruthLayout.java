@@ -2,7 +2,6 @@ package io.sparkseg.job.evaluate.input;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkseg.core.coco.CocoCategory;
 import io.sparkseg.core.coco.CocoFormatException;
 import io.sparkseg.core.coco.CocoJsonReader;
@@ -24,7 +23,6 @@ import java.util.List;
  * @param annotations chunks of the {@code annotations} array(s), in file order
  */
 public record GroundTruthLayout(List<CocoCategory> categories, List<Chunk> images, List<Chunk> annotations) {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** Records {@code [firstIndex, firstIndex + count)} of an array, the first at byte {@code start}. */
   public record Chunk(long start, int firstIndex, int count) implements Serializable {}
@@ -34,7 +32,7 @@ public record GroundTruthLayout(List<CocoCategory> categories, List<Chunk> image
     List<CocoCategory> categories = new ArrayList<>();
     List<Chunk> images = new ArrayList<>();
     List<Chunk> annotations = new ArrayList<>();
-    try (JsonParser p = MAPPER.createParser(in)) {
+    try (JsonParser p = CocoJsonReader.parser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new CocoFormatException("a COCO annotation file must be a JSON object with images, categories and annotations");
       }

@@ -3,6 +3,7 @@ package io.sparkseg.job.evaluate.input;
 import io.sparkseg.core.coco.CocoDetection;
 import io.sparkseg.core.coco.CocoFormatException;
 import io.sparkseg.core.coco.CocoJsonReader;
+import io.sparkseg.core.coco.InParallel;
 import io.sparkseg.job.fs.HadoopConf;
 import java.io.IOException;
 import java.io.Serializable;
@@ -78,6 +79,129 @@ public final class ResultsSplits {
     JavaRDD<Tuple2<Long, CocoDetection>> dets = jsc.parallelize(pieces, Math.max(1, pieces.size()))
         .flatMap(p -> read(FileSystem.get(new Path(file).toUri(), hc.get()), new Path(file), p));
     return new Detections(dets, first, count);
+  }
+
+  /** Loads one detection, given with its position in the file; null drops it. */
+  @FunctionalInterface
+  public interface Loader<T> {
+    T load(long position, CocoDetection d);
+
+    /** Whether it looks at masks; if not, they are skipped unread. */
+    default boolean readsMasks() {
+      return true;
+    }
+
+    /** Whether it looks at keypoints; if not, they are skipped unread. */
+    default boolean readsKeypoints() {
+      return true;
+    }
+
+    /**
+     * The categories it loads (null: all); a detection of another category may be skipped unread
+     * and not given to {@link #load}.
+     */
+    default java.util.function.IntPredicate categories() {
+      return null;
+    }
+  }
+
+  /**
+   * The detections of {@code uri} read in byte ranges of {@code splitBytes} (0: {@link
+   * #inProcessSplit}) on this process's threads ({@link InParallel}) rather than Spark tasks
+   * ({@code evaluate --engine local}), in file order, each through the loader that {@code
+   * loaderFor} makes from the first detection ({@code null} if the file has none; pycocotools'
+   * loadRes branch depends on it). One pass: each range is parsed whole, and its detections'
+   * positions follow from the counts of the ranges before it, which the same chain check as Spark's
+   * ({@link #pieces}) validates. A file that does not read in ranges (a record that does not parse,
+   * a false boundary) is read again in one piece, which reads what a one-piece read reads and
+   * fails with its message.
+   */
+  public static <T> List<T> readInProcess(Configuration conf, String uri, long splitBytes,
+      java.util.function.Function<CocoDetection, Loader<T>> loaderFor) throws IOException {
+    Path path = new Path(uri);
+    FileSystem fs = path.getFileSystem(conf);
+    long length = fs.getFileStatus(path).getLen();
+    List<Range> ranges = ranges(length, splitBytes > 0 ? splitBytes : inProcessSplit(length));
+    CocoDetection first = readFirst(fs, path);
+    Loader<T> loader = loaderFor.apply(first);
+    boolean masks = loader.readsMasks();
+    boolean keypoints = loader.readsKeypoints();
+    java.util.function.IntPredicate categories = loader.categories();
+    List<Parsed> parsed;
+    List<Piece> pieces;
+    try {
+      parsed = InParallel.map(ranges, r -> unchecked(() -> parse(fs, path, r, masks, keypoints, categories)));
+      pieces = pieces(path.toString(), ranges, parsed.stream().map(Parsed::scan).toList());
+    } catch (CocoFormatException e) {
+      if (ranges.size() == 1) {
+        throw e;
+      }
+      return readInProcess(conf, uri, Long.MAX_VALUE, loaderFor);
+    }
+    List<List<T>> parts = InParallel.map(pieces, p -> {
+      List<CocoDetection> ds = parsed.get(p.index()).detections();
+      List<T> out = new ArrayList<>(ds.size());
+      for (int j = 0; j < ds.size(); j++) {
+        if (ds.get(j) == null) {
+          continue; // skipped unread: a category the loader does not load
+        }
+        T v = loader.load(p.position() + j, ds.get(j));
+        if (v != null) {
+          out.add(v);
+        }
+      }
+      return out;
+    });
+    List<T> all = new ArrayList<>();
+    parts.forEach(all::addAll);
+    return all;
+  }
+
+  /** Ranges for {@link #readInProcess}: four per core, so the cores finish together, of at least 4 MB. */
+  static long inProcessSplit(long length) {
+    return Math.max(4L << 20, length / (4L * Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** A range read whole: what {@link #scan} finds, and the detections (null: skipped unread). */
+  private record Parsed(Scan scan, List<CocoDetection> detections) {}
+
+  /**
+   * {@link #scan} that also parses each detection; its errors name a detection by its place in the
+   * range, which is its place in the file only for the first range.
+   */
+  private static Parsed parse(FileSystem fs, Path path, Range r, boolean masks, boolean keypoints,
+      java.util.function.IntPredicate categories) throws IOException {
+    try (ArrayElements e = r.index() == 0 ? ArrayElements.wholeFile(fs, path, "results", NOT_AN_ARRAY)
+        : openAtBoundary(fs, path, r)) {
+      if (e == null) {
+        return new Parsed(new Scan(r.index(), -1, -1, 0), List.of());
+      }
+      List<CocoDetection> out = new ArrayList<>();
+      long first = -1;
+      long off = e.next();
+      while (!ArrayElements.isEnd(off) && off < r.end()) {
+        if (out.isEmpty()) {
+          first = off;
+        }
+        out.add(CocoJsonReader.readDetection(e.parser(), out.size(), masks, keypoints, categories));
+        off = e.next();
+      }
+      return new Parsed(new Scan(r.index(), first, ArrayElements.isEnd(off) ? END : off, out.size()), out);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+      throw new CocoFormatException("invalid JSON in COCO results file: " + x.getOriginalMessage(), x);
+    }
+  }
+
+  private interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  private static <T> T unchecked(IoCall<T> c) {
+    try {
+      return c.call();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Ranges of about {@code splitBytes} covering {@code [0, length)} (at least one). */
@@ -172,6 +296,18 @@ public final class ResultsSplits {
   static Iterator<Tuple2<Long, CocoDetection>> read(FileSystem fs, Path path, Piece p) throws IOException {
     return ArrayElements.records(fs, path, p.first(), p.count(), p.position(), "results", "COCO results file",
         CocoJsonReader::readDetection);
+  }
+
+  /** The file's first detection, null if it has none. */
+  private static CocoDetection readFirst(FileSystem fs, Path path) throws IOException {
+    try (ArrayElements e = ArrayElements.wholeFile(fs, path, "results", NOT_AN_ARRAY)) {
+      if (ArrayElements.isEnd(e.next())) {
+        return null;
+      }
+      return CocoJsonReader.readDetection(e.parser(), 0);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+      throw new CocoFormatException("invalid JSON in COCO results file: " + x.getOriginalMessage(), x);
+    }
   }
 
   private static CocoDetection readFirst(FileSystem fs, Path path, long offset) throws IOException {

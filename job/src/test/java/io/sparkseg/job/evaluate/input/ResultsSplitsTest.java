@@ -125,9 +125,12 @@ class ResultsSplitsTest {
     DistributedGroundTruth g = DistributedGroundTruth.of(
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), gt, 3);
     try {
-      List<LoadedDetection> got = new ArrayList<>(
-          ResultsLoad.apply(ResultsSplits.read(spark, f.toUri().toString()), g, LoadRes.AreaSource.AUTO)
-              .collect());
+      org.apache.spark.api.java.JavaPairRDD<Long, LoadedDetection> loaded = ResultsLoad.apply(
+          ResultsSplits.read(spark, f.toUri().toString()), g, LoadRes.AreaSource.AUTO, DetectionFields.ALL);
+      // partitioned like the ground truth, so the evaluation's cogroup reads both sides in place
+      assertEquals(java.util.Optional.of(g.partitioner()), java.util.Optional.ofNullable(loaded.partitioner().orNull()));
+      loaded.collect().forEach(t -> assertEquals(t._1().longValue(), t._2().imageId()));
+      List<LoadedDetection> got = new ArrayList<>(loaded.values().collect());
       got.sort(Comparator.comparingLong(LoadedDetection::id));
       assertEquals(expected.size(), got.size());
       for (int i = 0; i < got.size(); i++) {
@@ -140,6 +143,59 @@ class ResultsSplitsTest {
       }
     } finally {
       g.unpersist();
+    }
+  }
+
+  @Test
+  void inProcessReadGivesTheSameIdsAndAreasAndErrors(@TempDir Path tmp) throws Exception {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    CocoDataset gt = c.groundTruth();
+    for (boolean pretty : new boolean[] {false, true}) {
+      Path f = resultsFile(tmp, "dt" + pretty + ".json", pretty);
+      List<LoadedDetection> expected = LoadRes.apply(gt, onePiece(f), LoadRes.AreaSource.AUTO);
+      for (long size : new long[] {37, 211, 1009, 1L << 30}) {
+        String what = (pretty ? "pretty, " : "") + size + "-byte ranges";
+        List<CocoDetection> firsts = new ArrayList<>();
+        List<LoadedDetection> got = ResultsSplits.readInProcess(conf, f.toUri().toString(), size, first -> {
+          firsts.add(first);
+          LoadRes.AreaSource branch = LoadRes.branch(List.of(first));
+          return (position, d) -> LoadRes.load(position + 1, d, branch, gt.image(d.imageId()).height(),
+              gt.image(d.imageId()).width(), "detection #" + position);
+        });
+        assertEquals(1, firsts.size(), what);
+        assertEquals(key(onePiece(f).get(0)), key(firsts.get(0)), what);
+        assertEquals(expected.size(), got.size(), what);
+        for (int i = 0; i < got.size(); i++) { // in file order
+          assertEquals(expected.get(i).id(), got.get(i).id(), what);
+          assertEquals(expected.get(i).area(), got.get(i).area(), 0.0, what);
+          assertArrayEquals(expected.get(i).bbox(), got.get(i).bbox(), 0.0, what);
+        }
+      }
+    }
+    // a bad record: the message of a one-piece read, naming its position in the file
+    String json = Files.readString(resultsFile(tmp, "dt.json", false));
+    int at = nthIndexOf(json, "\"score\":", 200);
+    int end = json.indexOf(',', at);
+    Path bad = tmp.resolve("bad.json");
+    Files.writeString(bad, json.substring(0, at) + "\"scor\":" + json.substring(at + "\"score\":".length(), end)
+        + json.substring(end));
+    String expected = assertThrows(IllegalArgumentException.class, () -> onePiece(bad)).getMessage();
+    Exception e = assertThrows(IllegalArgumentException.class,
+        () -> ResultsSplits.readInProcess(conf, bad.toUri().toString(), 300, first -> (position, d) -> d));
+    assertEquals(expected, e.getMessage());
+    // a false boundary: read again in one piece, as the one-piece read reads it
+    StringBuilder nested = new StringBuilder("[");
+    for (int i = 0; i < 60; i++) {
+      nested.append(i == 0 ? "" : ",").append("{\"image_id\":1000,\"category_id\":1,\"bbox\":[1,2,3,4],\"score\":0."
+          + (10 + i) + ",\"attributes\":[{\"a\":1},{\"b\":2},{\"c\":3}]}");
+    }
+    Path n = tmp.resolve("nested.json");
+    Files.writeString(n, nested.append("]").toString());
+    List<CocoDetection> read = ResultsSplits.readInProcess(conf, n.toUri().toString(), 150,
+        first -> (position, d) -> d);
+    assertEquals(60, read.size());
+    for (int i = 0; i < 60; i++) {
+      assertEquals(Double.parseDouble("0." + (10 + i)), read.get(i).score(), 0.0);
     }
   }
 
@@ -176,7 +232,8 @@ class ResultsSplitsTest {
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()), c.groundTruth(), 2);
     try {
       Exception m = assertThrows(Exception.class, () -> ResultsLoad.apply(
-          ResultsSplits.read(spark, missingImage.toUri().toString()), g, LoadRes.AreaSource.AUTO).count());
+          ResultsSplits.read(spark, missingImage.toUri().toString()), g, LoadRes.AreaSource.AUTO, DetectionFields.ALL)
+          .count());
       assertEquals("Results do not correspond to current coco set: detection #0 has image_id 5, which is not in the "
           + "ground truth", rootMessage(m));
     } finally {

@@ -1,0 +1,126 @@
+package io.sparkseg.job.evaluate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkseg.core.coco.eval.IouType;
+import io.sparkseg.core.coco.eval.LoadRes;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code evaluate --engine local} prints and writes what the Spark engine prints and writes (the
+ * stats, per-category results and error analysis of every iouType), and fails with its messages.
+ */
+class LocalEvaluationTest {
+  private static SparkSession spark;
+  private static boolean created;
+
+  @BeforeAll
+  static void start() {
+    created = SparkSession.getDefaultSession().isEmpty() || SparkSession.getDefaultSession().get().sparkContext().isStopped();
+    spark = SparkSession.builder().master("local[2]").appName("LocalEvaluationTest")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (created) {
+      spark.stop();
+    }
+  }
+
+  private static EvaluateOptions options(String c, List<IouType> types, Path summary, EvaluateOptions.Engine engine) {
+    Path dir = DistributedCocoEvalTest.caseDir(c);
+    return new EvaluateOptions(dir.resolve("gt.json").toString(), dir.resolve("dt.json").toString(), "auto", null,
+        types, LoadRes.AreaSource.AUTO, null, summary.toString(), 3, EvaluateOptions.SegmScore.AUTO, true, engine);
+  }
+
+  @Test
+  void sameSummaryAndPrintoutAsSpark(@TempDir Path tmp) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String c : List.of("c02_small_mixed", "c03_three_cats_kp", "c04_crowd_ties", "c05_maxdets")) {
+      for (List<IouType> types : List.of(List.<IouType>of(), List.of(IouType.KEYPOINTS), List.of(IouType.SEGM))) {
+        String what = c + " " + types;
+        Path local = tmp.resolve(c + types.size() + "-local.json");
+        Path onSpark = tmp.resolve(c + types.size() + "-spark.json");
+        ByteArrayOutputStream localOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream sparkOut = new ByteArrayOutputStream();
+        EvaluateOptions lo = options(c, types, local, EvaluateOptions.Engine.LOCAL);
+        if (types.contains(IouType.KEYPOINTS) && DistributedCocoEvalTest.gt(c).keypointCategoryIds().length == 0) {
+          continue;
+        }
+        EvaluateJob.Outcome l = LocalEvaluation.run(lo, new PrintStream(localOut, true, StandardCharsets.UTF_8));
+        EvaluateJob.Outcome s = EvaluateJob.run(spark, options(c, types, onSpark, EvaluateOptions.Engine.SPARK),
+            new PrintStream(sparkOut, true, StandardCharsets.UTF_8));
+        assertEquals(s.results().keySet(), l.results().keySet(), what);
+        assertFalse(l.results().isEmpty(), what);
+        JsonNode ls = json.readTree(local.toFile());
+        JsonNode ss = json.readTree(onSpark.toFile());
+        assertEquals(ss, ls, what + ": summary JSON (stats, per category, errors)");
+        assertEquals(sparkOut.toString(StandardCharsets.UTF_8), localOut.toString(StandardCharsets.UTF_8), what);
+        if (types.isEmpty()) {
+          JsonNode expected = DistributedCocoEvalTest.expected(c);
+          assertEquals(expected.get("bbox").get("stats").get(0).asDouble(), ls.get("bbox").get("stats").get(0).asDouble(),
+              1e-9, what + ": pycocotools' AP");
+          assertTrue(ls.get("bbox").has("errors"), what);
+        }
+      }
+    }
+  }
+
+  @Test
+  void badInputFailsWithTheSparkEnginesMessage(@TempDir Path tmp) throws Exception {
+    Path dir = DistributedCocoEvalTest.caseDir("c02_small_mixed");
+    String dts = Files.readString(dir.resolve("dt.json"));
+    Path unknown = tmp.resolve("unknown.json");
+    int first = dts.indexOf("\"image_id\":");
+    int end = dts.indexOf(',', first);
+    Files.writeString(unknown, dts.substring(0, first) + "\"image_id\":987654" + dts.substring(end));
+    EvaluateOptions o = new EvaluateOptions(dir.resolve("gt.json").toString(), unknown.toString(), "auto", null,
+        List.of(), LoadRes.AreaSource.AUTO, null, null, 2, EvaluateOptions.SegmScore.AUTO, false,
+        EvaluateOptions.Engine.LOCAL);
+    String local = assertThrows(IllegalArgumentException.class, () -> LocalEvaluation.run(o, null)).getMessage();
+    assertEquals("Results do not correspond to current coco set: detection #0 has image_id 987654, which is not in "
+        + "the ground truth", local);
+    String onSpark = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, o, null)).getMessage();
+    assertEquals(onSpark, local);
+  }
+
+  @Test
+  void engineChoice() {
+    long heap = 8L << 30;
+    EvaluateOptions json = options("c01_tiny", List.of(), Path.of("s.json"), EvaluateOptions.Engine.AUTO);
+    assertTrue(json.inProcess("local[*]", 1 << 20, heap));
+    assertFalse(json.inProcess("yarn", 1 << 20, heap), "a cluster's master: Spark");
+    assertFalse(json.inProcess("local[2]", heap, heap), "files too large for the heap: Spark");
+    assertFalse(json.inProcess("local[2]", -1, heap), "sizes unknown: Spark");
+    EvaluateOptions table = new EvaluateOptions("gt.json", "out/instances", "auto", null, List.of(),
+        LoadRes.AreaSource.AUTO, null, null, 0, EvaluateOptions.SegmScore.AUTO, true, EvaluateOptions.Engine.AUTO);
+    assertFalse(table.inProcess("local[*]", 1 << 20, heap), "a table: Spark");
+    EvaluateOptions remote = new EvaluateOptions("s3a://b/gt.json", "s3a://b/dt.json", "auto", null, List.of(),
+        LoadRes.AreaSource.AUTO, null, null, 0, EvaluateOptions.SegmScore.AUTO, true, EvaluateOptions.Engine.AUTO);
+    assertFalse(remote.inProcess("local[*]", 1 << 20, heap), "files on S3: Spark");
+    EvaluateOptions tables = new EvaluateOptions("gt.json", "dt.json", "auto", null, List.of(),
+        LoadRes.AreaSource.AUTO, "eval-out", null, 0, EvaluateOptions.SegmScore.AUTO, true, EvaluateOptions.Engine.LOCAL);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> tables.inProcess("local[*]", 1 << 20, heap));
+    assertEquals("--engine local cannot run here: --output writes tables, which Spark writes (use --engine spark)",
+        e.getMessage());
+    assertFalse(options("c01_tiny", List.of(), Path.of("s.json"), EvaluateOptions.Engine.SPARK)
+        .inProcess("local[*]", 1, heap));
+  }
+}
