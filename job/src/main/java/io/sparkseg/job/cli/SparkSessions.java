@@ -77,15 +77,14 @@ public final class SparkSessions {
     return new Handle(b.getOrCreate(), true);
   }
 
-  /** The master of the session {@link #open} would give: the running one's, else the configured one, else local[*]. */
+  /**
+   * The master a new session from {@link #open} would get: the given conf's, else spark-submit's
+   * (a system property), else local[*]. Touches no Spark class, so a command that then runs without
+   * Spark (evaluate's in-process engine) does not load Spark and Scala.
+   */
   public static String master(Map<String, String> conf) {
-    SparkSession existing = SparkSession.getActiveSession().isDefined()
-        ? SparkSession.getActiveSession().get()
-        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
-    if (existing != null && !existing.sparkContext().isStopped()) {
-      return existing.sparkContext().master();
-    }
-    return conf.getOrDefault("spark.master", new SparkConf().get("spark.master", "local[*]"));
+    String m = conf.get("spark.master");
+    return m != null ? m : System.getProperty("spark.master", "local[*]");
   }
 
   /** {@code plugins} (Spark's comma-separated spark.plugins) with sparkseg's metrics plugin added once. */
