@@ -114,7 +114,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     PrintStream out = new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8);
     try {
-      if (o.inProcess(SparkSessions.master(spark.values()), fileBytes(o), Runtime.getRuntime().maxMemory())) {
+      if (o.inProcess(spark.master(), fileBytes(o), Runtime.getRuntime().maxMemory())) {
         LocalEvaluation.run(o, out);
         return OK;
       }
@@ -148,11 +148,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     long total = 0;
     for (String f : List.of(o.groundTruth(), o.detections())) {
       try {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f);
-        if (!"file".equals(p.getFileSystem(new org.apache.hadoop.conf.Configuration()).getScheme())) {
+        java.net.URI u = new org.apache.hadoop.fs.Path(f).toUri();
+        if (u.getScheme() != null && !u.getScheme().equals("file")) {
           return -1;
         }
-        total += p.getFileSystem(new org.apache.hadoop.conf.Configuration()).getFileStatus(p).getLen();
+        total += java.nio.file.Files.size(java.nio.file.Path.of(u.getPath()));
       } catch (java.io.IOException | RuntimeException e) {
         return -1; // the evaluation itself reports a missing file
       }

@@ -11,6 +11,17 @@ public final class SparkConfOption {
   Map<String, String> conf = new LinkedHashMap<>();
 
   /** The pairs given, in order. */
+  /**
+   * The master a new session from {@link SparkSessions#open} would get: these settings', else
+   * spark-submit's (a system property), else local[*]. Touches no Spark class (nor SparkSessions,
+   * whose logger starts the logging system), so a command that then runs without Spark
+   * (evaluate's in-process engine) loads neither.
+   */
+  public String master() {
+    String m = values().get("spark.master");
+    return m != null ? m : System.getProperty("spark.master", "local[*]");
+  }
+
   public Map<String, String> values() {
     return conf;
   }

@@ -77,16 +77,6 @@ public final class SparkSessions {
     return new Handle(b.getOrCreate(), true);
   }
 
-  /**
-   * The master a new session from {@link #open} would get: the given conf's, else spark-submit's
-   * (a system property), else local[*]. Touches no Spark class, so a command that then runs without
-   * Spark (evaluate's in-process engine) does not load Spark and Scala.
-   */
-  public static String master(Map<String, String> conf) {
-    String m = conf.get("spark.master");
-    return m != null ? m : System.getProperty("spark.master", "local[*]");
-  }
-
   /** {@code plugins} (Spark's comma-separated spark.plugins) with sparkseg's metrics plugin added once. */
   static String withMetricsPlugin(String plugins) {
     String ours = SparksegMetricsPlugin.class.getName();

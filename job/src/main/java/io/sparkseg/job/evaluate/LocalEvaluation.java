@@ -17,12 +17,14 @@ import io.sparkseg.job.evaluate.input.ResultsSplits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * {@code evaluate --engine local}: a COCO results JSON against ground truth on the local disk, in
@@ -39,10 +41,12 @@ public final class LocalEvaluation {
   /** Runs the evaluation; prints the summaries to {@code out} (if not null). */
   public static EvaluateJob.Outcome run(EvaluateOptions o, PrintStream out) throws IOException {
     EvaluateJob.checkScores(o);
-    Configuration conf = new Configuration();
+    // the local file system itself, without Hadoop's default settings: FileSystem.get would start
+    // Hadoop's user, cache and metrics machinery, a good part of a small evaluation's time
+    RawLocalFileSystem fs = new RawLocalFileSystem();
+    fs.initialize(URI.create("file:///"), new Configuration(false));
     CocoDataset gt;
-    Path gtPath = new Path(o.groundTruth());
-    try (InputStream in = gtPath.getFileSystem(conf).open(gtPath)) {
+    try (InputStream in = fs.open(new Path(o.groundTruth()))) {
       gt = CocoJsonReader.readDataset(in);
     }
     int[] kpCats = gt.keypointCategoryIds();
@@ -50,7 +54,7 @@ public final class LocalEvaluation {
     DetectionFields fields = o.iouTypes().isEmpty() ? DetectionFields.ALL : EvaluateJob.fields(o.iouTypes(), kpCats);
     AtomicBoolean keypointsSeen = new AtomicBoolean();
     AtomicReference<CocoDetection> firstRead = new AtomicReference<>();
-    List<LoadedDetection> loaded = ResultsSplits.readInProcess(conf, o.detections(), 0, first -> {
+    List<LoadedDetection> loaded = ResultsSplits.readInProcess(fs, o.detections(), 0, first -> {
       firstRead.set(first);
       LoadRes.AreaSource branch = o.dtArea() != LoadRes.AreaSource.AUTO ? o.dtArea()
           : LoadRes.branch(first == null ? List.of() : List.of(first));
@@ -92,8 +96,16 @@ public final class LocalEvaluation {
             return ErrorEvaluator.analyse(gt, loaded, p, true);
           }
         });
-    if (o.summaryJson() != null) {
-      EvalOutputs.writeSummaryJson(conf, o.summaryJson(), done.results(), done.rankedBy(), done.errors());
+    if (o.summaryJson() != null && EvaluateOptions.isLocalFile(o.summaryJson())) {
+      java.nio.file.Path file = java.nio.file.Path.of(new Path(o.summaryJson()).toUri().getPath());
+      if (file.getParent() != null) {
+        java.nio.file.Files.createDirectories(file.getParent());
+      }
+      try (java.io.OutputStream w = java.nio.file.Files.newOutputStream(file)) {
+        EvalOutputs.writeSummaryJson(w, done.results(), done.rankedBy(), done.errors());
+      }
+    } else if (o.summaryJson() != null) {
+      EvalOutputs.writeSummaryJson(new Configuration(), o.summaryJson(), done.results(), done.rankedBy(), done.errors());
     }
     return done;
   }

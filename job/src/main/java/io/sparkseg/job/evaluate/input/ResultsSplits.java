@@ -106,7 +106,7 @@ public final class ResultsSplits {
   }
 
   /**
-   * The detections of {@code uri} read in byte ranges of {@code splitBytes} (0: {@link
+   * The detections of {@code uri} (on {@code fs}) read in byte ranges of {@code splitBytes} (0: {@link
    * #inProcessSplit}) on this process's threads ({@link InParallel}) rather than Spark tasks
    * ({@code evaluate --engine local}), in file order, each through the loader that {@code
    * loaderFor} makes from the first detection ({@code null} if the file has none; pycocotools'
@@ -116,10 +116,9 @@ public final class ResultsSplits {
    * a false boundary) is read again in one piece, which reads what a one-piece read reads and
    * fails with its message.
    */
-  public static <T> List<T> readInProcess(Configuration conf, String uri, long splitBytes,
+  public static <T> List<T> readInProcess(FileSystem fs, String uri, long splitBytes,
       java.util.function.Function<CocoDetection, Loader<T>> loaderFor) throws IOException {
     Path path = new Path(uri);
-    FileSystem fs = path.getFileSystem(conf);
     long length = fs.getFileStatus(path).getLen();
     List<Range> ranges = ranges(length, splitBytes > 0 ? splitBytes : inProcessSplit(length));
     CocoDetection first = readFirst(fs, path);
@@ -136,7 +135,7 @@ public final class ResultsSplits {
       if (ranges.size() == 1) {
         throw e;
       }
-      return readInProcess(conf, uri, Long.MAX_VALUE, loaderFor);
+      return readInProcess(fs, uri, Long.MAX_VALUE, loaderFor);
     }
     List<List<T>> parts = InParallel.map(pieces, p -> {
       List<CocoDetection> ds = parsed.get(p.index()).detections();

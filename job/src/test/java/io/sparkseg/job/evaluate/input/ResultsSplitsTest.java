@@ -148,7 +148,8 @@ class ResultsSplitsTest {
 
   @Test
   void inProcessReadGivesTheSameIdsAndAreasAndErrors(@TempDir Path tmp) throws Exception {
-    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration());
     CocoDataset gt = c.groundTruth();
     for (boolean pretty : new boolean[] {false, true}) {
       Path f = resultsFile(tmp, "dt" + pretty + ".json", pretty);
@@ -156,7 +157,7 @@ class ResultsSplitsTest {
       for (long size : new long[] {37, 211, 1009, 1L << 30}) {
         String what = (pretty ? "pretty, " : "") + size + "-byte ranges";
         List<CocoDetection> firsts = new ArrayList<>();
-        List<LoadedDetection> got = ResultsSplits.readInProcess(conf, f.toUri().toString(), size, first -> {
+        List<LoadedDetection> got = ResultsSplits.readInProcess(fs, f.toUri().toString(), size, first -> {
           firsts.add(first);
           LoadRes.AreaSource branch = LoadRes.branch(List.of(first));
           return (position, d) -> LoadRes.load(position + 1, d, branch, gt.image(d.imageId()).height(),
@@ -181,7 +182,7 @@ class ResultsSplitsTest {
         + json.substring(end));
     String expected = assertThrows(IllegalArgumentException.class, () -> onePiece(bad)).getMessage();
     Exception e = assertThrows(IllegalArgumentException.class,
-        () -> ResultsSplits.readInProcess(conf, bad.toUri().toString(), 300, first -> (position, d) -> d));
+        () -> ResultsSplits.readInProcess(fs, bad.toUri().toString(), 300, first -> (position, d) -> d));
     assertEquals(expected, e.getMessage());
     // a false boundary: read again in one piece, as the one-piece read reads it
     StringBuilder nested = new StringBuilder("[");
@@ -191,7 +192,7 @@ class ResultsSplitsTest {
     }
     Path n = tmp.resolve("nested.json");
     Files.writeString(n, nested.append("]").toString());
-    List<CocoDetection> read = ResultsSplits.readInProcess(conf, n.toUri().toString(), 150,
+    List<CocoDetection> read = ResultsSplits.readInProcess(fs, n.toUri().toString(), 150,
         first -> (position, d) -> d);
     assertEquals(60, read.size());
     for (int i = 0; i < 60; i++) {
