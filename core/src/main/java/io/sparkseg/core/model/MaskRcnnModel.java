@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.result.ImageResult;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +143,7 @@ public final class MaskRcnnModel implements AutoCloseable {
   /** Loads the file on {@code dev} after the checks that need no forward pass; the contract is not checked yet. */
   private static MaskRcnnModel open(ModelBundle bundle, Device dev, FlipTest flip, Precision precision) {
     Boolean flipInput = flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
-    java.nio.file.Path modelFile = bundle.modelFile(precision);
+    Path modelFile = bundle.modelFile(precision);
     EngineDevice.checkAvailable(dev);
     List<String> writes = ModuleStateWrites.find(modelFile);
     if (!writes.isEmpty()) {

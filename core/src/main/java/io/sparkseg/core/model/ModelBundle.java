@@ -314,7 +314,7 @@ public final class ModelBundle {
   }
 
   /** The reduced-precision variants the bundle declares (fp32, the model file itself, is not one). */
-  public java.util.Set<Precision> precisionVariants() {
+  public Set<Precision> precisionVariants() {
     return variants.available();
   }
 
