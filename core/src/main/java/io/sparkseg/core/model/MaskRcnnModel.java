@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import io.sparkseg.core.image.RgbImage;
 import io.sparkseg.core.result.ImageResult;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class MaskRcnnModel implements AutoCloseable {
   private final ModelBundle bundle;
   private final Model model;
   private final Device device;
+  private final Precision precision;
   private final DetectionDecoder decoder;
   /** The model's optional flip input, or null to leave it out (the bundle's default). */
   private final Boolean flipInput;
@@ -42,10 +44,12 @@ public final class MaskRcnnModel implements AutoCloseable {
   private final List<Predictor<MaskRcnnTranslator.Input, RawDetections>> all = new ArrayList<>();
   private volatile boolean closed;
 
-  private MaskRcnnModel(ModelBundle bundle, Model model, Device device, FlipTest flip, Boolean flipInput) {
+  private MaskRcnnModel(ModelBundle bundle, Model model, Device device, Precision precision, FlipTest flip,
+      Boolean flipInput) {
     this.bundle = bundle;
     this.model = model;
     this.device = device;
+    this.precision = precision;
     this.decoder = new DetectionDecoder(bundle);
     this.flipInput = flipInput;
     this.flips = flip.flips(bundle);
@@ -68,7 +72,16 @@ public final class MaskRcnnModel implements AutoCloseable {
    *     when {@code flip} asks for a switch the bundle does not have
    */
   public static MaskRcnnModel load(ModelBundle bundle, String device, FlipTest flip) {
-    MaskRcnnModel loaded = open(bundle, parseDevice(device), flip);
+    return load(bundle, device, flip, Precision.FP32);
+  }
+
+  /**
+   * {@link #load(ModelBundle, String, FlipTest)} of the bundle's model in {@code precision} ({@link
+   * ModelBundle#modelFile(Precision)}). A GPU the engine cannot run on fails before loading, and a model that
+   * lands elsewhere than the asked GPU fails after ({@link EngineDevice}): never a silent CPU fallback.
+   */
+  public static MaskRcnnModel load(ModelBundle bundle, String device, FlipTest flip, Precision precision) {
+    MaskRcnnModel loaded = open(bundle, parseDevice(device), flip, precision);
     try {
       RgbImage blank = new RgbImage(64, 48, new byte[64 * 48 * 3]);
       // More passes, alone, at two more sizes: TorchScript profiles and re-optimises a method's graph
@@ -84,7 +97,7 @@ public final class MaskRcnnModel implements AutoCloseable {
       loaded.close();
       throw e;
     }
-    CHECKED.add(checkKey(bundle, loaded.flipInput));
+    CHECKED.add(checkKey(bundle, loaded.flipInput, precision));
     return loaded;
   }
 
@@ -97,11 +110,16 @@ public final class MaskRcnnModel implements AutoCloseable {
    * @throws InvalidBundleException as {@link #load} does
    */
   public static void verify(ModelBundle bundle, FlipTest flip) {
+    verify(bundle, flip, Precision.FP32);
+  }
+
+  /** {@link #verify(ModelBundle, FlipTest)} of the bundle's model in {@code precision}. */
+  public static void verify(ModelBundle bundle, FlipTest flip, Precision precision) {
     Boolean flipInput = flip.input(bundle);
-    if (CHECKED.contains(checkKey(bundle, flipInput))) {
+    if (CHECKED.contains(checkKey(bundle, flipInput, precision))) {
       return;
     }
-    try (MaskRcnnModel m = open(bundle, Device.cpu(), flip)) {
+    try (MaskRcnnModel m = open(bundle, Device.cpu(), flip, precision)) {
       ImageBatch small = ImageBatch.of(List.of(new RgbImage(64, 48, new byte[64 * 48 * 3])), new ResizeRule(48, 64));
       // passes that run once: TorchScript's profiling and fusion compiling would cost more than they save
       // (the setting is the calling thread's; the same outputs either way)
@@ -112,36 +130,45 @@ public final class MaskRcnnModel implements AutoCloseable {
         JniUtils.setGraphExecutorOptimize(true);
       }
     }
-    CHECKED.add(checkKey(bundle, flipInput));
+    CHECKED.add(checkKey(bundle, flipInput, precision));
   }
 
   /** Bundles (digest and flip input) whose model passed the checks in this JVM. */
   private static final Set<String> CHECKED = ConcurrentHashMap.newKeySet();
 
-  private static String checkKey(ModelBundle bundle, Boolean flipInput) {
-    return bundle.digest().descriptorSha256() + "|flip-" + flipInput;
+  private static String checkKey(ModelBundle bundle, Boolean flipInput, Precision precision) {
+    return bundle.digest().descriptorSha256() + "|flip-" + flipInput + "|" + precision.id();
   }
 
   /** Loads the file on {@code dev} after the checks that need no forward pass; the contract is not checked yet. */
-  private static MaskRcnnModel open(ModelBundle bundle, Device dev, FlipTest flip) {
+  private static MaskRcnnModel open(ModelBundle bundle, Device dev, FlipTest flip, Precision precision) {
     Boolean flipInput = flip.input(bundle); // an impossible flip setting fails before libtorch loads anything
-    List<String> writes = ModuleStateWrites.find(bundle.modelFile());
+    Path modelFile = bundle.modelFile(precision);
+    EngineDevice.checkAvailable(dev);
+    List<String> writes = ModuleStateWrites.find(modelFile);
     if (!writes.isEmpty()) {
-      throw new InvalidBundleException(bundle.modelFile() + ": its code assigns module attributes " + writes
+      throw new InvalidBundleException(modelFile + ": its code assigns module attributes " + writes
           + ", which is unsafe when inference threads share the loaded module; re-export it with sparkseg's "
           + "exporter, which replaces torchvision's stateful parts (`python3 -m sparkseg_models.export rebundle` "
           + "for a sparkseg-trained bundle, `export torchvision` for a converted checkpoint; see models/README.md)");
     }
     Model model = Model.newInstance(bundle.name(), dev, "PyTorch");
+    Device actual;
     try {
-      String file = bundle.modelFile().getFileName().toString();
-      model.load(bundle.modelFile().getParent(), file, Map.of("mapLocation", "true"));
+      String file = modelFile.getFileName().toString();
+      model.load(modelFile.getParent(), file, Map.of("mapLocation", "true"));
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw new InvalidBundleException(bundle.modelFile() + ": libtorch cannot load it as a TorchScript model: "
+      throw new InvalidBundleException(modelFile + ": libtorch cannot load it as a TorchScript model: "
           + rootMessage(e), e);
     }
-    return new MaskRcnnModel(bundle, model, dev, flip, flipInput);
+    try {
+      actual = EngineDevice.of(model, dev);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return new MaskRcnnModel(bundle, model, actual, precision, flip, flipInput);
   }
 
   /** Forward passes after the contract check, on the loading thread (see checkContract). */
@@ -162,15 +189,20 @@ public final class MaskRcnnModel implements AutoCloseable {
       }
     } catch (InvalidBundleException e) {
       // outputs that break the bundle's output contract (MaskRcnnTranslator names which)
-      throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow its bundle's output "
+      throw new InvalidBundleException(fileName() + ": the model does not follow its bundle's output "
           + "contract: " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new InvalidBundleException(bundle.modelFile() + ": the model does not follow the sparkseg contract "
+      throw new InvalidBundleException(fileName() + ": the model does not follow the sparkseg contract "
           + "(forward(images[B,3,H,W] float32, sizes[B,2] int64"
           + (bundle.takesMinScore() ? ", flip[1] bool, min_score[1] float32" : flipInput == null ? "" : ", flip[1] bool")
           + ") -> " + ModelBundle.OUTPUT_NAMES + "): "
           + rootMessage(e), e);
     }
+  }
+
+  /** The loaded file, for messages. */
+  private String fileName() {
+    return bundle.modelFile() + (precision == Precision.FP32 ? "" : " (its " + precision.id() + " variant)");
   }
 
   static Device parseDevice(String device) {
@@ -194,8 +226,14 @@ public final class MaskRcnnModel implements AutoCloseable {
     return bundle;
   }
 
+  /** The device libtorch holds the model's weights on (checked against the asked one at load). */
   public Device device() {
     return device;
+  }
+
+  /** The precision the model runs in (which of the bundle's model files was loaded). */
+  public Precision precision() {
+    return precision;
   }
 
   /** Whether this model's mask and keypoint heads also run on the mirrored image. */

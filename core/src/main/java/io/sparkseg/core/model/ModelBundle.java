@@ -52,6 +52,7 @@ public final class ModelBundle {
   private final boolean flipByDefault;
   private final boolean flipSwitchable;
   private final boolean minScoreInput;
+  private final PrecisionVariants variants;
 
   private ModelBundle(Path directory, JsonNode root, String descriptorSha256) {
     this.directory = directory;
@@ -69,6 +70,7 @@ public final class ModelBundle {
     this.modelFile = directory.resolve(file);
     this.sha256 = root.get("sha256").asText().toLowerCase();
     this.categories = parseCategories(root.get("categories"), where);
+    this.variants = PrecisionVariants.parse(root.path("precisions"), directory, where);
 
     JsonNode input = root.get("input");
     expect(input, "channel_order", "RGB", where);
@@ -308,6 +310,21 @@ public final class ModelBundle {
 
   public Path modelFile() {
     return modelFile;
+  }
+
+  /**
+   * The model file of a precision: {@link #modelFile()} for fp32, else the variant model.json declares, its sha256
+   * checked now.
+   *
+   * @throws InvalidBundleException when the bundle has no such variant (saying how to make one) or it is damaged
+   */
+  public Path modelFile(Precision precision) {
+    return precision == Precision.FP32 ? modelFile : variants.file(precision, name);
+  }
+
+  /** The reduced-precision variants the bundle declares (fp32, the model file itself, is not one). */
+  public Set<Precision> precisionVariants() {
+    return variants.available();
   }
 
   public String name() {

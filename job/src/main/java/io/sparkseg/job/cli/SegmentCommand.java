@@ -169,6 +169,13 @@ public final class SegmentCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   String flipTest;
 
+  @Option(names = "--" + SegmentKeys.PRECISION, paramLabel = "fp32|fp16|bf16",
+      description = "Floating-point precision of the model's convolutions: fp32 (the bundle's model.pt), fp16 or "
+          + "bf16 (a variant the bundle declares; make one with `python3 -m sparkseg_models.precision`). fp16 is "
+          + "for GPUs; a CPU runs both only if its libtorch kernels exist, and fast only with native "
+          + "bf16/fp16 instructions (README \"Figures\"). Default: ${DEFAULT-VALUE}")
+  String precision;
+
   @Option(names = "--" + SegmentKeys.MODEL_CACHE_DIR, paramLabel = "DIR",
       description = "Local folder that remote bundles and bundle archives are copied and unpacked into, one entry "
           + "per model sha256, made private to the user (0700). Default: <java.io.tmpdir>/sparkseg-model-cache-<user> "
@@ -287,8 +294,7 @@ public final class SegmentCommand implements Callable<Integer> {
         : ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     return new SegmentConfig(
         new InputSpec(input, manifest, cocoImages, imageRoot),
-        new ModelRef(model, modelCacheDir, flipTest,
-            new Device(device)),
+        new ModelRef(model, modelCacheDir, flipTest, new Device(device), precision),
         new Thresholds(scoreThreshold, maskThreshold, maxImagePixels, maxImageBytes),
         new PipelineSettings(batchSize, maxBatchWaitMs, prefetch, prepareThreads, postprocessThreads, inferenceThreads,
             torchThreads),

@@ -13,6 +13,7 @@ import static io.sparkseg.job.config.SegmentKeys.MAX_IMAGE_BYTES;
 import static io.sparkseg.job.config.SegmentKeys.MAX_IMAGE_PIXELS;
 import static io.sparkseg.job.config.SegmentKeys.MODEL;
 import static io.sparkseg.job.config.SegmentKeys.PARTITIONS;
+import static io.sparkseg.job.config.SegmentKeys.PRECISION;
 import static io.sparkseg.job.config.SegmentKeys.POSTPROCESS_THREADS;
 import static io.sparkseg.job.config.SegmentKeys.PREFETCH;
 import static io.sparkseg.job.config.SegmentKeys.PREPARE_THREADS;
@@ -135,6 +136,11 @@ public record SegmentConfig(InputSpec input, ModelRef model, Thresholds threshol
       FlipTest.parse(model.flipTest());
     } catch (IllegalArgumentException e) {
       p.add(name.apply(FLIP_TEST) + " must be auto, on or off, got '" + model.flipTest() + "'");
+    }
+    try {
+      model.parsedPrecision();
+    } catch (IllegalArgumentException e) {
+      p.add(name.apply(PRECISION) + " must be fp32, fp16 or bf16, got '" + model.precision() + "'");
     }
     return p;
   }

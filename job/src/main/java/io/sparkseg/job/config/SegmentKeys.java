@@ -24,6 +24,8 @@ public final class SegmentKeys {
   public static final String DEVICE_DEFAULT = "auto";
   public static final String FLIP_TEST = "flip-test";
   public static final String FLIP_TEST_DEFAULT = "auto";
+  public static final String PRECISION = "precision"; // fp32 = model.pt; fp16/bf16 = a variant the bundle declares
+  public static final String PRECISION_DEFAULT = "fp32";
 
   // thresholds: none = the bundle's own (model.json)
   public static final String SCORE_THRESHOLD = "score-threshold";
@@ -85,6 +87,7 @@ public final class SegmentKeys {
     m.put(MAX_FAILED_FRACTION, String.valueOf(MAX_FAILED_FRACTION_DEFAULT));
     m.put(DEVICE, DEVICE_DEFAULT);
     m.put(FLIP_TEST, FLIP_TEST_DEFAULT);
+    m.put(PRECISION, PRECISION_DEFAULT);
     m.put(MODEL_CACHE_DIR, null);
     m.put(PROGRESS_INTERVAL, String.valueOf((long) PROGRESS_INTERVAL_DEFAULT));
     m.put(COMMIT_IMAGES, String.valueOf(COMMIT_IMAGES_DEFAULT));

@@ -1,5 +1,6 @@
 package io.sparkseg.job.executor;
 
+import io.sparkseg.core.model.EngineDevice;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
 import java.util.Map;
@@ -10,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@link MaskRcnnModel} per executor JVM per (bundle URI and validated digest, device, flip setting), shared by
+ * One {@link MaskRcnnModel} per executor JVM per (bundle URI and validated digest, device, flip setting, precision), shared by
  * all task threads and loaded lazily by the first task that needs it; the others wait for that load instead of
  * starting their own. The bundle comes from the host's cache, or is copied there from its URI once, and must have
  * the digest the driver validated ({@link ModelRef#fetchValidated}). {@link #loadCount()} counts the loads this JVM
@@ -46,13 +47,14 @@ public final class ModelHolder {
       }
       long t0 = System.nanoTime();
       ModelBundle bundle = ref.fetchValidated(conf);
-      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, ref.flip());
+      MaskRcnnModel loaded = MaskRcnnModel.load(bundle, device, ref.flip(), ref.parsedPrecision());
       long ms = (System.nanoTime() - t0) / 1_000_000;
       MODELS.put(key, loaded);
       LOADS.incrementAndGet();
       LOADS_BY_KEY.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      LOG.info("loaded model {} {} (sha256 {}) from {} on {} (flip test {}) in {} ms", bundle.name(), bundle.version(),
-          bundle.sha256(), ref.uri(), device, loaded.flips() ? "on" : "off", ms);
+      LOG.info("loaded model {} {} (sha256 {}) from {} on {} in {} (flip test {}) in {} ms", bundle.name(),
+          bundle.version(), bundle.sha256(), ref.uri(), EngineDevice.name(loaded.device()), loaded.precision().id(),
+          loaded.flips() ? "on" : "off", ms);
       return new Lease(loaded, ms);
     }
   }
@@ -74,6 +76,6 @@ public final class ModelHolder {
       throw new IllegalStateException("model bundle " + ref.uri() + " was not validated on the driver");
     }
     return ref.uri() + "|" + ref.digest().descriptorSha256() + "|" + device + "|flip-"
-        + ref.flip().name().toLowerCase(java.util.Locale.ROOT);
+        + ref.flip().name().toLowerCase(java.util.Locale.ROOT) + "|" + ref.parsedPrecision().id();
   }
 }

@@ -1,7 +1,10 @@
 package io.sparkseg.job.executor;
 
 import java.io.Serializable;
+import java.util.List;
+import java.util.TreeSet;
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
@@ -22,6 +25,8 @@ public final class RunMetrics implements Serializable {
   public final DoubleAccumulator readMs;
   public final DoubleAccumulator decodeMs;
   public final DoubleAccumulator inferenceMs;
+  /** One {@link ModelPlacement#line()} per task: where each executor's model ran, and in what precision. */
+  public final CollectionAccumulator<String> placements;
 
   public RunMetrics(SparkContext sc) {
     images = sc.longAccumulator("sparkseg.images");
@@ -32,5 +37,12 @@ public final class RunMetrics implements Serializable {
     readMs = sc.doubleAccumulator("sparkseg.read_ms");
     decodeMs = sc.doubleAccumulator("sparkseg.decode_ms");
     inferenceMs = sc.doubleAccumulator("sparkseg.inference_ms");
+    placements = sc.collectionAccumulator("sparkseg.model_placements");
+  }
+
+  /** The distinct placements the tasks reported, in executor order (on the driver, after the tasks). */
+  public List<ModelPlacement> placements() {
+    TreeSet<String> lines = new TreeSet<>(placements.value());
+    return lines.stream().map(ModelPlacement::parse).toList();
   }
 }

@@ -54,6 +54,7 @@ public abstract class SegmentingPartitions implements FlatMapFunction<Iterator<R
       metrics.modelLoads.add(1);
       metrics.modelLoadMs.add(lease.loadMs());
     }
+    metrics.placements.add(ModelPlacement.of(lease.model()).line());
     ExecutorPipeline pipeline =
         ExecutorPipeline.get(ModelHolder.key(m, device), lease.model(), settings.pipeline());
     Thresholds t = settings.thresholds();

@@ -66,6 +66,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   public final LongParam maxImageBytes;
   public final Param<String> device;
   public final Param<String> flipTest;
+  public final Param<String> precision;
   public final Param<String> modelCacheDir;
   public final LongParam maxBatchWaitMs;
   public final IntParam prefetch;
@@ -97,6 +98,8 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     device = new Param<>(this, "device", "auto, cpu, gpu or gpu:N");
     flipTest = new Param<>(this, "flipTest", "flip test-time augmentation of the mask and keypoint heads: auto (the "
       + "bundle's default), on or off");
+    precision = new Param<>(this, "precision", "fp32 (the bundle's model.pt), fp16 or bf16 (a variant the bundle "
+      + "declares)");
     modelCacheDir = new Param<>(this, "modelCacheDir", "local cache for remote bundles, private to the user ('' = "
       + "<java.io.tmpdir>/sparkseg-model-cache-<user> of each host)");
     maxBatchWaitMs = new LongParam(this, "maxBatchWaitMs", "how long the model waits for a batch to fill (ms)",
@@ -121,6 +124,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     setDefault(maxImageBytes, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT);
     setDefault(device, SegmentKeys.DEVICE_DEFAULT);
     setDefault(flipTest, SegmentKeys.FLIP_TEST_DEFAULT);
+    setDefault(precision, SegmentKeys.PRECISION_DEFAULT);
     setDefault(maxBatchWaitMs, SegmentKeys.MAX_BATCH_WAIT_MS_DEFAULT);
     setDefault(prefetch, SegmentKeys.PREFETCH_DEFAULT);
     setDefault(prepareThreads, SegmentKeys.AUTO_THREADS);
@@ -184,6 +188,10 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
     return flipTest;
   }
 
+  public Param<String> precision() {
+    return precision;
+  }
+
   public LongParam maxBatchWaitMs() {
     return maxBatchWaitMs;
   }
@@ -240,6 +248,11 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
 
   public MaskRcnnTransformer setFlipTest(String v) {
     set(flipTest, v);
+    return this;
+  }
+
+  public MaskRcnnTransformer setPrecision(String v) {
+    set(precision, v);
     return this;
   }
 
@@ -343,7 +356,7 @@ public final class MaskRcnnTransformer extends Transformer implements DefaultPar
   }
 
   private ModelRef modelRef(String uri) {
-    return new ModelRef(uri, $(modelCacheDir), $(flipTest), new Device($(device)));
+    return new ModelRef(uri, $(modelCacheDir), $(flipTest), new Device($(device)), $(precision));
   }
 
   private Thresholds thresholds() {

@@ -246,7 +246,7 @@ final class RunAttempt {
         record.startedAt.toString(), record.finishedAt.toString(), Secrets.redact(c.input().describe()),
         Secrets.redact(o.output()),
         new RunSummary.Model(Secrets.redact(c.model().uri()), bundle.name(), bundle.version(), bundle.sha256(),
-            c.model().flip().flips(bundle)),
+            c.model().flip().flips(bundle), c.model().parsedPrecision().id(), metrics.placements()),
         input.count(), record.imagesResumed, record.imagesComputed, record.imagesSkipped, byStatus, ok, failed,
         round(failedFraction, 4), c.limits().maxFailedFraction(), instances,
         round(segmentS > 0 ? record.imagesComputed / segmentS : 0, 3), record.commitCount(),

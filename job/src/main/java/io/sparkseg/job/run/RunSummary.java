@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.sparkseg.job.executor.ModelPlacement;
 import io.sparkseg.job.fs.HadoopFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -58,15 +59,20 @@ public record RunSummary(
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** The bundle the run used. */
+  /**
+   * The bundle the run used, the precision asked, and where each executor's model ran (the device libtorch
+   * used and the precision, as the executor's tasks reported them: a CPU where a GPU was meant shows here).
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  @JsonPropertyOrder({"uri", "name", "version", "sha256", "flip_test"})
+  @JsonPropertyOrder({"uri", "name", "version", "sha256", "flip_test", "precision", "executors"})
   public record Model(
       String uri,
       String name,
       String version,
       String sha256,
-      boolean flipTest) {}
+      boolean flipTest,
+      String precision,
+      List<ModelPlacement> executors) {}
 
   /** Phase durations in seconds, and the executors' accumulated times (a retried task counts twice). */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

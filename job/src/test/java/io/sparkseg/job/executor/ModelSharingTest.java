@@ -57,7 +57,7 @@ class ModelSharingTest {
     }
     assertEquals(0, r.exitCode(), r.err());
     String uri = ModelUris.qualify(bundle.toString(), TestSpark.session().sparkContext().hadoopConfiguration());
-    ModelRef ref = new ModelRef(uri, null, "auto", new Device("cpu"), ModelBundle.load(bundle).digest());
+    ModelRef ref = new ModelRef(uri, null, "auto", new Device("cpu"), "fp32", ModelBundle.load(bundle).digest());
     assertEquals(1, ModelHolder.loadCount(ref, "cpu"), "loaded once for this bundle and device in this JVM");
     assertEquals(1, ModelHolder.loadCount() - before, "one load in this JVM for 8 tasks on 4 task threads");
     JsonNode s = new ObjectMapper().readTree(tmp.resolve("s.json").toFile());

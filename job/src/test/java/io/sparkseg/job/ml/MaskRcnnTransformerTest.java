@@ -82,7 +82,7 @@ class MaskRcnnTransformerTest {
         RowFactory.create(1, img.toString()), RowFactory.create(2, tmp.resolve("gone.png").toString()),
         RowFactory.create(3, large.toString())), schema);
     MaskRcnnTransformer t = new MaskRcnnTransformer().setModelUri(TestSpark.modelDir().toString())
-        .setInputCol("p").setOutputCol("found").setStatusCol("st").setFlipTest("off")
+        .setInputCol("p").setOutputCol("found").setStatusCol("st").setFlipTest("off").setPrecision("fp32")
         .setMaxImageBytes(Files.size(img));
     List<Row> rows = t.transform(df).orderBy("id").select("id", "st").collectAsList();
     assertEquals("ok", rows.get(0).getString(1), "a file at the byte limit is read");
@@ -95,6 +95,7 @@ class MaskRcnnTransformerTest {
     assertEquals("p", back.getOrDefault(back.inputCol));
     assertEquals("found", back.getOrDefault(back.outputCol));
     assertEquals("off", back.getOrDefault(back.flipTest));
+    assertEquals("fp32", back.getOrDefault(back.precision));
     assertEquals(Files.size(img), (long) back.getOrDefault(back.maxImageBytes));
     // a limit over what one Java array holds is refused when set
     assertThrows(IllegalArgumentException.class, () -> new MaskRcnnTransformer().setMaxImagePixels(800_000_000L));
@@ -102,6 +103,9 @@ class MaskRcnnTransformerTest {
     String msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
         .setFlipTest("maybe").transformSchema(schema)).getMessage();
     assertEquals("flipTest must be auto, on or off, got 'maybe'", msg);
+    msg = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
+        .setPrecision("int8").transformSchema(schema)).getMessage();
+    assertEquals("precision must be fp32, fp16 or bf16, got 'int8'", msg);
     // a missing bundle fails in transform() on the driver, before any task
     msg = assertThrows(io.sparkseg.core.model.InvalidBundleException.class, () -> new MaskRcnnTransformer()
         .setModelUri(tmp.resolve("no-bundle").toString()).setInputCol("p").transform(df)).getMessage();

@@ -26,11 +26,13 @@ final class BenchJobs {
   private final int batchSize;
   private final PipelineSettings threads;
   private final FlipTest flip;
+  private final String precision;
   private long nextId = 1;
 
   BenchJobs(SparkSessions.Handle session, Path workDir, Path model, int batchSize, PipelineSettings threads,
-      FlipTest flip) throws Exception {
+      FlipTest flip, String precision) throws Exception {
     this.flip = flip;
+    this.precision = precision;
     this.session = session;
     this.workDir = workDir;
     this.model = model;
@@ -54,7 +56,7 @@ final class BenchJobs {
   private SegmentConfig options(Path manifest, String runId, int partitions) {
     return new SegmentConfig(new InputSpec(null, manifest.toString(), null, null),
         new ModelRef(model.toAbsolutePath().toUri().toString(), workDir.resolve("cache").toAbsolutePath().toString(),
-            flip.name(), new Device("cpu")),
+            flip.name(), new Device("cpu"), precision),
         new Thresholds(null, null, SegmentKeys.MAX_IMAGE_PIXELS_DEFAULT, SegmentKeys.MAX_IMAGE_BYTES_DEFAULT),
         SegmentKeys.defaultPipeline(batchSize, threads.inferenceThreads(), threads.torchThreads()),
         new Outputs(workDir.resolve("out").toAbsolutePath().toString(), runId, null, null, null),

@@ -52,7 +52,8 @@ final class EndToEndBench implements Callable<Integer> {
     report.put("model_only", modelOnly);
 
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench", Map.of("spark.master", master), false)) {
-      BenchJobs jobs = new BenchJobs(h, workDir, args.model, args.batchSize, threads, FlipTest.parse(args.flipTest));
+      BenchJobs jobs = new BenchJobs(h, workDir, args.model, args.batchSize, threads, FlipTest.parse(args.flipTest),
+          args.precision);
       // a first small run loads the model into this executor JVM and lets the JIT compile the
       // job's hot paths (Spark, Parquet, decode, paste), as they are for all but the first minute
       // of a long job; the measured run then shows the steady state

@@ -40,6 +40,11 @@ final class ModelBenchOptions {
           + "bundle's default), on or off (default: ${DEFAULT-VALUE}).")
   String flipTest;
 
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16|bf16",
+      description = "The bundle's model file to run, as segment's option: fp32 (model.pt) or a variant the bundle "
+          + "declares (default: ${DEFAULT-VALUE}).")
+  String precision;
+
   @Option(names = "--torch-threads", defaultValue = "0",
       description = "libtorch intra-op threads per forward pass, in the model-only loop and in the job "
           + "(default: ${DEFAULT-VALUE} = auto, as segment: cores / inference threads).")

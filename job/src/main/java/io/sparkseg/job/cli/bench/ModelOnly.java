@@ -7,6 +7,7 @@ import io.sparkseg.core.model.FlipTest;
 import io.sparkseg.core.model.LibtorchThreads;
 import io.sparkseg.core.model.MaskRcnnModel;
 import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.core.model.Precision;
 import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.job.executor.PipelineSettings;
 import java.io.IOException;
@@ -26,7 +27,8 @@ final class ModelOnly {
   static Map<String, Object> measure(ModelBenchOptions args, List<RgbImage> imgs, PipelineSettings threads,
       Path torchProfile) throws IOException {
     ModelBundle bundle = ModelBundle.load(args.model);
-    try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu", FlipTest.parse(args.flipTest))) {
+    try (MaskRcnnModel m = MaskRcnnModel.load(bundle, "cpu", FlipTest.parse(args.flipTest),
+        Precision.parse(args.precision))) {
       PredictOptions options = bundle.defaultOptions();
       TorchProfile profile = torchProfile == null ? null : TorchProfile.to(torchProfile);
       ModelThroughput.Result r = ModelThroughput.forwardOnly(m, imgs, args.batchSize, args.warmup, imgs.size(),
@@ -35,6 +37,7 @@ final class ModelOnly {
       out.put("what", r.what());
       out.put("torch_threads", LibtorchThreads.current());
       out.put("flip_test", m.flips());
+      out.put("precision", m.precision().id());
       out.put("images", r.images());
       out.put("seconds", r.seconds());
       out.put("images_per_second", r.imagesPerSecond());

@@ -38,7 +38,7 @@ final class SoakBench implements Callable<Integer> {
     List<Map<String, Object>> points = new ArrayList<>();
     try (SparkSessions.Handle h = SparkSessions.open("sparkseg bench soak", Map.of("spark.master", master), false)) {
       BenchJobs jobs = new BenchJobs(h, workDir, args.model, args.batchSize, args.threads(),
-          FlipTest.parse(args.flipTest));
+          FlipTest.parse(args.flipTest), args.precision);
       int done = 0;
       for (int run = 1; done < files.size(); run++) {
         List<Path> chunk = files.subList(done, Math.min(files.size(), done + step));
