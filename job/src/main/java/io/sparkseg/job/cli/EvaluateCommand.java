@@ -116,20 +116,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     try {
       if (o.inProcess(spark.master(), fileBytes(o), Runtime.getRuntime().maxMemory())) {
         LocalEvaluation.run(o, out);
-        return OK;
+      } else {
+        try (SparkSessions.Handle h = SparkSessions.open("sparkseg evaluate", spark.values(), false)) {
+          EvaluateJob.run(h.spark(), o, out);
+        }
       }
-    } catch (IllegalArgumentException e) {
-      err.println("sparkseg evaluate: " + e.getMessage());
-      err.flush();
-      return USAGE;
-    } catch (Exception e) {
-      err.println("sparkseg evaluate: failed: " + e);
-      e.printStackTrace(err);
-      err.flush();
-      return FAILED;
-    }
-    try (SparkSessions.Handle h = SparkSessions.open("sparkseg evaluate", spark.values(), false)) {
-      EvaluateJob.run(h.spark(), o, out);
       return OK;
     } catch (IllegalArgumentException e) {
       err.println("sparkseg evaluate: " + e.getMessage());

@@ -174,12 +174,7 @@ class ResultsSplitsTest {
       }
     }
     // a bad record: the message of a one-piece read, naming its position in the file
-    String json = Files.readString(resultsFile(tmp, "dt.json", false));
-    int at = nthIndexOf(json, "\"score\":", 200);
-    int end = json.indexOf(',', at);
-    Path bad = tmp.resolve("bad.json");
-    Files.writeString(bad, json.substring(0, at) + "\"scor\":" + json.substring(at + "\"score\":".length(), end)
-        + json.substring(end));
+    Path bad = withoutScore(tmp, resultsFile(tmp, "dt.json", false), 200);
     String expected = assertThrows(IllegalArgumentException.class, () -> onePiece(bad)).getMessage();
     Exception e = assertThrows(IllegalArgumentException.class,
         () -> ResultsSplits.readInProcess(fs, bad.toUri().toString(), 300, first -> (position, d) -> d));
@@ -200,6 +195,17 @@ class ResultsSplitsTest {
     }
   }
 
+  /** A copy of results file {@code f} whose detection #{@code n} has no score (a misspelt key). */
+  private static Path withoutScore(Path dir, Path f, int n) throws Exception {
+    String json = Files.readString(f);
+    int at = nthIndexOf(json, "\"score\":", n);
+    int end = json.indexOf(',', at);
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, json.substring(0, at) + "\"scor\":" + json.substring(at + "\"score\":".length(), end)
+        + json.substring(end));
+    return bad;
+  }
+
   private static String rootMessage(Throwable t) {
     IllegalArgumentException bad = null;
     for (Throwable x = t; x != null; x = x.getCause()) {
@@ -214,11 +220,7 @@ class ResultsSplitsTest {
   void errorsNameTheDetectionAsAOnePieceReadDoes(@TempDir Path tmp) throws Exception {
     Path f = resultsFile(tmp, "dt.json", false);
     String json = Files.readString(f);
-    int at = nthIndexOf(json, "\"score\":", 200);
-    int end = json.indexOf(',', at);
-    Path bad = tmp.resolve("bad.json");
-    Files.writeString(bad, json.substring(0, at) + "\"scor\":" + json.substring(at + "\"score\":".length(), end)
-        + json.substring(end));
+    Path bad = withoutScore(tmp, f, 200);
     String expected = assertThrows(IllegalArgumentException.class, () -> onePiece(bad)).getMessage();
     assertTrue(expected.startsWith("detection #200 "), expected);
     splitBytes(300);
