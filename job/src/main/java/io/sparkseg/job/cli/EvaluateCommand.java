@@ -139,11 +139,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     long total = 0;
     for (String f : List.of(o.groundTruth(), o.detections())) {
       try {
-        java.net.URI u = new org.apache.hadoop.fs.Path(f).toUri();
-        if (u.getScheme() != null && !u.getScheme().equals("file")) {
+        if (!EvaluateOptions.isLocalFile(f)) {
           return -1;
         }
-        total += java.nio.file.Files.size(java.nio.file.Path.of(u.getPath()));
+        total += java.nio.file.Files.size(java.nio.file.Path.of(new org.apache.hadoop.fs.Path(f).toUri().getPath()));
       } catch (java.io.IOException | RuntimeException e) {
         return -1; // the evaluation itself reports a missing file
       }

@@ -12,6 +12,7 @@ import io.sparkseg.core.coco.eval.EvalParams;
 import io.sparkseg.core.coco.eval.EvalResult;
 import io.sparkseg.core.coco.eval.ImageEval;
 import io.sparkseg.core.coco.eval.LoadedDetection;
+import io.sparkseg.job.evaluate.input.DetectionFields;
 import io.sparkseg.job.evaluate.input.DistributedGroundTruth;
 import io.sparkseg.job.evaluate.input.ImageGroundTruth;
 import java.util.ArrayList;
@@ -146,9 +147,9 @@ public final class DistributedCocoEval {
    */
   public static JavaPairRDD<Long, LoadedDetection> keyedByImage(DistributedGroundTruth gt,
       JavaRDD<LoadedDetection> detections, int[] categories) {
-    int[] sorted = categories == null ? null : java.util.Arrays.stream(categories).sorted().toArray();
-    JavaRDD<LoadedDetection> wanted = sorted == null ? detections
-        : detections.filter(d -> java.util.Arrays.binarySearch(sorted, d.categoryId()) >= 0);
+    DetectionFields fields = new DetectionFields(categories, true, true);
+    JavaRDD<LoadedDetection> wanted = categories == null ? detections
+        : detections.filter(d -> fields.wants(d.categoryId()));
     return wanted.mapToPair(d -> new Tuple2<>(d.imageId(), d)).partitionBy(gt.partitioner());
   }
 

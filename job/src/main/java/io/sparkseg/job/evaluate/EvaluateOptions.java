@@ -108,7 +108,7 @@ public record EvaluateOptions(
   }
 
   /** Whether {@code uri} names a file on this machine's disk (no scheme, or {@code file:}). */
-  static boolean isLocalFile(String uri) {
+  public static boolean isLocalFile(String uri) {
     String scheme = new org.apache.hadoop.fs.Path(uri).toUri().getScheme();
     return scheme == null || scheme.equals("file");
   }
