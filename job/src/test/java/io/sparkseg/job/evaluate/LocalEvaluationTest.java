@@ -100,6 +100,41 @@ class LocalEvaluationTest {
     assertEquals(onSpark, local);
   }
 
+  /**
+   * The ground truth is parsed beside the results: a bad one is still what the evaluation reports,
+   * whichever types are asked for (a keypoints-only run reads its categories first) and even when
+   * the results are bad too.
+   */
+  @Test
+  void aBadGroundTruthIsReportedBeforeBadResults(@TempDir Path tmp) throws Exception {
+    Path dir = DistributedCocoEvalTest.caseDir("c02_small_mixed");
+    String gt = Files.readString(dir.resolve("gt.json"));
+    Path truncated = tmp.resolve("truncated.json");
+    Files.writeString(truncated, gt.substring(0, gt.length() / 2));
+    Path badAnnotation = tmp.resolve("bad-annotation.json");
+    int at = gt.indexOf("\"category_id\":", gt.indexOf("\"annotations\""));
+    Files.writeString(badAnnotation, gt.substring(0, at) + "\"category_id\":\"cat\"" + gt.substring(gt.indexOf(',', at)));
+    Path badResults = tmp.resolve("bad-results.json");
+    Files.writeString(badResults, "[{\"image_id\": 987654, \"category_id\": 1, \"score\": 0.5, \"bbox\": [0, 0, 1, 1]}]");
+    for (Path badGt : List.of(truncated, badAnnotation)) {
+      String expected;
+      try (java.io.InputStream in = Files.newInputStream(badGt)) {
+        expected = assertThrows(io.sparkseg.core.coco.CocoFormatException.class,
+            () -> io.sparkseg.core.coco.CocoJsonReader.readDataset(in)).getMessage();
+      }
+      for (List<IouType> types : List.of(List.<IouType>of(), List.of(IouType.KEYPOINTS), List.of(IouType.BBOX))) {
+        for (Path results : List.of(dir.resolve("dt.json"), badResults)) {
+          EvaluateOptions o = new EvaluateOptions(badGt.toString(), results.toString(), "auto", null, types,
+              LoadRes.AreaSource.AUTO, null, null, 2, EvaluateOptions.SegmScore.AUTO, false,
+              EvaluateOptions.Engine.LOCAL);
+          String got = assertThrows(io.sparkseg.core.coco.CocoFormatException.class, () -> LocalEvaluation.run(o, null),
+              badGt.getFileName() + " " + types + " " + results.getFileName()).getMessage();
+          assertEquals(expected, got, badGt.getFileName() + " " + types + " " + results.getFileName());
+        }
+      }
+    }
+  }
+
   @Test
   void engineChoice() {
     long heap = 8L << 30;
