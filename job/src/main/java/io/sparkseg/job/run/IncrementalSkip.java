@@ -17,9 +17,11 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The rule of {@code --mode incremental}: an input image is skipped when an earlier run under the
- * same output that {@code succeeded} with the same model (name, version, sha256) segmented the same
- * path {@code ok}, and the file is unchanged (same size, modification time and etag, where the file
- * system gives one; a file whose identity is unknown is never skipped). All in Spark joins.
+ * same output that {@code succeeded} with the same model (name, version, sha256) and the same
+ * settings that change its detections (precision, flip test, score and mask thresholds, as its
+ * summary records them) segmented the same path {@code ok}, and the file is unchanged (same size,
+ * modification time and etag, where the file system gives one; a file whose identity is unknown is
+ * never skipped). All in Spark joins.
  */
 public final class IncrementalSkip {
   /** Input rows with their content identity. */
@@ -30,8 +32,15 @@ public final class IncrementalSkip {
       .add("modified_at", DataTypes.TimestampType, true)
       .add("etag", DataTypes.StringType, true);
 
-  /** The model a run used, as the runs table records it. */
-  public record Model(String name, String version, String sha256) {}
+  /** The model a run used, as the runs table records it, and the settings it ran with. */
+  public record Model(String name, String version, String sha256, Settings settings) {}
+
+  /**
+   * The run settings that change a model's detections, as the summary's {@code model} object records
+   * them. {@code unrecorded}: what a run whose summary predates one of them ran with (fp32, the
+   * bundle's flip switch and thresholds: there were no others then).
+   */
+  public record Settings(String precision, boolean flipTest, float scoreThreshold, float maskThreshold) {}
 
   private IncrementalSkip() {}
 
@@ -65,7 +74,7 @@ public final class IncrementalSkip {
    * @param runId this run, whose own rows never count (they are resumed, not skipped)
    */
   public static Dataset<Row> skippedIds(Dataset<Row> identified, Dataset<Row> images, Dataset<Row> runs,
-      Model model, String runId) {
+      Model model, Settings unrecorded, String runId) {
     if (!List.of(images.columns()).containsAll(List.of("size_bytes", "modified_at", "etag"))) {
       return identified.select("image_id").limit(0); // written before images recorded content: nothing to compare
     }
@@ -74,6 +83,12 @@ public final class IncrementalSkip {
             .and(functions.col("model_name").equalTo(model.name()))
             .and(functions.col("model_version").equalTo(model.version()))
             .and(functions.col("model_sha256").equalTo(model.sha256()))
+            .and(sameSetting("precision", DataTypes.StringType, model.settings().precision(), unrecorded.precision()))
+            .and(sameSetting("flip_test", DataTypes.BooleanType, model.settings().flipTest(), unrecorded.flipTest()))
+            .and(sameSetting("score_threshold", DataTypes.FloatType, model.settings().scoreThreshold(),
+                unrecorded.scoreThreshold()))
+            .and(sameSetting("mask_threshold", DataTypes.FloatType, model.settings().maskThreshold(),
+                unrecorded.maskThreshold()))
             .and(functions.col("run_id").notEqual(runId)))
         .select(functions.col("run_id").as("done_run")).distinct();
     Dataset<Row> earlier = images.where(functions.col("status").equalTo("ok"))
@@ -87,5 +102,12 @@ public final class IncrementalSkip {
     return identified.where(functions.col("size_bytes").isNotNull().and(functions.col("modified_at").isNotNull()))
         .join(earlier, same, "left_semi")
         .select("image_id");
+  }
+
+  /** The run's {@code summary.model.<field>} (or {@code unrecorded} where absent) equals {@code current}. */
+  private static Column sameSetting(String field, org.apache.spark.sql.types.DataType type, Object current,
+      Object unrecorded) {
+    Column recorded = functions.get_json_object(functions.col("summary"), "$.model." + field).cast(type);
+    return functions.coalesce(recorded, functions.lit(unrecorded).cast(type)).equalTo(functions.lit(current).cast(type));
   }
 }

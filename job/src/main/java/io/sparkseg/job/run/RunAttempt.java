@@ -1,6 +1,8 @@
 package io.sparkseg.job.run;
 
 import io.sparkseg.core.model.ModelBundle;
+import io.sparkseg.core.model.Precision;
+import io.sparkseg.core.model.PredictOptions;
 import io.sparkseg.core.result.ImageStatus;
 import io.sparkseg.job.config.Outputs;
 import io.sparkseg.job.config.SegmentConfig;
@@ -101,7 +103,8 @@ final class RunAttempt {
     if (c.durability().runMode() == RunMode.INCREMENTAL) {
       spark.sparkContext().setJobDescription("sparkseg " + runId + ": incremental: find unchanged images");
       skipped = IncrementalSkip.skippedIds(IncrementalSkip.identify(input.rows(), hconf), tables.allImages(),
-          tables.runs(), new IncrementalSkip.Model(bundle.name(), bundle.version(), bundle.sha256()), runId);
+          tables.runs(), new IncrementalSkip.Model(bundle.name(), bundle.version(), bundle.sha256(), settings()),
+          unrecordedSettings(), runId);
     }
     spark.sparkContext().setJobDescription("sparkseg " + runId + ": plan commits");
     try (CommitPlan plan = plan(committed, skipped, n, first)) {
@@ -246,7 +249,8 @@ final class RunAttempt {
         record.startedAt.toString(), record.finishedAt.toString(), Secrets.redact(c.input().describe()),
         Secrets.redact(o.output()),
         new RunSummary.Model(Secrets.redact(c.model().uri()), bundle.name(), bundle.version(), bundle.sha256(),
-            c.model().flip().flips(bundle), c.model().parsedPrecision().id(), metrics.placements()),
+            settings().flipTest(), settings().precision(), settings().scoreThreshold(), settings().maskThreshold(),
+            metrics.placements()),
         input.count(), record.imagesResumed, record.imagesComputed, record.imagesSkipped, byStatus, ok, failed,
         round(failedFraction, 4), c.limits().maxFailedFraction(), instances,
         round(segmentS > 0 ? record.imagesComputed / segmentS : 0, 3), record.commitCount(),
@@ -290,5 +294,21 @@ final class RunAttempt {
   private static double round(double v, int digits) {
     double f = Math.pow(10, digits);
     return Math.round(v * f) / f;
+  }
+
+  /** The settings that change the model's detections, as this run resolves them (null thresholds: the bundle's). */
+  private IncrementalSkip.Settings settings() {
+    PredictOptions d = bundle.defaultOptions();
+    Float score = c.thresholds().score();
+    Float mask = c.thresholds().mask();
+    return new IncrementalSkip.Settings(c.model().parsedPrecision().id(), c.model().flip().flips(bundle),
+        score == null ? d.scoreThreshold() : score, mask == null ? d.maskThreshold() : mask);
+  }
+
+  /** What a run whose summary does not record a setting ran with: the only choice there was then. */
+  private IncrementalSkip.Settings unrecordedSettings() {
+    PredictOptions d = bundle.defaultOptions();
+    return new IncrementalSkip.Settings(Precision.FP32.id(), bundle.flipByDefault(), d.scoreThreshold(),
+        d.maskThreshold());
   }
 }

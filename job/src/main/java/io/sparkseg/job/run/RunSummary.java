@@ -60,11 +60,13 @@ public record RunSummary(
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
-   * The bundle the run used, the precision asked, and where each executor's model ran (the device libtorch
+   * The bundle the run used, the settings that change its detections (incremental runs compare
+   * them: {@link IncrementalSkip}), and where each executor's model ran (the device libtorch
    * used and the precision, as the executor's tasks reported them: a CPU where a GPU was meant shows here).
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  @JsonPropertyOrder({"uri", "name", "version", "sha256", "flip_test", "precision", "executors"})
+  @JsonPropertyOrder({"uri", "name", "version", "sha256", "flip_test", "precision", "score_threshold",
+      "mask_threshold", "executors"})
   public record Model(
       String uri,
       String name,
@@ -72,6 +74,8 @@ public record RunSummary(
       String sha256,
       boolean flipTest,
       String precision,
+      float scoreThreshold,
+      float maskThreshold,
       List<ModelPlacement> executors) {}
 
   /** Phase durations in seconds, and the executors' accumulated times (a retried task counts twice). */

@@ -32,8 +32,14 @@ class IncrementalSkipTest {
   private static final StructType RUNS = new StructType()
       .add("run_id", DataTypes.StringType).add("status", DataTypes.StringType)
       .add("model_name", DataTypes.StringType).add("model_version", DataTypes.StringType)
-      .add("model_sha256", DataTypes.StringType);
-  private static final IncrementalSkip.Model MODEL = new IncrementalSkip.Model("m", "1.0", "abc");
+      .add("model_sha256", DataTypes.StringType).add("summary", DataTypes.StringType);
+  // this run: fp16 with flip test off and a 0.3 score threshold, where the bundle's defaults (what a
+  // summary that predates a setting ran with) are fp32, flip on, thresholds 0.05 and 0.5
+  private static final IncrementalSkip.Settings DEFAULTS = new IncrementalSkip.Settings("fp32", true, 0.05f, 0.5f);
+  private static final IncrementalSkip.Model MODEL =
+      new IncrementalSkip.Model("m", "1.0", "abc", new IncrementalSkip.Settings("fp16", false, 0.3f, 0.5f));
+  private static final String SAME = summary("\"precision\":\"fp16\",\"flip_test\":false,\"score_threshold\":0.3,"
+      + "\"mask_threshold\":0.5");
   private static final Timestamp T = new Timestamp(1_700_000_000_123L);
   private static final Timestamp T2 = new Timestamp(1_700_000_999_000L);
 
@@ -44,12 +50,20 @@ class IncrementalSkipTest {
   void skipsOnlyUnchangedOkImagesOfSucceededRunsWithTheSameModel() {
     SparkSession spark = TestSpark.session();
     Dataset<Row> runs = spark.createDataFrame(List.of(
-        RowFactory.create("old", "succeeded", "m", "1.0", "abc"),
-        RowFactory.create("older", "succeeded", "m", "1.0", "abc"),
-        RowFactory.create("broken", "failed", "m", "1.0", "abc"),
-        RowFactory.create("retrained", "succeeded", "m", "1.0", "def"),
-        RowFactory.create("v2", "succeeded", "m", "2.0", "abc"),
-        RowFactory.create("now", "running", "m", "1.0", "abc")), RUNS);
+        RowFactory.create("old", "succeeded", "m", "1.0", "abc", SAME),
+        RowFactory.create("older", "succeeded", "m", "1.0", "abc", SAME),
+        RowFactory.create("broken", "failed", "m", "1.0", "abc", null),
+        RowFactory.create("retrained", "succeeded", "m", "1.0", "def", SAME),
+        RowFactory.create("v2", "succeeded", "m", "2.0", "abc", SAME),
+        RowFactory.create("now", "running", "m", "1.0", "abc", null),
+        // the same model with other settings: each changes the detections
+        RowFactory.create("fp32", "succeeded", "m", "1.0", "abc", SAME.replace("fp16", "fp32")),
+        RowFactory.create("flipped", "succeeded", "m", "1.0", "abc", SAME.replace("false", "true")),
+        RowFactory.create("score", "succeeded", "m", "1.0", "abc", SAME.replace("0.3", "0.05")),
+        RowFactory.create("mask", "succeeded", "m", "1.0", "abc", SAME.replace("\"mask_threshold\":0.5",
+            "\"mask_threshold\":0.4")),
+        // a summary from before precision and thresholds were recorded: fp32, so not this run's fp16
+        RowFactory.create("unrecorded", "succeeded", "m", "1.0", "abc", summary("\"flip_test\":false"))), RUNS);
     List<Row> images = new ArrayList<>();
     List<Row> input = new ArrayList<>();
     Map<String, Long> ids = new TreeMap<>();
@@ -67,6 +81,10 @@ class IncrementalSkipTest {
     earlier(images, "other-model", "retrained", "ok", 10L, T, null);
     earlier(images, "other-model", "v2", "ok", 10L, T, null);
     current(input, ids, "other-model", 10L, T, null);
+    for (String run : List.of("fp32", "flipped", "score", "mask", "unrecorded")) {
+      earlier(images, "other-settings", run, "ok", 10L, T, null);
+    }
+    current(input, ids, "other-settings", 10L, T, null);
     earlier(images, "etag-changed", "old", "ok", 10L, T, "\"x\"");
     current(input, ids, "etag-changed", 10L, T, "\"y\"");
     earlier(images, "etag-same", "old", "ok", 10L, T, "\"x\"");
@@ -83,7 +101,7 @@ class IncrementalSkipTest {
     current(input, ids, "new", 10L, T, null);
 
     List<Row> skipped = IncrementalSkip.skippedIds(spark.createDataFrame(input, IncrementalSkip.IDENTIFIED),
-        spark.createDataFrame(images, IMAGES), runs, MODEL, "now").collectAsList();
+        spark.createDataFrame(images, IMAGES), runs, MODEL, DEFAULTS, "now").collectAsList();
     Set<String> names = new TreeSet<>();
     for (Row r : skipped) {
       ids.forEach((name, id) -> {
@@ -103,10 +121,30 @@ class IncrementalSkipTest {
         List.of(RowFactory.create(1L, "file:/a.jpg", "ok", "old")),
         new StructType().add("image_id", DataTypes.LongType).add("path", DataTypes.StringType)
             .add("status", DataTypes.StringType).add("run_id", DataTypes.StringType));
-    Dataset<Row> runs = spark.createDataFrame(List.of(RowFactory.create("old", "succeeded", "m", "1.0", "abc")), RUNS);
+    Dataset<Row> runs = spark.createDataFrame(List.of(RowFactory.create("old", "succeeded", "m", "1.0", "abc", SAME)),
+        RUNS);
     Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create(1L, "file:/a.jpg", 10L, T, null)),
         IncrementalSkip.IDENTIFIED);
-    assertEquals(0, IncrementalSkip.skippedIds(in, oldImages, runs, MODEL, "now").count());
+    assertEquals(0, IncrementalSkip.skippedIds(in, oldImages, runs, MODEL, DEFAULTS, "now").count());
+  }
+
+  /** A run recorded before the settings were is taken to have run with the bundle's defaults. */
+  @Test
+  void aSummaryWithoutTheSettingsCountsAsTheBundlesDefaults() {
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> runs = spark.createDataFrame(List.of(
+        RowFactory.create("old", "succeeded", "m", "1.0", "abc", summary("\"flip_test\":true"))), RUNS);
+    List<Row> images = new ArrayList<>();
+    List<Row> input = new ArrayList<>();
+    Map<String, Long> ids = new TreeMap<>();
+    earlier(images, "a", "old", "ok", 10L, T, null);
+    current(input, ids, "a", 10L, T, null);
+    Dataset<Row> in = spark.createDataFrame(input, IncrementalSkip.IDENTIFIED);
+    Dataset<Row> earlier = spark.createDataFrame(images, IMAGES);
+    assertEquals(1, IncrementalSkip.skippedIds(in, earlier, runs, new IncrementalSkip.Model("m", "1.0", "abc", DEFAULTS),
+        DEFAULTS, "now").count(), "the defaults: skipped");
+    assertEquals(0, IncrementalSkip.skippedIds(in, earlier, runs, MODEL, DEFAULTS, "now").count(),
+        "other settings than the defaults: segmented again");
   }
 
   @Test
@@ -131,6 +169,10 @@ class IncrementalSkipTest {
       assertNull(got.get(2L).get(i), "a missing file has no identity");
       assertNull(got.get(3L).get(i), "a refused path has no identity");
     }
+  }
+
+  private static String summary(String modelFields) {
+    return "{\"run_id\":\"x\",\"model\":{\"name\":\"m\",\"version\":\"1.0\",\"sha256\":\"abc\"," + modelFields + "}}";
   }
 
   private static void earlier(List<Row> images, String name, String run, String status, Long size, Timestamp t,

@@ -16,7 +16,7 @@ class RunSummaryTest {
   private static RunSummary summary(RunStatus status, String cocoResults, Long cocoCount, List<String> tables) {
     return new RunSummary("r1", status, "auto", "parquet", "20260101T000000Z-abcdef", 2, "2026-01-01T00:00:00Z",
         "2026-01-01T00:01:00Z", "files /in", "/out",
-        new RunSummary.Model("file:/m", "m", "1.0", "abc", true, "fp32",
+        new RunSummary.Model("file:/m", "m", "1.0", "abc", true, "fp32", 0.05f, 0.5f,
             List.of(new ModelPlacement("1", "host-a", "cpu", "fp32"))), 3, 1, 2, 0,
         new TreeMap<>(Map.of("ok", 2L, "missing", 1L)), 2, 1, 0.3333, 1.0, 5, 1.5, 2, 1000, 0, 1,
         new RunSummary.Timings(60.0, 0.1, 0.2, 0.3, 50.0, 9.0, 0.4, 0.7, 1, 800, 10.5, 20.5, 300.5),
@@ -40,7 +40,8 @@ class RunSummaryTest {
         "images_skipped", "images_by_status", "images_ok", "images_failed", "failed_fraction", "max_failed_fraction",
         "instances_total", "images_per_second", "commits", "commit_images", "partitions", "batch_size", "timings",
         "outputs", "spark"), keys(j));
-    assertEquals(List.of("uri", "name", "version", "sha256", "flip_test", "precision", "executors"),
+    assertEquals(List.of("uri", "name", "version", "sha256", "flip_test", "precision", "score_threshold",
+        "mask_threshold", "executors"),
         keys(j.get("model")));
     assertEquals(List.of("executor_id", "host", "device", "precision"), keys(j.get("model").get("executors").get(0)));
     assertEquals("cpu", j.get("model").get("executors").get(0).get("device").asText());

@@ -138,6 +138,28 @@ class SegmentEndToEndTest {
     assertEquals(instances, s.get("instances_total").asLong());
   }
 
+  /** An incremental run skips only what an earlier run computed with the same detection settings. */
+  @Test
+  void incrementalRunsSkipOnlyImagesSegmentedWithTheSameSettings() throws Exception {
+    Path out = tmp.resolve("out-incremental"); // apart: the other tests count r1's output
+    int[] skipped = new int[3];
+    String[] thresholds = {"0.05", "0.3", "0.3"};
+    for (int i = 0; i < 3; i++) {
+      Path summary = tmp.resolve("inc-" + i + ".json");
+      TestSpark.CliResult r = TestSpark.cli("segment", "--input", images.toString(), "--output", out.toString(),
+          "--model", TestSpark.modelDir().toString(), "--run-id", "day" + i, "--mode", "incremental",
+          "--batch-size", "2", "--score-threshold", thresholds[i], "--summary-json", summary.toString());
+      assertEquals(0, r.exitCode(), r.err());
+      JsonNode s = JSON.readTree(summary.toFile());
+      assertEquals(Float.parseFloat(thresholds[i]), (float) s.get("model").get("score_threshold").asDouble());
+      assertEquals("fp32", s.get("model").get("precision").asText());
+      skipped[i] = s.get("images_skipped").asInt();
+    }
+    assertEquals(0, skipped[0], "nothing before the first run");
+    assertEquals(0, skipped[1], "another score threshold keeps other detections: segmented again");
+    assertEquals(3, skipped[2], "the same threshold as the run before: all skipped");
+  }
+
   @Test
   void flipTestOffKeepsTheDetectionsAndMovesOnlyMasksAndKeypoints() throws Exception {
     // one image per forward pass in both runs: batches of other sizes pad differently and move the last digits
