@@ -112,6 +112,12 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.flush();
       return USAGE;
     }
+    String missing = missingLocalInput(o);
+    if (missing != null) {
+      err.println("sparkseg evaluate: " + missing);
+      err.flush();
+      return USAGE;
+    }
     PrintStream out = new PrintStream(System.out, true, java.nio.charset.StandardCharsets.UTF_8);
     try {
       if (o.inProcess(spark.master(), fileBytes(o), Runtime.getRuntime().maxMemory())) {
@@ -126,12 +132,42 @@ public final class EvaluateCommand implements Callable<Integer> {
       err.println("sparkseg evaluate: " + e.getMessage());
       err.flush();
       return USAGE;
+    } catch (java.io.FileNotFoundException e) {
+      // an input on a remote file system that is not there (local ones are checked before Spark starts)
+      err.println("sparkseg evaluate: input not found: " + e.getMessage());
+      err.flush();
+      return USAGE;
     } catch (Exception e) {
       err.println("sparkseg evaluate: failed: " + e);
       e.printStackTrace(err);
       err.flush();
       return FAILED;
     }
+  }
+
+  /**
+   * What is wrong with an input on the local disk that is not there or not a file (the ground truth,
+   * a results JSON, a table's folder), or null: found before Spark starts. An Iceberg table name
+   * and remote paths are left to the evaluation.
+   */
+  static String missingLocalInput(EvaluateOptions o) {
+    if (EvaluateOptions.isLocalFile(o.groundTruth())) {
+      java.nio.file.Path gt = localPath(o.groundTruth());
+      if (!java.nio.file.Files.isRegularFile(gt)) {
+        return "--ground-truth " + o.groundTruth() + ": " + (java.nio.file.Files.isDirectory(gt)
+            ? "is a folder, not a COCO annotations JSON file" : "no such file");
+      }
+    }
+    String d = o.detections();
+    if (EvaluateOptions.isLocalFile(d) && (d.endsWith(".json") || d.contains("/"))
+        && !java.nio.file.Files.exists(localPath(d))) {
+      return "--detections " + d + ": no such file or folder";
+    }
+    return null;
+  }
+
+  private static java.nio.file.Path localPath(String uri) {
+    return java.nio.file.Path.of(new org.apache.hadoop.fs.Path(uri).toUri().getPath());
   }
 
   /** The two input files' sizes together, -1 where either is not a local file or cannot be read. */

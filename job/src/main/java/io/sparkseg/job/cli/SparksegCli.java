@@ -47,7 +47,43 @@ public final class SparksegCli implements Runnable {
     return commandLine(Defaults.load()).execute(args);
   }
 
+  /**
+   * Runs a command and exits with its code. In a JVM that is not the command's own (a Databricks
+   * JAR task runs main in the cluster's driver, where an exit is undefined behaviour for the
+   * platform) it returns on success and throws on failure, which fails the task.
+   */
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code = run(args);
+    if (System.getenv(SHARED_DRIVER_ENV) == null) {
+      System.exit(code);
+    }
+    if (code != ExitCodes.OK) {
+      throw new CommandFailedException(code);
+    }
+  }
+
+  /** Set in the driver of a Databricks cluster, where main runs in a JVM the platform keeps. */
+  static final String SHARED_DRIVER_ENV = "DATABRICKS_RUNTIME_VERSION";
+
+  /** A command that failed in a JVM that is not its own: the exit code it would have exited with. */
+  public static final class CommandFailedException extends RuntimeException {
+    private final int exitCode;
+
+    CommandFailedException(int exitCode) {
+      super("sparkseg failed with exit code " + exitCode + " (" + meaning(exitCode) + "; the cause is logged above)");
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+
+    private static String meaning(int code) {
+      return switch (code) {
+        case ExitCodes.USAGE -> "bad options, input or model, found before any task ran";
+        case ExitCodes.TOO_MANY_FAILED -> "the output is written, but too many images failed";
+        default -> "the job failed";
+      };
+    }
   }
 }
