@@ -17,6 +17,16 @@ public final class BoundaryIou {
    * mask's boundary is computed at most once, and only where the mask IoU is not 0 already.
    */
   public static double[][] matrix(List<Rle> dts, List<Rle> gts, boolean[] gtIsCrowd, int dilation) {
+    return matrix(dts, gts, gtIsCrowd, dilation, 0);
+  }
+
+  /**
+   * As {@link #matrix(List, List, boolean[], int)}, but a pair whose mask IoU is below {@code
+   * floor} keeps that value: its measure is below {@code floor} either way, so for an evaluation
+   * whose lowest IoU threshold is {@code floor} it matches nothing either way, and the boundaries of
+   * masks that only overlap a little are never computed.
+   */
+  public static double[][] matrix(List<Rle> dts, List<Rle> gts, boolean[] gtIsCrowd, int dilation, double floor) {
     double[][] out = MaskIou.matrix(dts, gts, gtIsCrowd);
     Rle[] db = new Rle[dts.size()];
     double[][] dbox = new double[dts.size()][];
@@ -27,7 +37,7 @@ public final class BoundaryIou {
         continue;
       }
       for (int d = 0; d < db.length; d++) {
-        if (out[d][g] == 0) {
+        if (out[d][g] == 0 || out[d][g] < floor) {
           continue;
         }
         if (gb[g] == null) {

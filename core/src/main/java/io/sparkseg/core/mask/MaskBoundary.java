@@ -56,9 +56,17 @@ public final class MaskBoundary {
     for (int c = 0; c < bw; c++) {
       out.append(false, y0);
       int base = c * bh;
+      int start = 0;
+      boolean v = false;
       for (int y = 0; y < bh; y++) {
-        out.append(in[base + y] != 0 && eroded[base + y] == 0, 1);
+        boolean b = in[base + y] != eroded[base + y]; // eroded lies inside the mask
+        if (b != v) {
+          out.append(v, y - start);
+          start = y;
+          v = b;
+        }
       }
+      out.append(v, bh - start);
       out.append(false, h - y0 - bh);
     }
     out.append(false, (long) (mask.width() - x0 - bw) * h);

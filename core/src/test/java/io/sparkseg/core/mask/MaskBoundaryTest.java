@@ -187,6 +187,9 @@ class MaskBoundaryTest {
     assertEquals(30.0 / 36, m[0][1], 1e-15, "crowd: the mask's intersection over the detection's area");
     assertEquals(0, m[1][0]);
     assertEquals(0, m[1][1]);
+    // below the floor a pair keeps its mask IoU: under the lowest threshold either way
+    assertEquals(mask, BoundaryIou.matrix(List.of(dt), List.of(gt), new boolean[] {false}, 1, 0.75)[0][0], 0.0);
+    assertEquals(10.0 / 30, BoundaryIou.matrix(List.of(dt), List.of(gt), new boolean[] {false}, 1, 0.5)[0][0], 1e-15);
     // a wide boundary: the whole squares, so the mask IoU
     assertEquals(mask, BoundaryIou.matrix(List.of(dt), List.of(gt), new boolean[] {false}, 3)[0][0], 0.0);
   }

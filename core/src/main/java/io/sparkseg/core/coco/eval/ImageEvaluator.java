@@ -154,10 +154,12 @@ public final class ImageEvaluator {
         if (p.iouType() == IouType.SEGM) {
           return MaskIou.matrix(dm, gm, crowd);
         }
-        // every mask of an image has the image's size, so one width serves them all
+        // every mask of an image has the image's size, so one width serves them all; pairs below
+        // the lowest threshold match nothing whatever their boundaries
         Rle any = dm.get(0);
-        return BoundaryIou.matrix(dm, gm, crowd,
-            MaskBoundary.dilation(any.height(), any.width(), p.boundaryDilationRatio()));
+        double lowest = java.util.Arrays.stream(p.iouThrs()).min().orElse(0);
+        int width = MaskBoundary.dilation(any.height(), any.width(), p.boundaryDilationRatio());
+        return BoundaryIou.matrix(dm, gm, crowd, width, Math.min(lowest, 1 - 1e-10));
       }
       case KEYPOINTS -> {
         return oks(p.keypointSigmas(categoryId), dt, gt);

@@ -51,6 +51,48 @@ class BoundaryEvalTest {
     assertArrayEquals(boundary, EvalSummary.of(CocoEvaluator.evaluateLoadedInParallel(gt, loaded, p)).stats(), 0.0);
   }
 
+  /** Skipping the boundaries of pairs below the lowest threshold changes no value a threshold sees. */
+  @Test
+  void theFloorOnlyTouchesPairsBelowTheLowestThreshold() throws Exception {
+    String c = "c04_crowd_ties";
+    CocoDataset gt = CocoEvaluatorVectorsTest.gt(c);
+    EvalParams p = CocoEvaluator.defaultParams(gt, IouType.BOUNDARY);
+    List<LoadedDetection> loaded = LoadRes.apply(gt, CocoEvaluatorVectorsTest.dts(c), LoadRes.AreaSource.AUTO);
+    int pairs = 0;
+    int below = 0;
+    for (var byImage : CocoEvaluator.detectionsByImage(gt, loaded, p).entrySet()) {
+      var gts = CocoEvaluator.groundTruth(gt, gt.image(byImage.getKey()), p);
+      for (var byCat : byImage.getValue().entrySet()) {
+        List<EvalGt> g = gts.getOrDefault(byCat.getKey(), List.of());
+        List<EvalDt> d = byCat.getValue();
+        if (g.isEmpty()) {
+          continue;
+        }
+        double[][] floored = ImageEvaluator.ious(p, byImage.getKey(), byCat.getKey(), d, g);
+        List<Rle> dm = d.stream().map(EvalDt::mask).toList();
+        List<Rle> gm = g.stream().map(EvalGt::mask).toList();
+        boolean[] crowd = new boolean[g.size()];
+        for (int j = 0; j < crowd.length; j++) {
+          crowd[j] = g.get(j).crowd();
+        }
+        Rle any = dm.get(0);
+        double[][] full = io.sparkseg.core.mask.BoundaryIou.matrix(dm, gm, crowd,
+            MaskBoundary.dilation(any.height(), any.width(), p.boundaryDilationRatio()));
+        for (int i = 0; i < d.size(); i++) {
+          for (int j = 0; j < g.size(); j++) {
+            pairs++;
+            if (full[i][j] >= 0.5 || floored[i][j] >= 0.5) {
+              assertEquals(full[i][j], floored[i][j], 0.0);
+            } else {
+              below++;
+            }
+          }
+        }
+      }
+    }
+    assertTrue(pairs > 100 && below > 0 && below < pairs, pairs + " pairs, " + below + " below 0.5");
+  }
+
   static Rle square(int size, int x0, int y0, int x1, int y1) {
     byte[] m = new byte[size * size];
     for (int y = y0; y < y1; y++) {
