@@ -48,8 +48,10 @@ public final class MaskBoundary {
     if (bw < side || bh < side) {
       return mask; // nothing survives the erosion (the empty mask included): all of it is boundary
     }
-    byte[] in = crop(mask, x0, y0, bw, bh);
-    byte[] eroded = erode(in, bw, bh, d);
+    byte[] in = new byte[bw * bh];
+    byte[] cols = new byte[bw * bh];
+    crop(mask, x0, y0, bw, bh, d, in, cols);
+    byte[] eroded = erodeRows(cols, bw, bh, d);
     int h = mask.height();
     RunLengthWriter out = new RunLengthWriter(h, mask.width());
     out.append(false, (long) x0 * h);
@@ -73,52 +75,50 @@ public final class MaskBoundary {
     return out.finish();
   }
 
-  /** The mask inside its box, column-major ({@code [(x - x0) * bh + (y - y0)]}). */
-  private static byte[] crop(Rle mask, int x0, int y0, int bw, int bh) {
-    byte[] out = new byte[bw * bh];
+  /**
+   * Fills {@code in} with the mask inside its box, column-major ({@code [(x - x0) * bh + (y - y0)]}),
+   * and {@code cols} with its erosion along the columns: each column's runs of 1s less {@code d}
+   * at each end (the box's edges count as 0).
+   */
+  private static void crop(Rle mask, int x0, int y0, int bw, int bh, int d, byte[] in, byte[] cols) {
     long h = mask.height();
     long p = 0;
     int n = mask.runCount();
+    int from = 0; // the column's run of 1s being read, [from, to) in the box
+    int to = 0;
     for (int i = 0; i < n; i++) {
       long end = p + mask.run(i);
       if (i % 2 == 1) {
         for (long s = p; s < end; ) {
           long x = s / h;
           long colEnd = Math.min(end, (x + 1) * h);
-          int from = (int) ((x - x0) * bh + (s - x * h) - y0);
-          Arrays.fill(out, from, from + (int) (colEnd - s), (byte) 1);
+          int a = (int) ((x - x0) * bh + (s - x * h) - y0);
+          int b = a + (int) (colEnd - s);
+          Arrays.fill(in, a, b, (byte) 1);
+          if (a == to && a % bh != 0) {
+            to = b; // an empty run of 0s between: the same run of 1s
+          } else {
+            shrink(cols, from, to, d);
+            from = a;
+            to = b;
+          }
           s = colEnd;
         }
       }
       p = end;
     }
-    return out;
+    shrink(cols, from, to, d);
   }
 
-  /**
-   * The pixels whose {@code (2d+1)} square lies inside the mask, outside the box counting as 0:
-   * first along each column (every run of 1s loses {@code d} at each end), then along each row.
-   */
-  private static byte[] erode(byte[] m, int bw, int bh, int d) {
-    byte[] cols = new byte[m.length];
-    for (int c = 0; c < bw; c++) {
-      int base = c * bh;
-      int y = 0;
-      while (y < bh) {
-        if (m[base + y] == 0) {
-          y++;
-          continue;
-        }
-        int start = y;
-        while (y < bh && m[base + y] != 0) {
-          y++;
-        }
-        if (y - start > 2L * d) {
-          Arrays.fill(cols, base + start + d, base + y - d, (byte) 1);
-        }
-      }
+  private static void shrink(byte[] cols, int from, int to, int d) {
+    if (to - from > 2L * d) {
+      Arrays.fill(cols, from + d, to - d, (byte) 1);
     }
-    byte[] out = new byte[m.length];
+  }
+
+  /** The pixels of {@code cols} whose row holds {@code d} more 1s on either side (the box's edges count as 0). */
+  private static byte[] erodeRows(byte[] cols, int bw, int bh, int d) {
+    byte[] out = new byte[cols.length];
     int[] run = new int[bh]; // per row: the 1s in a row of cols ending at column c
     long side = 2L * d + 1;
     for (int c = 0; c < bw; c++) {

@@ -170,6 +170,23 @@ class MaskBoundaryTest {
   }
 
   @Test
+  void emptyRunsOfZerosDoNotSplitARun() {
+    int h = 12;
+    Rle canonical = rle(h, h, boxes(h, h, new int[] {2, 2, 10, 10}));
+    int[] c = canonical.counts(); // 0s, 8 ones, 4 zeros, 8 ones, ...
+    int[] split = new int[c.length + 2];
+    System.arraycopy(c, 0, split, 0, 3);
+    split[3] = 3; // the second column's 8 ones as 3, no zeros, 5
+    split[4] = 0;
+    split[5] = c[3] - 3;
+    System.arraycopy(c, 4, split, 6, c.length - 4);
+    Rle uncompressed = new Rle(h, h, split);
+    assertEquals(canonical.area(), uncompressed.area());
+    assertEquals(MaskBoundary.of(canonical, 2), MaskBoundary.of(uncompressed, 2));
+    assertEquals(64 - 16, MaskBoundary.of(uncompressed, 2).area());
+  }
+
+  @Test
   void boundaryIouOfTwoSquaresByHand() {
     int h = 10;
     // 6x6 squares one pixel apart; at d = 1 each boundary is its square's outer ring (20 pixels)
