@@ -75,8 +75,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   String boundaryDilationRatio;
 
   @Option(names = "--segm-score", paramLabel = "SCORE", defaultValue = "auto",
-      description = "What ranks the masks in segm and boundary evaluation: auto (an instances table's mask_score, the class "
-          + "score times the mask's mean foreground probability, when it has one; otherwise score), score, or "
+      description = "What ranks the masks in segm and boundary evaluation: auto (an instances table's mask_score, "
+          + "the class score times the mask's mean foreground probability, when it has one; otherwise score), score, or "
           + "mask_score. A COCO results JSON has only score. Default: ${DEFAULT-VALUE}.")
   String segmScore;
 

@@ -269,7 +269,8 @@ public final class EvaluateJob {
   /** What of each detection the iouTypes read; keypoints alone read only the categories that have keypoints. */
   static DetectionFields fields(List<IouType> types, int[] keypointCategories) {
     boolean keypointsOnly = types.stream().allMatch(t -> t == IouType.KEYPOINTS);
-    return new DetectionFields(keypointsOnly ? keypointCategories : null, types.stream().anyMatch(IouType::comparesMasks),
+    boolean masks = types.stream().anyMatch(IouType::comparesMasks);
+    return new DetectionFields(keypointsOnly ? keypointCategories : null, masks,
         types.contains(IouType.KEYPOINTS));
   }
 
