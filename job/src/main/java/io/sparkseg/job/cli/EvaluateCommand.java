@@ -2,6 +2,7 @@ package io.sparkseg.job.cli;
 
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.core.mask.MaskBoundary;
 import io.sparkseg.job.evaluate.EvaluateJob;
 import io.sparkseg.job.evaluate.LocalEvaluation;
 import io.sparkseg.job.evaluate.EvaluateOptions;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Evaluate detections against COCO ground truth (bbox, segm, keypoints; pycocotools' numbers).",
+        "Evaluate detections against COCO ground truth (bbox, segm, keypoints; pycocotools' numbers; boundary:",
+        "Boundary IoU's COCO evaluation, on request).",
         "Detections: a run's output (folder, or CATALOG.NAMESPACE for Iceberg), its instances table (Parquet or Delta",
         "folder, Iceberg table name), or a COCO results JSON. Only the run's committed rows are read.",
         "Exit codes: 0 ok, 1 failed, 2 bad options or input."})
@@ -56,7 +58,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   String runId;
 
   @Option(names = "--iou-types", paramLabel = "TYPES", split = ",",
-      description = "bbox,segm,keypoints (default: all that the data supports).")
+      description = "bbox,segm,keypoints,boundary (default: bbox, segm and keypoints as far as the data supports them; "
+          + "boundary, Boundary IoU's evaluation of masks and their contours, only when named).")
   List<String> iouTypes = new ArrayList<>();
 
   @Option(names = "--dt-area", paramLabel = "SRC", defaultValue = "auto",
@@ -65,9 +68,15 @@ public final class EvaluateCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   String dtArea;
 
+  @Option(names = "--boundary-dilation-ratio", paramLabel = "R",
+      defaultValue = "" + MaskBoundary.DEFAULT_DILATION_RATIO,
+      description = "Width of the boundary region in --iou-types boundary, as a fraction of the image diagonal "
+          + "(at least 1 pixel). Default: ${DEFAULT-VALUE}.")
+  String boundaryDilationRatio;
+
   @Option(names = "--segm-score", paramLabel = "SCORE", defaultValue = "auto",
-      description = "What ranks the masks in segm evaluation: auto (an instances table's mask_score, the class "
-          + "score times the mask's mean foreground probability, when it has one; otherwise score), score, or "
+      description = "What ranks the masks in segm and boundary evaluation: auto (an instances table's mask_score, "
+          + "the class score times the mask's mean foreground probability, when it has one; otherwise score), score, or "
           + "mask_score. A COCO results JSON has only score. Default: ${DEFAULT-VALUE}.")
   String segmScore;
 
@@ -233,10 +242,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
     }
+    double ratio = MaskBoundary.DEFAULT_DILATION_RATIO;
+    try {
+      ratio = EvaluateOptions.parseBoundaryDilationRatio(boundaryDilationRatio);
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
     return new EvaluateOptions(groundTruth, detections, detectionsFormat, runId, types, area, output, summaryJson,
-        partitions, rankMasksBy, errors, where);
+        partitions, rankMasksBy, errors, where, ratio);
   }
 }

@@ -145,7 +145,8 @@ public final class EvaluateJob {
         throw new IllegalArgumentException("run " + runId + " in " + o.detections() + " has no "
             + InstanceDetections.MASK_SCORE + " (written before sparkseg scored masks); use --segm-score score");
       }
-      if (hasMaskScore && types.contains(IouType.SEGM) && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
+      if (hasMaskScore && types.stream().anyMatch(IouType::comparesMasks)
+          && o.segmScore() != EvaluateOptions.SegmScore.SCORE) {
         JavaPairRDD<Long, scala.Tuple2<LoadedDetection, Float>> withMaskScores =
             InstanceDetections.loadWithMaskScores(df, o.dtArea(), fields)
                 .mapToPair(t -> new scala.Tuple2<>(t._1().imageId(), t))
@@ -159,7 +160,7 @@ public final class EvaluateJob {
       }
     }
     // each iouType reads the detections once, its error analysis once more: cache them only if read twice
-    long reads = types.size() + types.stream().filter(t -> o.errors() && t != IouType.KEYPOINTS).count();
+    long reads = types.size() + types.stream().filter(t -> o.errors() && hasErrorAnalysis(t)).count();
     if (reads > 1) {
       base.persist(StorageLevel.MEMORY_AND_DISK());
     }
@@ -168,17 +169,18 @@ public final class EvaluateJob {
     JavaPairRDD<Long, LoadedDetection> byMaskScore = maskScored;
     Outcome done;
     try {
-      done = evaluateTypes(runId, gt.header(), types, maskScored != null, o.errors(), out, new PerType() {
-        @Override
-        public EvalResult evaluate(EvalParams p, boolean rankedByMaskScore) {
-          return DistributedCocoEval.evaluate(gt, rankedByMaskScore ? byMaskScore : byScore, p);
-        }
+      done = evaluateTypes(runId, gt.header(), types, maskScored != null, o.errors(), o.boundaryDilationRatio(), out,
+          new PerType() {
+            @Override
+            public EvalResult evaluate(EvalParams p, boolean rankedByMaskScore) {
+              return DistributedCocoEval.evaluate(gt, rankedByMaskScore ? byMaskScore : byScore, p);
+            }
 
-        @Override
-        public ErrorSummary errors(EvalParams p, boolean rankedByMaskScore) {
-          return DistributedErrorAnalysis.analyse(gt, rankedByMaskScore ? byMaskScore : byScore, p);
-        }
-      });
+            @Override
+            public ErrorSummary errors(EvalParams p, boolean rankedByMaskScore) {
+              return DistributedErrorAnalysis.analyse(gt, rankedByMaskScore ? byMaskScore : byScore, p);
+            }
+          });
     } finally {
       base.unpersist(false);
     }
@@ -199,26 +201,26 @@ public final class EvaluateJob {
   }
 
   /**
-   * Evaluates each iouType in turn (segm ranked by mask_score where {@code maskScored}), adds the
-   * error analysis of bbox and segm if asked, and prints pycocotools' summary of each to {@code out}
-   * (if not null): the steps both engines share.
+   * Evaluates each iouType in turn (segm and boundary ranked by mask_score where {@code
+   * maskScored}), adds the error analysis of bbox and segm if asked, and prints pycocotools' summary
+   * of each to {@code out} (if not null): the steps both engines share.
    */
   static Outcome evaluateTypes(String runId, CocoDataset gt, List<IouType> types, boolean maskScored, boolean withErrors,
-      PrintStream out, PerType e) {
+      double boundaryDilationRatio, PrintStream out, PerType e) {
     Map<IouType, EvalSummary> results = new LinkedHashMap<>();
     Map<IouType, String> rankedBy = new LinkedHashMap<>();
     Map<IouType, ErrorSummary> errors = new LinkedHashMap<>();
     for (IouType type : types) {
-      boolean byMaskScore = type == IouType.SEGM && maskScored;
+      boolean byMaskScore = type.comparesMasks() && maskScored;
       rankedBy.put(type, byMaskScore ? InstanceDetections.MASK_SCORE : InstancesTable.SCORE);
-      EvalParams p = CocoEvaluator.defaultParams(gt, type);
+      EvalParams p = CocoEvaluator.defaultParams(gt, type).withBoundaryDilationRatio(boundaryDilationRatio);
       if (p.catCount() == 0) {
         throw new IllegalArgumentException("cannot evaluate " + type.cocoName() + ": the ground truth has no "
             + (type == IouType.KEYPOINTS ? "category with keypoints" : "categories"));
       }
       EvalSummary s = EvalSummary.of(e.evaluate(p, byMaskScore));
       results.put(type, s);
-      if (withErrors && type != IouType.KEYPOINTS) {
+      if (withErrors && hasErrorAnalysis(type)) {
         errors.put(type, e.errors(p, byMaskScore));
       }
       if (out != null) {
@@ -233,6 +235,11 @@ public final class EvaluateJob {
       }
     }
     return new Outcome(runId, results, rankedBy, errors);
+  }
+
+  /** Whether the error analysis covers an iouType: bbox and segm (TIDE's error types are about those). */
+  static boolean hasErrorAnalysis(IouType t) {
+    return t == IouType.BBOX || t == IouType.SEGM;
   }
 
   /** Fails for a mask ranking the detections cannot give. */
@@ -262,7 +269,8 @@ public final class EvaluateJob {
   /** What of each detection the iouTypes read; keypoints alone read only the categories that have keypoints. */
   static DetectionFields fields(List<IouType> types, int[] keypointCategories) {
     boolean keypointsOnly = types.stream().allMatch(t -> t == IouType.KEYPOINTS);
-    return new DetectionFields(keypointsOnly ? keypointCategories : null, types.contains(IouType.SEGM),
+    boolean masks = types.stream().anyMatch(IouType::comparesMasks);
+    return new DetectionFields(keypointsOnly ? keypointCategories : null, masks,
         types.contains(IouType.KEYPOINTS));
   }
 

@@ -2,6 +2,7 @@ package io.sparkseg.job.evaluate;
 
 import io.sparkseg.core.coco.eval.IouType;
 import io.sparkseg.core.coco.eval.LoadRes;
+import io.sparkseg.core.mask.MaskBoundary;
 import java.util.List;
 
 /**
@@ -24,6 +25,8 @@ import java.util.List;
  * @param errors whether to add the error analysis of bbox and segm ({@link DistributedErrorAnalysis};
  *     it repeats the per-image work)
  * @param engine where the evaluation runs ({@link Engine}; resolved by {@link #inProcess})
+ * @param boundaryDilationRatio the boundary width of iouType boundary as a fraction of the image
+ *     diagonal ({@link MaskBoundary#DEFAULT_DILATION_RATIO} by default)
  */
 public record EvaluateOptions(
     String groundTruth,
@@ -37,7 +40,16 @@ public record EvaluateOptions(
     int partitions,
     SegmScore segmScore,
     boolean errors,
-    Engine engine) {
+    Engine engine,
+    double boundaryDilationRatio) {
+
+  /** The options with the default boundary width. */
+  public EvaluateOptions(String groundTruth, String detections, String detectionsFormat, String runId,
+      List<IouType> iouTypes, LoadRes.AreaSource dtArea, String outputDir, String summaryJson, int partitions,
+      SegmScore segmScore, boolean errors, Engine engine) {
+    this(groundTruth, detections, detectionsFormat, runId, iouTypes, dtArea, outputDir, summaryJson, partitions,
+        segmScore, errors, engine, MaskBoundary.DEFAULT_DILATION_RATIO);
+  }
 
   /** The options with the error analysis (its default). */
   public EvaluateOptions(String groundTruth, String detections, String detectionsFormat, String runId,
@@ -114,7 +126,7 @@ public record EvaluateOptions(
   }
 
   /**
-   * The score that ranks masks in segm evaluation. A COCO results file has one score per
+   * The score that ranks masks in segm and boundary evaluation. A COCO results file has one score per
    * detection, so for JSON detections it is always {@code score} (pycocotools' rule); an instances
    * table also has {@code mask_score}, the class score times the mask's mean foreground
    * probability, which {@code AUTO} uses when the table has the column.
@@ -147,6 +159,27 @@ public record EvaluateOptions(
     detectionsFormat = detectionsFormat == null ? "auto" : detectionsFormat;
     dtArea = dtArea == null ? LoadRes.AreaSource.AUTO : dtArea;
     engine = engine == null ? Engine.AUTO : engine;
+    checkBoundaryDilationRatio(boundaryDilationRatio, Double.toString(boundaryDilationRatio));
+  }
+
+  /** Parses {@code --boundary-dilation-ratio}: a number &gt; 0 (a fraction of the image diagonal). */
+  public static double parseBoundaryDilationRatio(String s) {
+    double r;
+    try {
+      r = Double.parseDouble(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--boundary-dilation-ratio must be a number > 0 (a fraction of the image "
+          + "diagonal, e.g. " + MaskBoundary.DEFAULT_DILATION_RATIO + "), got '" + s + "', which is not a number");
+    }
+    checkBoundaryDilationRatio(r, s);
+    return r;
+  }
+
+  private static void checkBoundaryDilationRatio(double r, String given) {
+    if (!(r > 0) || Double.isInfinite(r)) {
+      throw new IllegalArgumentException("--boundary-dilation-ratio must be a number > 0 (a fraction of the image "
+          + "diagonal, e.g. " + MaskBoundary.DEFAULT_DILATION_RATIO + "), got '" + given.trim() + "'");
+    }
   }
 
   /** Whether the detections are a COCO results JSON. */

@@ -84,7 +84,8 @@ public final class LocalEvaluation {
     String runId = o.runId() != null ? o.runId() : EvaluateJob.fileStem(o.detections());
     List<IouType> types = EvaluateJob.types(o, hasSegmentation(gt), hasKeypoints(gt),
         firstRead.get() != null && firstRead.get().segmentation() != null, keypointsSeen::get);
-    EvaluateJob.Outcome done = EvaluateJob.evaluateTypes(runId, gt, types, false, o.errors(), out,
+    EvaluateJob.Outcome done = EvaluateJob.evaluateTypes(runId, gt, types, false, o.errors(),
+        o.boundaryDilationRatio(), out,
         new EvaluateJob.PerType() {
           @Override
           public EvalResult evaluate(EvalParams p, boolean rankedByMaskScore) {

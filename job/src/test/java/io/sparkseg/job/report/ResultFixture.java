@@ -247,7 +247,7 @@ final class ResultFixture {
     for (String run : List.of(RUN_A, RUN_B)) {
       Map<IouType, EvalSummary> results = new EnumMap<>(IouType.class);
       Map<IouType, ErrorSummary> errors = new EnumMap<>(IouType.class);
-      for (IouType t : IouType.values()) {
+      for (IouType t : List.of(IouType.BBOX, IouType.SEGM, IouType.KEYPOINTS)) {
         List<CocoDetection> d = dets.get(run);
         if (t == IouType.KEYPOINTS) {
           d = d.stream().filter(x -> x.keypoints() != null).toList();

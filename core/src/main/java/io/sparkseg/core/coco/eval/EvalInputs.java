@@ -25,7 +25,7 @@ public final class EvalInputs {
     double[] kps = null;
     switch (type) {
       case BBOX -> bbox = requireBox(a, rec);
-      case SEGM -> {
+      case SEGM, BOUNDARY -> {
         if (a.segmentation() == null) {
           throw new IllegalArgumentException(rec + ": segmentation is missing");
         }
@@ -62,7 +62,7 @@ public final class EvalInputs {
       case BBOX -> {
         return new EvalDt(d.id(), d.score(), d.area(), d.bbox(), null, null);
       }
-      case SEGM -> {
+      case SEGM, BOUNDARY -> {
         Rle mask;
         try {
           if (d.segmentation() != null) {

@@ -1,5 +1,6 @@
 package io.sparkseg.core.coco.eval;
 
+import io.sparkseg.core.mask.MaskBoundary;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,7 +9,8 @@ import java.util.Map;
 /**
  * The parameters of a COCO evaluation, with pycocotools' defaults ({@code Params}): IoU
  * thresholds {@code linspace(.5, .95, 10)}, recall thresholds {@code linspace(0, 1, 101)}, area
- * ranges and maxDets per iouType, and the OKS sigmas per keypoint category. Immutable.
+ * ranges and maxDets per iouType, the OKS sigmas per keypoint category, and for boundary the
+ * boundary width as a fraction of the image diagonal. Immutable.
  */
 public final class EvalParams implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -32,9 +34,10 @@ public final class EvalParams implements Serializable {
   private final double[][] areaRng;
   private final String[] areaRngLbl;
   private final Map<Integer, double[]> keypointSigmas;
+  private final double boundaryDilationRatio;
 
   private EvalParams(IouType iouType, int[] catIds, double[] iouThrs, double[] recThrs, int[] maxDets,
-      double[][] areaRng, String[] areaRngLbl, Map<Integer, double[]> keypointSigmas) {
+      double[][] areaRng, String[] areaRngLbl, Map<Integer, double[]> keypointSigmas, double boundaryDilationRatio) {
     this.iouType = iouType;
     this.catIds = Arrays.stream(catIds).distinct().sorted().toArray();
     this.iouThrs = iouThrs;
@@ -43,6 +46,8 @@ public final class EvalParams implements Serializable {
     this.areaRng = areaRng;
     this.areaRngLbl = areaRngLbl;
     this.keypointSigmas = Map.copyOf(keypointSigmas);
+    MaskBoundary.dilation(1, 1, boundaryDilationRatio); // fails for a ratio that is not a number > 0
+    this.boundaryDilationRatio = boundaryDilationRatio;
   }
 
   /** pycocotools' default parameters for {@code iouType} over the categories {@code catIds}. */
@@ -52,11 +57,11 @@ public final class EvalParams implements Serializable {
     if (iouType == IouType.KEYPOINTS) {
       return new EvalParams(iouType, catIds, iou, rec, new int[] {20},
           new double[][] {{0, 1e5 * 1e5}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}},
-          new String[] {"all", "medium", "large"}, Map.of());
+          new String[] {"all", "medium", "large"}, Map.of(), MaskBoundary.DEFAULT_DILATION_RATIO);
     }
     return new EvalParams(iouType, catIds, iou, rec, new int[] {1, 10, 100},
         new double[][] {{0, 1e5 * 1e5}, {0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}},
-        new String[] {"all", "small", "medium", "large"}, Map.of());
+        new String[] {"all", "small", "medium", "large"}, Map.of(), MaskBoundary.DEFAULT_DILATION_RATIO);
   }
 
   /** {@code np.linspace(start, stop, num)}: {@code i*step + start}, the last value exactly {@code stop}. */
@@ -74,7 +79,7 @@ public final class EvalParams implements Serializable {
   public EvalParams withKeypointSigmas(Map<Integer, double[]> sigmas) {
     Map<Integer, double[]> m = new HashMap<>(keypointSigmas);
     sigmas.forEach((k, v) -> m.put(k, v.clone()));
-    return new EvalParams(iouType, catIds, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, m);
+    return new EvalParams(iouType, catIds, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, m, boundaryDilationRatio);
   }
 
   /** These parameters at other IoU thresholds (e.g. the one an error analysis works at). */
@@ -82,12 +87,19 @@ public final class EvalParams implements Serializable {
     if (thresholds.length == 0) {
       throw new IllegalArgumentException("no IoU threshold");
     }
-    return new EvalParams(iouType, catIds, thresholds.clone(), recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
+    return new EvalParams(iouType, catIds, thresholds.clone(), recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas,
+        boundaryDilationRatio);
   }
 
   /** These parameters over other categories (e.g. one, to accumulate categories apart). */
   public EvalParams withCatIds(int[] ids) {
-    return new EvalParams(iouType, ids, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas);
+    return new EvalParams(iouType, ids, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas,
+        boundaryDilationRatio);
+  }
+
+  /** These parameters with another boundary width (boundary; a fraction of the image diagonal, &gt; 0). */
+  public EvalParams withBoundaryDilationRatio(double ratio) {
+    return new EvalParams(iouType, catIds, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, keypointSigmas, ratio);
   }
 
   public IouType iouType() {
@@ -173,6 +185,11 @@ public final class EvalParams implements Serializable {
       }
     }
     return -1;
+  }
+
+  /** The boundary width of boundary evaluation as a fraction of the image diagonal. */
+  public double boundaryDilationRatio() {
+    return boundaryDilationRatio;
   }
 
   /** The OKS sigmas for a category: as set, else COCO's 17 person sigmas. */

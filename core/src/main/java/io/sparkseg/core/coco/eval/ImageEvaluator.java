@@ -1,6 +1,8 @@
 package io.sparkseg.core.coco.eval;
 
+import io.sparkseg.core.mask.BoundaryIou;
 import io.sparkseg.core.mask.BoxIou;
+import io.sparkseg.core.mask.MaskBoundary;
 import io.sparkseg.core.mask.MaskIou;
 import io.sparkseg.core.mask.Rle;
 import java.util.ArrayList;
@@ -8,7 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Per-image evaluation: pycocotools' {@code computeIoU}/{@code computeOks} and {@code evaluateImg}
+ * Per-image evaluation: pycocotools' {@code computeIoU}/{@code computeOks} (and Boundary IoU's
+ * {@code computeBoundaryIoU}) and {@code evaluateImg}
  * for one (image, category) and every area range, as a pure function of that image's ground truth
  * and detections.
  */
@@ -139,7 +142,7 @@ public final class ImageEvaluator {
         }
         return BoxIou.matrix(db, gb, crowd);
       }
-      case SEGM -> {
+      case SEGM, BOUNDARY -> {
         List<Rle> dm = new ArrayList<>(D);
         for (EvalDt d : dt) {
           dm.add(checked(d, imageId));
@@ -148,7 +151,15 @@ public final class ImageEvaluator {
         for (EvalGt g : gt) {
           gm.add(g.mask());
         }
-        return MaskIou.matrix(dm, gm, crowd);
+        if (p.iouType() == IouType.SEGM) {
+          return MaskIou.matrix(dm, gm, crowd);
+        }
+        // every mask of an image has the image's size, so one width serves them all; pairs below
+        // the lowest threshold match nothing whatever their boundaries
+        Rle any = dm.get(0);
+        double lowest = java.util.Arrays.stream(p.iouThrs()).min().orElse(0);
+        int width = MaskBoundary.dilation(any.height(), any.width(), p.boundaryDilationRatio());
+        return BoundaryIou.matrix(dm, gm, crowd, width, Math.min(lowest, 1 - 1e-10));
       }
       case KEYPOINTS -> {
         return oks(p.keypointSigmas(categoryId), dt, gt);

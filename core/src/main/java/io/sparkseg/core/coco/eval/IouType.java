@@ -2,15 +2,25 @@ package io.sparkseg.core.coco.eval;
 
 import java.util.Locale;
 
-/** What a COCO evaluation compares: boxes, masks or keypoints (pycocotools' {@code iouType}). */
+/**
+ * What a COCO evaluation compares: boxes, masks or keypoints (pycocotools' {@code iouType}), or
+ * masks and their contours ({@code boundary}: Boundary IoU's COCO evaluation, {@link
+ * io.sparkseg.core.mask.BoundaryIou}).
+ */
 public enum IouType {
   BBOX,
   SEGM,
-  KEYPOINTS;
+  KEYPOINTS,
+  BOUNDARY;
 
-  /** The pycocotools name: {@code bbox}, {@code segm} or {@code keypoints}. */
+  /** The pycocotools name: {@code bbox}, {@code segm}, {@code keypoints} or {@code boundary}. */
   public String cocoName() {
     return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether it compares the detections' masks (segm, boundary). */
+  public boolean comparesMasks() {
+    return this == SEGM || this == BOUNDARY;
   }
 
   /** Parses a pycocotools name (case-insensitive). */
@@ -20,6 +30,6 @@ public enum IouType {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown iouType '" + s + "' (expected bbox, segm or keypoints)");
+    throw new IllegalArgumentException("unknown iouType '" + s + "' (expected bbox, segm, keypoints or boundary)");
   }
 }
