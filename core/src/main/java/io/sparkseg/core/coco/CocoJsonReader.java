@@ -131,8 +131,9 @@ public final class CocoJsonReader {
   }
 
   /**
-   * As above, and null for a detection whose {@code category_id} {@code category} does not want:
-   * the fields after it are skipped unread.
+   * As above; a detection whose {@code category_id} {@code category} does not want is read for its
+   * image id alone ({@link CocoDetection#imageOnly}): the other fields after the category are
+   * skipped unread.
    */
   public static CocoDetection readDetection(JsonParser p, int index, boolean masks, boolean keypoints,
       java.util.function.IntPredicate category) throws IOException {
@@ -254,11 +255,18 @@ public final class CocoJsonReader {
         case "category_id" -> {
           categoryIdNode = scalar(p, t);
           if (category != null && categoryIdNode.canConvertToInt() && !category.test(categoryIdNode.asInt())) {
+            // the rest unread but for the image id, which loadRes checks for every detection
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-              p.nextToken();
-              p.skipChildren();
+              boolean isImageId = p.currentName().equals("image_id");
+              JsonToken v = p.nextToken();
+              if (isImageId) {
+                imageIdNode = scalar(p, v);
+              } else {
+                p.skipChildren();
+              }
             }
-            return null;
+            long imageId = requiredLongValue(imageIdNode, "image_id", "detection #" + index);
+            return CocoDetection.imageOnly(imageId, categoryIdNode.asInt());
           }
         }
         case "score" -> s = scalar(p, t);

@@ -173,11 +173,27 @@ class CocoJsonReaderTest {
     assertArrayEquals(new double[] {1, 2, 3, 4}, d.bbox(), 0.0);
     assertEquals(3, one(rec, false, true, c -> c == 3).categoryId());
     assertArrayEquals(new double[] {1, 2, 2}, one(rec, false, true, c -> c == 3).keypoints(), 0.0);
-    assertNull(one(rec, true, true, c -> c == 1), "another category: skipped");
+    assertSkipped(one(rec, true, true, c -> c == 1), 1, 3);
     // category_id after the other fields: they are read, the record is still dropped
     String late = "{\"image_id\":1,\"bbox\":[1,2,3,4],\"score\":0.5,\"category_id\":3}";
-    assertNull(one(late, true, true, c -> c == 1));
+    assertSkipped(one(late, true, true, c -> c == 1), 1, 3);
     assertEquals(3, one(late, true, true, c -> c == 3).categoryId());
+    // image_id after the category: still read, as loadRes checks every detection's image
+    String early = "{\"category_id\":3,\"bbox\":[1,2,3,4],\"segmentation\":[[1,2,3,4,5,6]],\"image_id\":12}";
+    assertSkipped(one(early, true, true, c -> c == 1), 12, 3);
+    CocoFormatException e = assertThrows(CocoFormatException.class,
+        () -> one("{\"category_id\":3,\"score\":0.5}", true, true, c -> c == 1));
+    assertTrue(e.getMessage().contains("detection #0") && e.getMessage().contains("image_id"), e.getMessage());
+  }
+
+  /** A detection of a category not read: its image and category, nothing else. */
+  private static void assertSkipped(CocoDetection d, long imageId, int categoryId) {
+    assertEquals(imageId, d.imageId());
+    assertEquals(categoryId, d.categoryId());
+    assertTrue(Double.isNaN(d.score()));
+    assertNull(d.bbox());
+    assertNull(d.segmentation());
+    assertNull(d.keypoints());
   }
 
   private static CocoDetection one(String json, boolean masks, boolean keypoints,

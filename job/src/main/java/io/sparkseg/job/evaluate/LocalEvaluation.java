@@ -111,16 +111,18 @@ public final class LocalEvaluation {
     return done;
   }
 
-  /** loadRes of one detection as {@code ResultsLoad} does it, or null for a category not evaluated. */
+  /**
+   * loadRes of one detection as {@code ResultsLoad} does it, or null for a category not evaluated
+   * (whose image is checked all the same, as loadRes checks every detection's).
+   */
   private static LoadedDetection load(CocoDataset gt, int[] kpCats, DetectionFields kept, LoadRes.AreaSource branch,
       AtomicBoolean keypointsSeen, long position, CocoDetection d) {
-    if (!kept.wants(d.categoryId())) {
-      return null;
-    }
     CocoImage img = gt.image(d.imageId());
     if (img == null) {
-      throw new IllegalArgumentException("Results do not correspond to current coco set: detection #" + position
-          + " has image_id " + d.imageId() + ", which is not in the ground truth");
+      throw LoadRes.notInGroundTruth(position, d.imageId());
+    }
+    if (!kept.wants(d.categoryId())) {
+      return null;
     }
     if (d.keypoints() != null && !keypointsSeen.get() && Arrays.binarySearch(kpCats, d.categoryId()) >= 0) {
       keypointsSeen.set(true);

@@ -101,6 +101,31 @@ class LocalEvaluationTest {
   }
 
   /**
+   * A keypoints evaluation reads only the categories with keypoints, yet like pycocotools' loadRes it
+   * checks every detection's image: one of another category on an unknown image fails it, on both
+   * engines, naming that detection.
+   */
+  @Test
+  void everyDetectionsImageIsCheckedWhateverItsCategory(@TempDir Path tmp) throws Exception {
+    Path dir = DistributedCocoEvalTest.caseDir("c03_three_cats_kp");
+    String dts = Files.readString(dir.resolve("dt.json"));
+    // detection #1 is of category 3, which has no keypoints
+    int second = dts.indexOf("\"image_id\":", dts.indexOf("\"image_id\":") + 1);
+    int end = dts.indexOf(',', second);
+    Path unknown = tmp.resolve("unknown.json");
+    Files.writeString(unknown, dts.substring(0, second) + "\"image_id\":987654" + dts.substring(end));
+    assertTrue(dts.substring(second).replace(" ", "").matches("(?s)\"image_id\":\\d+,\"category_id\":3.*"),
+        "the edited detection is of category 3");
+    EvaluateOptions o = new EvaluateOptions(dir.resolve("gt.json").toString(), unknown.toString(), "auto", null,
+        List.of(IouType.KEYPOINTS), LoadRes.AreaSource.AUTO, null, null, 2, EvaluateOptions.SegmScore.AUTO, false,
+        EvaluateOptions.Engine.LOCAL);
+    String expected = "Results do not correspond to current coco set: detection #1 has image_id 987654, which is not "
+        + "in the ground truth";
+    assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> LocalEvaluation.run(o, null)).getMessage());
+    assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, o, null)).getMessage());
+  }
+
+  /**
    * The ground truth is parsed beside the results: a bad one is still what the evaluation reports,
    * whichever types are asked for (a keypoints-only run reads its categories first) and even when
    * the results are bad too.

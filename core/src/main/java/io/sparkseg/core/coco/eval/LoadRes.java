@@ -63,12 +63,17 @@ public final class LoadRes {
       CocoDetection d = dts.get(i);
       CocoImage img = gt.image(d.imageId());
       if (img == null) {
-        throw new IllegalArgumentException("Results do not correspond to current coco set: detection #" + i
-            + " has image_id " + d.imageId() + ", which is not in the ground truth");
+        throw notInGroundTruth(i, d.imageId());
       }
       out.add(load(i + 1, d, b, img.height(), img.width(), "detection #" + i));
     }
     return out;
+  }
+
+  /** pycocotools' assertion that every detection's image is in the ground truth, naming the detection. */
+  public static IllegalArgumentException notInGroundTruth(long position, long imageId) {
+    return new IllegalArgumentException("Results do not correspond to current coco set: detection #" + position
+        + " has image_id " + imageId + ", which is not in the ground truth");
   }
 
   /**

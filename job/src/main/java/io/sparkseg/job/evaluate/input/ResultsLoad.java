@@ -5,7 +5,9 @@ import io.sparkseg.core.coco.eval.LoadRes;
 import io.sparkseg.core.coco.eval.LoadedDetection;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import scala.Tuple2;
 
@@ -35,9 +37,24 @@ public final class ResultsLoad {
       LoadRes.AreaSource area, DetectionFields fields) {
     LoadRes.AreaSource branch = branch(read, area);
     DetectionFields kept = fields.with(branch);
-    JavaPairRDD<Long, Tuple2<Long, CocoDetection>> detections = read.detections()
-        .filter(t -> kept.wants(t._2().categoryId()))
-        .mapToPair(t -> new Tuple2<>(t._2().imageId(), new Tuple2<>(t._1(), kept.project(t._2()))));
+    // (image id, (position, detection)); the categories not evaluated travel only as their images,
+    // each at most once per input partition with its first position (CocoDetection.imageOnly), for
+    // the image check loadRes gives every detection
+    JavaPairRDD<Long, Tuple2<Long, CocoDetection>> detections = read.detections().mapPartitionsToPair(it -> {
+      List<Tuple2<Long, Tuple2<Long, CocoDetection>>> out = new ArrayList<>();
+      Map<Long, Tuple2<Long, CocoDetection>> others = new LinkedHashMap<>();
+      while (it.hasNext()) {
+        Tuple2<Long, CocoDetection> t = it.next();
+        CocoDetection d = t._2();
+        if (kept.wants(d.categoryId())) {
+          out.add(new Tuple2<>(d.imageId(), new Tuple2<>(t._1(), kept.project(d))));
+        } else {
+          others.putIfAbsent(d.imageId(), new Tuple2<>(t._1(), CocoDetection.imageOnly(d.imageId(), d.categoryId())));
+        }
+      }
+      others.forEach((image, first) -> out.add(new Tuple2<>(image, first)));
+      return out.iterator();
+    });
     return gt.images().mapValues(g -> new int[] {g.image().height(), g.image().width()})
         .cogroup(detections, gt.partitioner())
         .flatMapValues(v -> {
@@ -46,12 +63,14 @@ public final class ResultsLoad {
           List<LoadedDetection> out = new ArrayList<>();
           for (Tuple2<Long, CocoDetection> d : v._2()) {
             if (hw == null) {
-              throw new IllegalArgumentException("Results do not correspond to current coco set: detection #" + d._1()
-                  + " has image_id " + d._2().imageId() + ", which is not in the ground truth");
+              throw LoadRes.notInGroundTruth(d._1(), d._2().imageId());
             }
-            out.add(LoadRes.load(d._1() + 1, d._2(), branch, hw[0], hw[1], "detection #" + d._1()));
+            if (!d._2().isImageOnly()) {
+              out.add(LoadRes.load(d._1() + 1, d._2(), branch, hw[0], hw[1], "detection #" + d._1()));
+            }
           }
           return out.iterator();
         });
   }
+
 }

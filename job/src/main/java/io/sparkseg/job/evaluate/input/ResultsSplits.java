@@ -97,8 +97,9 @@ public final class ResultsSplits {
     }
 
     /**
-     * The categories it loads (null: all); a detection of another category may be skipped unread
-     * and not given to {@link #load}.
+     * The categories it loads (null: all); a detection of another category may be given to {@link
+     * #load} with its image id and category alone ({@link CocoJsonReader#readDetection}), for the
+     * image check every detection gets.
      */
     default java.util.function.IntPredicate categories() {
       return null;
@@ -141,9 +142,6 @@ public final class ResultsSplits {
       List<CocoDetection> ds = parsed.get(p.index()).detections();
       List<T> out = new ArrayList<>(ds.size());
       for (int j = 0; j < ds.size(); j++) {
-        if (ds.get(j) == null) {
-          continue; // skipped unread: a category the loader does not load
-        }
         T v = loader.load(p.position() + j, ds.get(j));
         if (v != null) {
           out.add(v);
@@ -161,7 +159,7 @@ public final class ResultsSplits {
     return Math.max(4L << 20, length / (4L * Runtime.getRuntime().availableProcessors()));
   }
 
-  /** A range read whole: what {@link #scan} finds, and the detections (null: skipped unread). */
+  /** A range read whole: what {@link #scan} finds, and the detections. */
   private record Parsed(Scan scan, List<CocoDetection> detections) {}
 
   /**
