@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -16,11 +17,14 @@ final class SparksegProcess {
   private final Process process;
   private final Path log;
   private final long startNanos = System.nanoTime();
-  private long endNanos;
+  private volatile long endNanos;
+  /** Notes the exit time even when nobody waits at that moment (a run beside others). */
+  private final CompletableFuture<Void> ended;
 
   private SparksegProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
+    this.ended = process.onExit().thenRun(() -> endNanos = System.nanoTime());
   }
 
   static SparksegProcess start(Path log, String... args) throws IOException {
@@ -38,14 +42,14 @@ final class SparksegProcess {
       kill();
       throw new AssertionError("sparkseg still running after " + timeout + "; log tail:\n" + logTail());
     }
-    endNanos = System.nanoTime();
+    ended.join();
     return process.exitValue();
   }
 
   boolean exited(Duration within) throws InterruptedException {
     boolean done = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
-    if (done && endNanos == 0) {
-      endNanos = System.nanoTime();
+    if (done) {
+      ended.join();
     }
     return done;
   }
@@ -86,8 +90,9 @@ final class SparksegProcess {
   void kill() throws InterruptedException {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
-    process.waitFor(60, TimeUnit.SECONDS);
-    endNanos = System.nanoTime();
+    if (process.waitFor(60, TimeUnit.SECONDS)) {
+      ended.join();
+    }
   }
 
   double seconds() {
