@@ -19,7 +19,6 @@ import org.apache.commons.io.FileUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -30,11 +29,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Runs that survive, with real processes: {@code bin/sparkseg segment} (built jars, local Spark,
  * the embedded model) on 60 sample images in commits of 10 is SIGKILLed after its first commit,
  * while a second attempt started beside it is refused; the same command run again resumes, and
- * both tables equal an uninterrupted run's (run beside them: a process of its own, on another
- * output). Then: a finished run re-run computes nothing, a killed {@code --mode replace} leaves
- * readers the previous run, and an incremental run over 30 new and 5 rewritten images computes 35
- * and skips 25. Six commits and a few dozen images prove what hundreds would: the kill lands between
- * whole commits either way. Work files: {@code job/target/kill-resume-it/}.
+ * both tables equal an uninterrupted run's. Then: a finished run re-run computes nothing, a killed
+ * {@code --mode replace} leaves readers the previous run, and an incremental run over 30 new and 5
+ * rewritten images computes 35 and skips 25. Six commits prove what more images would: the kill
+ * lands between whole commits either way. Work files: {@code job/target/kill-resume-it/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KillResumeIT {
@@ -66,8 +64,8 @@ class KillResumeIT {
     out = work.resolve("out");
     refOut = work.resolve("out-reference");
 
-    // the uninterrupted run goes beside the attempts: its own process and output, nothing shared
     reference = SparksegProcess.start(work.resolve("reference.log"), segment(images, refOut, RUN, "auto", "ref.json"));
+    assertEquals(0, reference.waitFor(RUN_TIMEOUT), reference::logTail);
 
     // two attempts at once: one gets the run, the other fails fast naming it
     SparksegProcess a = SparksegProcess.start(work.resolve("attempt-a.log"), segment(images, out, RUN, "auto", "a.json"));
@@ -88,18 +86,10 @@ class KillResumeIT {
     resumed = SparksegProcess.start(work.resolve("resume.log"), segment(images, out, RUN, "auto", "resume.json"));
     assertEquals(0, resumed.waitFor(RUN_TIMEOUT), resumed::logTail);
     resumedSummary = JSON.readTree(work.resolve("resume.json").toFile());
-    assertEquals(0, reference.waitFor(RUN_TIMEOUT), reference::logTail);
     System.out.printf("KillResumeIT: uninterrupted run %.1f s; killed after %.1f s; resume %.1f s: %d images "
             + "resumed, %d computed; time lost %.1f s%n",
         reference.seconds(), killed.seconds(), resumed.seconds(), resumedSummary.get("images_resumed").asLong(),
         resumedSummary.get("images_computed").asLong(), killed.seconds() + resumed.seconds() - reference.seconds());
-  }
-
-  @AfterAll
-  static void stopTheReference() throws InterruptedException {
-    if (reference != null && reference.alive()) {
-      reference.kill(); // a failed set-up leaves no process behind
-    }
   }
 
   @Test

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -17,14 +16,11 @@ final class SparksegProcess {
   private final Process process;
   private final Path log;
   private final long startNanos = System.nanoTime();
-  private volatile long endNanos;
-  /** Notes the exit time even when nobody waits at that moment (a run beside others). */
-  private final CompletableFuture<Void> ended;
+  private long endNanos;
 
   private SparksegProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
-    this.ended = process.onExit().thenRun(() -> endNanos = System.nanoTime());
   }
 
   static SparksegProcess start(Path log, String... args) throws IOException {
@@ -42,14 +38,14 @@ final class SparksegProcess {
       kill();
       throw new AssertionError("sparkseg still running after " + timeout + "; log tail:\n" + logTail());
     }
-    ended.join();
+    endNanos = System.nanoTime();
     return process.exitValue();
   }
 
   boolean exited(Duration within) throws InterruptedException {
     boolean done = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
-    if (done) {
-      ended.join();
+    if (done && endNanos == 0) {
+      endNanos = System.nanoTime();
     }
     return done;
   }
@@ -90,9 +86,8 @@ final class SparksegProcess {
   void kill() throws InterruptedException {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
-    if (process.waitFor(60, TimeUnit.SECONDS)) {
-      ended.join();
-    }
+    process.waitFor(60, TimeUnit.SECONDS);
+    endNanos = System.nanoTime();
   }
 
   double seconds() {
