@@ -27,18 +27,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Runs that survive, with real processes: {@code bin/sparkseg segment} (built jars, local Spark,
- * the embedded model) on 120 sample images in commits of 20 is SIGKILLed after its first commit,
+ * the embedded model) on 60 sample images in commits of 10 is SIGKILLed after its first commit,
  * while a second attempt started beside it is refused; the same command run again resumes, and
  * both tables equal an uninterrupted run's. Then: a finished run re-run computes nothing, a killed
- * {@code --mode replace} leaves readers the previous run, and an incremental run over 60 new and 5
- * rewritten images computes 65 and skips 55. Work files: {@code job/target/kill-resume-it/}.
+ * {@code --mode replace} leaves readers the previous run, and an incremental run over 30 new and 5
+ * rewritten images computes 35 and skips 25. Six commits prove what more images would: the kill
+ * lands between whole commits either way. Work files: {@code job/target/kill-resume-it/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KillResumeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
-  private static final int IMAGES = 120;
-  private static final int COMMIT = 20;
+  private static final int IMAGES = 60;
+  private static final int COMMIT = 10;
+  /** The incremental case: images on day 1, new ones on day 2, and day-1 images rewritten before day 2. */
+  private static final int DAY = 30;
+  private static final int REWRITTEN = 5;
   private static final String RUN = "kr";
 
   private static Path work;
@@ -167,14 +171,14 @@ class KillResumeIT {
   void incrementalRunSkipsUnchangedImagesAndRecomputesRewrittenOnes() throws Exception {
     Path inc = work.resolve("inc-images");
     Path incOut = work.resolve("inc-out");
-    copySamples(inc, 0, 60);
+    copySamples(inc, 0, DAY);
     SparksegProcess day1 = SparksegProcess.start(work.resolve("day1.log"),
         segment(inc, incOut, "day1", "incremental", "day1.json"));
     assertEquals(0, day1.waitFor(RUN_TIMEOUT), day1::logTail);
-    copySamples(inc, 60, 60);
-    List<Path> old = TestSpark.sampleImages(60);
-    List<Path> spare = TestSpark.sampleImages(125).subList(120, 125);
-    for (int i = 0; i < 5; i++) {
+    copySamples(inc, DAY, DAY);
+    List<Path> old = TestSpark.sampleImages(DAY);
+    List<Path> spare = TestSpark.sampleImages(2 * DAY + REWRITTEN).subList(2 * DAY, 2 * DAY + REWRITTEN);
+    for (int i = 0; i < REWRITTEN; i++) {
       Path target = inc.resolve(old.get(i).getFileName());
       Files.copy(spare.get(i), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis() + 3_600_000L));
@@ -183,20 +187,20 @@ class KillResumeIT {
         segment(inc, incOut, "day2", "incremental", "day2.json"));
     assertEquals(0, day2.waitFor(RUN_TIMEOUT), day2::logTail);
     JsonNode s = JSON.readTree(work.resolve("day2.json").toFile());
-    assertEquals(120, s.get("images_total").asLong(), s.toString());
-    assertEquals(65, s.get("images_computed").asLong(), s.toString());
-    assertEquals(55, s.get("images_skipped").asLong(), s.toString());
+    assertEquals(2 * DAY, s.get("images_total").asLong(), s.toString());
+    assertEquals(DAY + REWRITTEN, s.get("images_computed").asLong(), s.toString());
+    assertEquals(DAY - REWRITTEN, s.get("images_skipped").asLong(), s.toString());
     assertEquals(0, s.get("images_resumed").asLong(), s.toString());
     assertEquals("incremental", s.get("mode").asText());
     Dataset<Row> day2Rows = spark().read().parquet(incOut.resolve("images").toString()).where("run_id = 'day2'");
-    assertEquals(65, day2Rows.count());
-    for (int i = 0; i < 5; i++) {
+    assertEquals(DAY + REWRITTEN, day2Rows.count());
+    for (int i = 0; i < REWRITTEN; i++) {
       Path target = inc.resolve(old.get(i).getFileName());
       Row r = day2Rows.where("path = '" + target.toUri().toString().replace("file:///", "file:/") + "'").first();
       assertEquals(Files.size(target), (long) r.<Long>getAs("size_bytes"));
     }
-    System.out.printf("KillResumeIT: incremental day 1 %.1f s (60 images), day 2 %.1f s (65 computed, 55 skipped)%n",
-        day1.seconds(), day2.seconds());
+    System.out.printf("KillResumeIT: incremental day 1 %.1f s (%d images), day 2 %.1f s (%d computed, %d skipped)%n",
+        day1.seconds(), DAY, day2.seconds(), DAY + REWRITTEN, DAY - REWRITTEN);
   }
 
   private static String[] segment(Path in, Path output, String runId, String mode, String summary) {
