@@ -37,8 +37,8 @@ public final class IncrementalSkip {
 
   /**
    * The run settings that change a model's detections, as the summary's {@code model} object records
-   * them. {@code unrecorded}: what a run whose summary predates one of them ran with (fp32, the
-   * bundle's flip switch and thresholds: there were no others then).
+   * them. {@code unrecorded}: what a run whose summary predates one of them is taken to have run
+   * with (fp32, the only precision then; the bundle's flip switch and thresholds).
    */
   public record Settings(String precision, boolean flipTest, float scoreThreshold, float maskThreshold) {}
 

@@ -305,7 +305,10 @@ final class RunAttempt {
         score == null ? d.scoreThreshold() : score, mask == null ? d.maskThreshold() : mask);
   }
 
-  /** What a run whose summary does not record a setting ran with: the only choice there was then. */
+  /**
+   * What a run whose summary does not record a setting is taken to have run with: fp32 (the only
+   * precision then) and the bundle's defaults.
+   */
   private IncrementalSkip.Settings unrecordedSettings() {
     PredictOptions d = bundle.defaultOptions();
     return new IncrementalSkip.Settings(Precision.FP32.id(), bundle.flipByDefault(), d.scoreThreshold(),
