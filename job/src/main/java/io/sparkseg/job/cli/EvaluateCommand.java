@@ -187,9 +187,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (!EvaluateOptions.isLocalFile(f)) {
           return -1;
         }
-        total += java.nio.file.Files.size(java.nio.file.Path.of(new org.apache.hadoop.fs.Path(f).toUri().getPath()));
+        total += java.nio.file.Files.size(localPath(f));
       } catch (java.io.IOException | RuntimeException e) {
-        return -1; // the evaluation itself reports a missing file
+        return -1; // unreadable: no size to compare (a missing input was reported before this)
       }
     }
     return total;
